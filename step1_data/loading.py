@@ -1,0 +1,98 @@
+"""Reading inputs: local .parquet / .jsonl / .json files or hub ids, with one-line errors for mistakes.
+
+A JSON(L) file that Arrow cannot read in one go (a broken line, a field whose type changes between rows)
+is read line by line instead: unparsable lines and wrongly typed fields become rows flagged
+``__malformed__``, which prepare.py counts under ``malformed`` instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from common.errors import UserError
+
+LOCAL_SUFFIXES = (".parquet", ".jsonl", ".json")
+MALFORMED = "__malformed__"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _looks_local(spec: str) -> bool:
+    return spec.endswith(LOCAL_SUFFIXES) or spec.startswith((".", "/", "~")) or spec.count("/") > 1
+
+
+def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
+    """Line-by-line JSON(L) reader for files Arrow rejects; keeps text columns, flags bad rows."""
+    from datasets import Dataset
+
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    stripped = raw.lstrip()
+    if stripped.startswith("["):
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"cannot read {path}: not valid JSON ({_first_line(exc)})") from None
+    else:
+        records = []
+        for line in raw.splitlines():
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    records.append(None)
+    keys = list(columns) if columns else sorted({k for r in records if isinstance(r, dict) for k in r})
+    data: dict[str, list] = {k: [] for k in keys}
+    data[MALFORMED] = []
+    for r in records:
+        bad = not isinstance(r, dict)
+        for k in keys:
+            v = r.get(k) if isinstance(r, dict) else None
+            if v is not None and not isinstance(v, str):
+                bad, v = True, None
+            data[k].append(v)
+        data[MALFORMED].append(bad)
+    if not records:
+        raise UserError(f"{path} holds no rows")
+    return Dataset.from_dict(data)
+
+
+def load_table(spec: str, *, split: str = "train", hub_config: str | None = None, cache_dir: str | None = None,
+               columns: tuple[str, ...] | None = None, what: str = "input"):
+    """A ``datasets.Dataset`` from a local file or a hub id (``split`` and ``hub_config`` apply to hub ids)."""
+    import datasets
+
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        raise UserError(f"{what} {spec} is a folder; pass a .parquet, .jsonl or .json file or a hub id")
+    if path.is_file():
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            try:
+                return datasets.Dataset.from_parquet(str(path), cache_dir=cache_dir)
+            except Exception as exc:
+                raise UserError(f"cannot read {spec} as parquet: {_first_line(exc)}") from None
+        if suffix in (".jsonl", ".json"):
+            try:
+                return datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
+            except Exception:
+                return _read_json_lenient(path, columns)
+        raise UserError(f"cannot read {what} {spec}: unsupported format {suffix or '(no suffix)'}; "
+                        f"use {', '.join(LOCAL_SUFFIXES)} or a hub id")
+    if _looks_local(spec):
+        raise UserError(f"{what} file not found: {spec}")
+    try:
+        return datasets.load_dataset(spec, hub_config, split=split)
+    except Exception as exc:
+        raise UserError(f"cannot load {what} {spec!r} (split {split!r}) from the Hugging Face hub: "
+                        f"{_first_line(exc)}. Offline? Pass a local .parquet/.jsonl/.json file") from None
+
+
+def check_columns(ds, required: tuple[str, ...], spec: str, dataset: str) -> None:
+    missing = [c for c in required if c not in ds.column_names]
+    if missing:
+        raise UserError(f"{spec} lacks column(s) {', '.join(missing)} needed by --dataset {dataset} "
+                        f"(it has: {', '.join(ds.column_names) or 'none'})")

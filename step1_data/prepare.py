@@ -1,0 +1,237 @@
+"""Prepare a math dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
+
+Reads NuminaMath-CoT (``--dataset numina``), GSM8K (``gsm8k``) or Hendrycks MATH (``math``) from a hub id
+or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
+  train.parquet, val.parquet  columns id, source, problem, answer, solution, prompt (r1_zero), sft_target
+  stats.json                  input/train/val rows, rejected rows by reason, per-source counts, lengths
+  manifest.json               resolved config, git commit, package versions, input hashes, seed
+Every input row is either written or counted under one reject reason (see step1_data/filters.py).
+
+CPU only (no GPU needed; ``--num_proc`` workers share the rows):
+    python step1_data/prepare.py --config config/data.yaml --dataset numina \
+        --input AI-MO/NuminaMath-CoT --output_dir data/numina
+    python step1_data/prepare.py --config config/data.yaml --dataset numina \
+        --input data/raw/arith.jsonl step1_data/sample/numina_sample.jsonl --output_dir data/demo --val_size 100
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.errors import UserError, run_cli  # noqa: E402
+
+log = logging.getLogger("step1_data.prepare")
+
+
+@dataclass
+class DataArgs:
+    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k or math"})
+    input: list[str] | None = field(default=None, metadata={
+        "help": "hub id(s) or local .parquet/.jsonl/.json file(s); default: the dataset's hub id"})
+    output_dir: str | None = field(default=None, metadata={"help": "default: data/<dataset>"})
+    split: str = field(default="train", metadata={"help": "split to read from a hub id"})
+    hub_config: str | None = field(default=None, metadata={"help": "hub config name (gsm8k: main)"})
+    val_size: int | None = field(default=None, metadata={
+        "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)"})
+    seed: int = field(default=42, metadata={"help": "seed of the split and of the row order"})
+    max_train_samples: int | None = field(default=None, metadata={
+        "help": "keep at most this many train rows (the rest counted as max_train_samples)"})
+    max_problem_chars: int | None = field(default=3000, metadata={"help": "reject longer problems"})
+    max_solution_chars: int | None = field(default=8000, metadata={"help": "reject longer solutions"})
+    tokenizer: str | None = field(default=None, metadata={
+        "help": "tokenizer (hub id or folder) to also limit lengths in tokens"})
+    max_prompt_tokens: int | None = field(default=512, metadata={"help": "token limit on prompt (with --tokenizer)"})
+    max_sft_target_tokens: int | None = field(default=2048, metadata={
+        "help": "token limit on sft_target (with --tokenizer)"})
+    drop_proofs: bool = field(default=True, metadata={"help": "reject proof problems"})
+    drop_multiple_choice: bool = field(default=True, metadata={"help": "reject multiple-choice problems"})
+    dedupe: bool = field(default=True, metadata={"help": "reject repeated problems (normalized text)"})
+    decontaminate: list[str] = field(default_factory=list, metadata={
+        "help": "eval sets (hub id[:config][@split] or local file) whose n-grams training rows must not share"})
+    ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
+    num_proc: int | None = field(default=None, metadata={
+        "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
+
+
+def _auto_num_proc(rows: int, requested: int | None) -> int | None:
+    if requested is not None:
+        if requested < 1:
+            raise UserError(f"--num_proc must be >= 1, got {requested}")
+        return requested if requested > 1 else None
+    return max(1, min(os.cpu_count() or 1, 8)) if rows >= 20_000 else None
+
+
+def _length_stats(values) -> dict:
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.size == 0:
+        return {"count": 0}
+    q = np.percentile(values, [50, 90, 99])
+    return {"count": int(values.size), "mean": round(float(values.mean()), 1), "min": int(values.min()),
+            "p50": int(q[0]), "p90": int(q[1]), "p99": int(q[2]), "max": int(values.max())}
+
+
+def _write_parquet(ds, path: Path) -> None:
+    """datasets streams the rows out in batches; write beside the target, then rename (atomic)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        ds.to_parquet(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; data files are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_summary(stats: dict, out: Path) -> None:
+    rows = [("input rows", stats["input_rows"]), ("train rows", stats["train_rows"]),
+            ("val rows", stats["val_rows"])]
+    rows += [(f"rejected: {k}", v) for k, v in stats["rejected"].items() if v]
+    width = max(len(k) for k, _ in rows)
+    print(f"\nstep1_data summary ({stats['dataset']}, {stats['seconds']:.1f} s) -> {out}")
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v:>9,}")
+    src_w = max([len(s) for s in stats["per_source"]] + [6])
+    print(f"\n  {'source':<{src_w}}  {'input':>9}  {'train':>9}  {'val':>7}  {'rejected':>9}")
+    for s, c in stats["per_source"].items():
+        print(f"  {s:<{src_w}}  {c['input']:>9,}  {c['train']:>9,}  {c['val']:>7,}  {c['rejected']:>9,}")
+
+
+def prepare(args: DataArgs) -> dict:
+    """Run the stage; returns the stats dict (also written to stats.json)."""
+    import datasets
+    import numpy as np
+
+    from common.artifacts import atomic_write_json, file_sha256, write_manifest
+    from step1_data.adapters import get_adapter
+    from step1_data.decontaminate import eval_ngrams
+    from step1_data.dedupe import first_occurrences
+    from step1_data.filters import REASONS
+    from step1_data.loading import MALFORMED, check_columns, load_table
+    from step1_data.pipeline import OUTPUT_COLUMNS, RowOptions, process_batch
+    from step1_data.split import stratified_split
+
+    adapter = get_adapter(args.dataset)
+    inputs = args.input or [adapter.DEFAULT_INPUT]
+    out = Path(args.output_dir or f"data/{args.dataset}")
+    val_size = adapter.DEFAULT_VAL_SIZE if args.val_size is None else args.val_size
+    for name in ("val_size", "max_train_samples", "max_problem_chars", "max_solution_chars"):
+        value = val_size if name == "val_size" else getattr(args, name)
+        if value is not None and value < 0:
+            raise UserError(f"--{name} must be >= 0, got {value}")
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)
+    datasets.disable_caching()
+    try:
+        eval_grams, eval_counts = frozenset(), {}
+        if args.decontaminate:
+            eval_grams, eval_counts = eval_ngrams(args.decontaminate, args.ngram_size, cache)
+            log.info("decontamination: %d %d-grams from %s", len(eval_grams), args.ngram_size, eval_counts)
+        tokenizer = None
+        if args.tokenizer:
+            from transformers import AutoTokenizer
+
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
+            except Exception as exc:
+                raise UserError(f"cannot load tokenizer {args.tokenizer!r}: {str(exc).splitlines()[0]}") from None
+        opts = RowOptions(
+            dataset=adapter.NAME, drop_proofs=args.drop_proofs, drop_multiple_choice=args.drop_multiple_choice,
+            max_problem_chars=args.max_problem_chars, max_solution_chars=args.max_solution_chars,
+            tokenizer=tokenizer, max_prompt_tokens=args.max_prompt_tokens,
+            max_sft_target_tokens=args.max_sft_target_tokens, eval_grams=eval_grams, ngram_size=args.ngram_size)
+        parts = []
+        for k, spec in enumerate(inputs):
+            ds = load_table(spec, split=args.split, hub_config=args.hub_config or adapter.HUB_CONFIG,
+                            cache_dir=cache, columns=adapter.REQUIRED_COLUMNS)
+            check_columns(ds, adapter.REQUIRED_COLUMNS, spec, adapter.NAME)
+            keep = [c for c in (*adapter.REQUIRED_COLUMNS, MALFORMED) if c in ds.column_names]
+            ds = ds.select_columns(keep)
+            log.info("read %s: %d rows", spec, len(ds))
+            ds = ds.map(partial(process_batch, input_no=k, opts=opts), batched=True, with_indices=True,
+                        batch_size=1000, num_proc=_auto_num_proc(len(ds), args.num_proc),
+                        remove_columns=keep, new_fingerprint=f"prepare-{k}-{os.getpid()}",
+                        desc=f"filtering {Path(spec).name}")
+            parts.append(ds)
+        ds = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+
+        table = ds.data
+        reason = np.asarray(table.column("reason").to_pylist(), dtype=object)
+        source = np.asarray(table.column("source").to_pylist(), dtype=object)
+        kept = np.flatnonzero(reason == "")
+        if args.dedupe and kept.size:
+            keys = table.column("key").take(kept).to_pylist()
+            dup = kept[~first_occurrences(keys)]
+            reason[dup] = "duplicate"
+            kept = np.flatnonzero(reason == "")
+        train_pos, val_pos = stratified_split(source[kept].tolist(), val_size, args.seed)
+        train_idx, val_idx = kept[train_pos], kept[val_pos]
+        if args.max_train_samples is not None and train_idx.size > args.max_train_samples:
+            reason[train_idx[args.max_train_samples:]] = "max_train_samples"
+            train_idx = train_idx[: args.max_train_samples]
+
+        for name, idx in (("train", train_idx), ("val", val_idx)):
+            _write_parquet(ds.select(idx).select_columns(list(OUTPUT_COLUMNS)), out / f"{name}.parquet")
+
+        counts = Counter(reason.tolist())
+        rejected = {r: counts.get(r, 0) for r in REASONS}
+        unexpected = set(counts) - set(REASONS) - {""}
+        assert not unexpected, f"unknown reject reasons {unexpected}"
+        per_source = {}
+        split_of = np.full(len(reason), "", dtype=object)
+        split_of[train_idx], split_of[val_idx] = "train", "val"
+        for s in sorted(set(source.tolist())):
+            mask = source == s
+            per_source[s] = {"input": int(mask.sum()), "train": int((split_of[mask] == "train").sum()),
+                             "val": int((split_of[mask] == "val").sum()),
+                             "rejected": int((reason[mask] != "").sum())}
+        length_cols = ["problem_chars", "solution_chars", "sft_target_chars"]
+        length_cols += [c for c in ("prompt_tokens", "sft_target_tokens") if c in table.column_names]
+        lengths = {}
+        for name, idx in (("train", train_idx), ("val", val_idx)):
+            lengths[name] = {c: _length_stats(table.column(c).to_numpy()[idx]) for c in length_cols}
+        seconds = time.perf_counter() - t0
+        stats = {
+            "dataset": adapter.NAME, "inputs": inputs, "input_rows": len(reason),
+            "kept_rows": int(train_idx.size + val_idx.size), "train_rows": int(train_idx.size),
+            "val_rows": int(val_idx.size), "rejected": rejected, "per_source": per_source,
+            "lengths": lengths, "eval_sets": eval_counts, "seed": args.seed, "val_size": val_size,
+            "seconds": round(seconds, 2), "rows_per_second": round(len(reason) / max(seconds, 1e-9), 1),
+        }
+        assert stats["input_rows"] == stats["kept_rows"] + sum(rejected.values())
+        atomic_write_json(out / "stats.json", stats)
+        write_manifest(out, "step1_data", args, seed=args.seed,
+                       inputs={f"input_{k}": spec for k, spec in enumerate(inputs)},
+                       extra={"outputs": {f: file_sha256(out / f) for f in ("train.parquet", "val.parquet")},
+                              "val_size": val_size, "output_columns": list(OUTPUT_COLUMNS)})
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    _print_summary(stats, out)
+    return stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    from common.config import parse_args
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    (args,) = parse_args([DataArgs], argv)
+    prepare(args)
+
+
+if __name__ == "__main__":
+    run_cli(main)

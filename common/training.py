@@ -1,0 +1,115 @@
+"""Helpers shared by the training stages (step2 SFT, step3 GRPO): data loading, model paths, resume.
+
+- ``load_split``: read step1's ``<data_dir>/<split>.parquet`` after checking its manifest (prompt
+  template) and columns, with one-line errors for the usual mistakes.
+- ``resolve_model_path``: a hub id, a model folder, or a run folder whose model is in ``final/``.
+- ``find_resume_checkpoint``: the checkpoint to resume from (explicit, or the last ``checkpoint-N``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from common.errors import UserError
+
+FINAL_DIR = "final"
+_CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+
+
+def load_split(data_dir: str | Path, split: str, columns: Sequence[str], *, max_rows: int | None = None):
+    """step1's ``<split>.parquet`` as a DataFrame holding ``columns``; refuses another prompt template."""
+    import pandas as pd
+
+    from common.artifacts import check_manifest
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise UserError(f"--data_dir {data_dir} is not a folder (run step1_data/prepare.py first)")
+    check_manifest(data_dir)
+    path = data_dir / f"{split}.parquet"
+    if not path.is_file():
+        raise UserError(f"{path} not found: --data_dir must be step1's output folder with {split}.parquet")
+    df = pd.read_parquet(path)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserError(f"{path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    if df.empty:
+        raise UserError(f"{path} has no rows")
+    if max_rows is not None and max_rows > 0:
+        df = df.iloc[:max_rows]
+    return df.reset_index(drop=True)
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """A hub id or model folder as is; a run folder (``outputs/<run>/sft``) resolves to its ``final/``."""
+    if not name_or_path:
+        raise UserError("--model_name_or_path is required")
+    path = Path(name_or_path)
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return str(path)
+        if (path / FINAL_DIR / "config.json").is_file():
+            return str(path / FINAL_DIR)
+        raise UserError(f"{path} holds no model (no config.json there or in {FINAL_DIR}/)")
+    if path.is_absolute() or name_or_path.startswith((".", "~")) or name_or_path.count("/") > 1:
+        raise UserError(f"model folder {name_or_path} does not exist")
+    return name_or_path  # a hub id such as Qwen/Qwen2.5-Math-1.5B
+
+
+def list_checkpoints(output_dir: str | Path) -> list[Path]:
+    """``checkpoint-N`` folders in ``output_dir``, oldest step first."""
+    folder = Path(output_dir)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := _CHECKPOINT_RE.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def find_resume_checkpoint(output_dir: str | Path, resume_from_checkpoint: str | None, *,
+                           auto_resume: bool = True) -> str | None:
+    """What to resume from: an explicit path wins; else the last complete ``checkpoint-N`` if auto_resume.
+
+    A checkpoint counts as complete when it holds ``trainer_state.json`` (written last by the Trainer),
+    so a folder left by a crash mid-save is skipped rather than crashing the resume.
+    """
+    if resume_from_checkpoint not in (None, "", "auto"):
+        if str(resume_from_checkpoint).lower() in ("false", "none", "no"):
+            return None
+        path = Path(resume_from_checkpoint)
+        if not (path / "trainer_state.json").is_file():
+            raise UserError(f"--resume_from_checkpoint {path} is not a checkpoint folder (no trainer_state.json)")
+        return str(path)
+    if not auto_resume and resume_from_checkpoint != "auto":
+        return None
+    complete = [p for p in list_checkpoints(output_dir) if (p / "trainer_state.json").is_file()]
+    return str(complete[-1]) if complete else None
+
+
+def write_toy_dataset(data_dir: str | Path, n_train: int = 48, n_val: int = 16, seed: int = 0) -> Path:
+    """Small two-digit-addition data in step1's layout (train/val parquet + manifest), for tests and smoke runs.
+
+    Columns match step1: id, source, problem, answer, solution, prompt, sft_target.
+    """
+    import random
+
+    import pandas as pd
+
+    from common.artifacts import atomic_write_parquet, write_manifest
+    from common.prompts import build_prompt, build_response
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n_train + n_val):
+        a, b = rng.randint(10, 49), rng.randint(10, 49)
+        problem = f"What is {a} + {b}?"
+        reasoning = f"{a} + {b} = {a + b}."
+        rows.append({"id": f"toy-{i}", "source": "toy_add" if i % 2 else "toy_add_b", "problem": problem,
+                     "answer": str(a + b), "solution": reasoning, "prompt": build_prompt(problem),
+                     "sft_target": build_response(reasoning, str(a + b))})
+    out = Path(data_dir)
+    atomic_write_parquet(out / "train.parquet", pd.DataFrame(rows[:n_train]))
+    atomic_write_parquet(out / "val.parquet", pd.DataFrame(rows[n_train:]))
+    write_manifest(out, "toy_data", {"n_train": n_train, "n_val": n_val, "seed": seed}, seed=seed)
+    return out

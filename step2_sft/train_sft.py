@@ -1,0 +1,152 @@
+"""Supervised fine-tuning on step1's r1_zero data: prompt -> sft_target, loss on the completion only.
+
+The completion is the reasoning, then `</think> <answer> X </answer>`, then the tokenizer's EOS (TRL
+appends it), so the tuned model learns to stop after `</answer>`. The final model lands in
+`<output_dir>/final/` (what step3 and step4 load; passing `<output_dir>` itself also works),
+intermediate `checkpoint-N/` beside it, and a rerun resumes from the last checkpoint.
+
+    # CPU (tiny model, a few steps)
+    python step2_sft/train_sft.py --config config/demo/sft.yaml --model_name_or_path M --data_dir D \
+        --output_dir outputs/demo/sft --max_steps 5
+    # 1 GPU
+    python step2_sft/train_sft.py --config config/sft.yaml
+    # N GPUs (DDP / ZeRO via accelerate)
+    ./step2_sft/launch_sft.sh 4 [--any_field value ...]
+
+Options: our fields below (data), TRL's ModelConfig (model_name_or_path, dtype, attn_implementation)
+and all of TRL's SFTConfig (learning_rate, max_steps, per_device_train_batch_size, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python step2_sft/train_sft.py` from a checkout without install
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.errors import UserError, run_cli
+
+logger = logging.getLogger("step2_sft")
+STAGE = "sft"
+
+
+@dataclass
+class SFTScriptArguments:
+    data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train.parquet)."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N train rows."})
+    auto_resume: bool = field(
+        default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
+
+
+def parse(argv=None):
+    from trl import ModelConfig, SFTConfig
+
+    from common.config import parse_args
+
+    return parse_args([SFTScriptArguments, SFTConfig, ModelConfig], argv)
+
+
+def build_dataset(df):
+    """prompt/completion pairs; rows with an empty prompt or target are counted and left out."""
+    from datasets import Dataset
+
+    bad = {"empty prompt": int((df["prompt"].fillna("").str.strip() == "").sum()),
+           "empty sft_target": int((df["sft_target"].fillna("").str.strip() == "").sum())}
+    keep = (df["prompt"].fillna("").str.strip() != "") & (df["sft_target"].fillna("").str.strip() != "")
+    df = df[keep]
+    if any(bad.values()):
+        logger.warning("left out %s", ", ".join(f"{n} rows with {why}" for why, n in bad.items() if n))
+    if df.empty:
+        raise UserError("no usable SFT rows (every prompt or sft_target is empty)")
+    # The prompt ends in "<think>"; the completion starts with a space so the reasoning is a new word.
+    completion = df["sft_target"].map(lambda t: t if t[:1].isspace() else " " + t)
+    return Dataset.from_dict({"prompt": df["prompt"].tolist(), "completion": completion.tolist()})
+
+
+def load_model_and_tokenizer(model_args, training_args):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from common.training import resolve_model_path
+
+    path = resolve_model_path(model_args.model_name_or_path)
+    dtype = model_args.dtype if model_args.dtype in (None, "auto") else getattr(torch, model_args.dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, revision=model_args.model_revision)
+        model = AutoModelForCausalLM.from_pretrained(
+            path, revision=model_args.model_revision, dtype=dtype,
+            attn_implementation=model_args.attn_implementation,
+        )
+    except OSError as exc:
+        raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
+    if tokenizer.eos_token is None:
+        raise UserError(f"tokenizer of {path} has no eos_token: the tuned model could never learn to stop")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer, path
+
+
+def ensure_generation_stops(model, tokenizer) -> None:
+    """Make generate() stop on the EOS we trained on (base models often list another token)."""
+    eos = tokenizer.eos_token_id
+    ids = model.generation_config.eos_token_id
+    ids = [] if ids is None else [ids] if isinstance(ids, int) else list(ids)
+    if eos not in ids:
+        model.generation_config.eos_token_id = [eos, *ids]
+    if model.generation_config.pad_token_id is None:
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+
+def main(argv=None):
+    script_args, training_args, model_args = parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+    from common.artifacts import write_manifest
+    from common.training import FINAL_DIR, find_resume_checkpoint, load_split
+
+    # Data
+    df = load_split(script_args.data_dir, "train", ["prompt", "sft_target"],
+                    max_rows=script_args.max_train_samples)
+    train_ds = build_dataset(df)
+    logger.info("SFT on %d examples from %s", len(train_ds), script_args.data_dir)
+
+    # Model
+    model, tokenizer, model_path = load_model_and_tokenizer(model_args, training_args)
+    if training_args.completion_only_loss is False:
+        logger.warning("completion_only_loss is false: the loss also covers the prompt")
+
+    # Trainer
+    from trl import SFTTrainer
+
+    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)
+    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
+                                    auto_resume=script_args.auto_resume)
+    if resume:
+        logger.info("resuming from %s", resume)
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=resume)
+    elapsed = time.perf_counter() - start
+
+    # Outputs: final model + tokenizer + manifest
+    final_dir = Path(training_args.output_dir) / FINAL_DIR
+    ensure_generation_stops(trainer.model, tokenizer)
+    trainer.save_model(str(final_dir))
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(final_dir)
+        extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
+                 "train_loss": result.training_loss, "resumed_from": resume}
+        config = {"script": script_args, "training": training_args, "model": model_args}
+        inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
+        write_manifest(final_dir, STAGE, config, inputs=inputs, seed=training_args.seed, extra=extra)
+        write_manifest(training_args.output_dir, STAGE, config, inputs=inputs, seed=training_args.seed,
+                       extra=extra)
+        logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
+    return trainer
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,54 @@
+"""Our own GRPO options (data, rewards, in-training eval, preflight); TRL's GRPOConfig and ModelConfig hold the rest.
+
+``parse(argv)`` returns ``(GRPOScriptArguments, GRPOConfig, ModelConfig)`` from ``--config x.yaml`` plus
+``--field value`` overrides; train_trl.py and preflight.py share it so they read one config the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class GRPOScriptArguments:
+    # data
+    data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train/val parquet)."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N train rows."})
+    max_prompt_tokens: int = field(
+        default=512, metadata={"help": "Train prompts longer than this (in tokens) are left out and counted."})
+    # rewards
+    reward_funcs: list[str] = field(
+        default_factory=lambda: ["r1_zero"],
+        metadata={"help": "Reward registry names, or one preset name (see step3_GRPO/train/rewards_math.py). "
+                          "Weights go to GRPOConfig's reward_weights."})
+    # resume
+    auto_resume: bool = field(
+        default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
+    # in-training eval (our callback; TRL's own eval_strategy stays off)
+    eval_every_steps: int = field(default=0, metadata={"help": "Greedy eval on val every N steps (0: off)."})
+    eval_samples: int = field(default=128, metadata={"help": "Val rows used by the in-training eval."})
+    eval_max_new_tokens: int = field(default=1024, metadata={"help": "Token budget per eval answer."})
+    eval_batch_size: int = field(default=32, metadata={"help": "Prompts per generate() call in the eval."})
+    # completions
+    completions_history: bool = field(
+        default=True, metadata={"help": "Save completions per logging step: completions/step_N.parquet and a "
+                                        "W&B table per step (needs log_completions: true)."})
+    # preflight
+    preflight: bool = field(default=True, metadata={"help": "Run the preflight checks before training."})
+    preflight_override: bool = field(
+        default=False, metadata={"help": "Start even if preflight says the run will not fit or cannot work."})
+    gpu_memory_gb: float | None = field(
+        default=None, metadata={"help": "GPU memory (GiB) for the memory plan; default: the visible GPU's, "
+                                        "else 80."})
+    gold_check_samples: int = field(
+        default=2000, metadata={"help": "Train gold answers checked for gradability (0: all)."})
+    max_ungradable_fraction: float = field(
+        default=0.01, metadata={"help": "Preflight refuses when more gold answers than this fail to grade."})
+
+
+def parse(argv=None):
+    from trl import GRPOConfig, ModelConfig
+
+    from common.config import parse_args
+
+    return parse_args([GRPOScriptArguments, GRPOConfig, ModelConfig], argv)

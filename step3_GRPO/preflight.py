@@ -1,0 +1,278 @@
+"""Preflight for GRPO: catch the run that cannot work before it spends GPU hours.
+
+1. The prompt template, the tokenizer's EOS and the reward functions agree: prompts are the r1_zero
+   template ending in `<think>`, a well-formed completion (`... </think> <answer> X </answer>`) earns
+   more reward than one without the tags (also after a tokenizer round trip), and the model's
+   generation config stops on the tokenizer's EOS.
+2. A memory plan for vLLM colocate mode (weights, gradients, optimizer under the ZeRO stage,
+   activations with and without gradient checkpointing, vLLM weights + KV cache) against the GPU's
+   memory, printed as a table with suggestions.
+3. The train set's gold answers are gradable: a completion that states the gold answer gets full marks.
+
+It refuses to start (exit 2) when a check fails, unless `--preflight_override true`.
+
+    python -m step3_GRPO.preflight --config config/grpo_config.yaml [--world_size 4 --zero_stage 2]
+    python -m step3_GRPO.preflight --config config/demo/grpo.yaml --model_name_or_path M --data_dir D
+
+train_trl.py runs the same checks at start (`--preflight false` to skip).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from common.errors import UserError, run_cli
+from common.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
+
+logger = logging.getLogger("step3_GRPO.preflight")
+THINK_OPEN = "<think>"
+PROMPT_SAMPLE = 256
+
+
+@dataclass
+class PlanArguments:
+    """Only for the standalone preflight: the launch it should plan for (train_trl.py reads accelerate's)."""
+
+    world_size: int | None = field(default=None, metadata={"help": "Processes (GPUs); default: WORLD_SIZE or 1."})
+    zero_stage: int | None = field(default=None, metadata={"help": "DeepSpeed ZeRO stage 0-3; default: "
+                                                                    "accelerate's, else 0."})
+
+
+@dataclass
+class PreflightReport:
+    problems: list[str] = field(default_factory=list)  # any of these refuses the run
+    warnings: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what was checked, for the log
+    memory_table: str | None = None
+
+    def text(self) -> str:
+        out = ["preflight:"] + [f"  ok   {line}" for line in self.lines]
+        out += [f"  WARN {w}" for w in self.warnings] + [f"  FAIL {p}" for p in self.problems]
+        if self.memory_table:
+            out += ["memory plan (per GPU):", self.memory_table]
+        return "\n".join(out)
+
+
+def _total_rewards(funcs, weights, prompts, completions, answers) -> list[float]:
+    totals = [0.0] * len(completions)
+    for fn, w in zip(funcs, weights, strict=True):
+        values = fn(prompts=prompts, completions=completions, answer=answers)
+        totals = [t + w * (v or 0.0) for t, v in zip(totals, values, strict=True)]
+    return totals
+
+
+def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model_config=None) -> None:
+    """Template / EOS / reward agreement on a sample of the train rows."""
+    sample = df.iloc[:PROMPT_SAMPLE]
+    prompts = sample["prompt"].astype(str).tolist()
+    not_think = sum(not p.rstrip().endswith(THINK_OPEN) for p in prompts)
+    if not_think:
+        report.problems.append(f"{not_think}/{len(prompts)} prompts do not end with `{THINK_OPEN}`: the r1_zero "
+                               f"reward needs the model to write `{THINK_CLOSE_ANSWER_OPEN} ... {ANSWER_CLOSE}`")
+    if "problem" in sample.columns:
+        off = sum(p != build_prompt(str(q)) for p, q in zip(prompts, sample["problem"], strict=True))
+        if off:
+            report.problems.append(f"{off}/{len(prompts)} prompts differ from common.prompts.build_prompt(problem): "
+                                   "the data was made with another template; re-run step1")
+    if not report.problems:
+        report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
+
+    gold = [str(a) for a in sample["answer"].iloc[:8]]
+    good = [" " + build_response("Let me compute it step by step.", g) for g in gold]
+    untagged = [f" Let me compute it step by step. The answer is {g}." for g in gold]
+    p8 = prompts[: len(gold)]
+    r_good = _total_rewards(funcs, weights, p8, good, gold)
+    r_bad = _total_rewards(funcs, weights, p8, untagged, gold)
+    names = ", ".join(f"{fn.__name__} x {w:g}" for fn, w in zip(funcs, weights, strict=True))
+    if not all(g > b for g, b in zip(r_good, r_bad, strict=True)):
+        report.problems.append(f"the rewards ({names}) do not prefer a well-formed completion "
+                               f"(`{THINK_CLOSE_ANSWER_OPEN} X {ANSWER_CLOSE}`, reward {min(r_good):g}) over an "
+                               f"untagged one ({max(r_bad):g}): template and reward disagree")
+    else:
+        report.lines.append(f"rewards ({names}) give a well-formed completion {min(r_good):g} and an untagged one "
+                            f"{max(r_bad):g}")
+    if tokenizer is not None:
+        round_trip = [tokenizer.decode(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in good]
+        r_trip = _total_rewards(funcs, weights, p8, round_trip, gold)
+        if r_trip != r_good:
+            report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
+                                   f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
+        check_eos(report, tokenizer, model_config)
+
+
+def check_eos(report: PreflightReport, tokenizer, model_config=None) -> None:
+    if tokenizer.eos_token is None:
+        report.problems.append("the tokenizer has no eos_token: completions would never stop")
+        return
+    line = f"tokenizer EOS is {tokenizer.eos_token!r} (id {tokenizer.eos_token_id})"
+    gen = getattr(model_config, "generation_eos", None) if model_config is not None else None
+    if gen is not None:
+        ids = [gen] if isinstance(gen, int) else list(gen)
+        if tokenizer.eos_token_id not in ids:
+            report.warnings.append(f"the model's generation_config stops on {ids}, not on the tokenizer's EOS "
+                                   f"{tokenizer.eos_token_id}: TRL stops on the tokenizer's, step4 may not")
+        else:
+            line += ", and the model's generation config stops on it"
+    report.lines.append(line)
+
+
+def check_gold(report: PreflightReport, answers, *, max_fraction: float) -> None:
+    """A completion that states the gold answer must grade as correct."""
+    from common.grading import grade_many
+
+    golds = [a.tolist() if hasattr(a, "tolist") else a for a in answers]
+    empty = [i for i, g in enumerate(golds) if g is None or str(g).strip() in ("", "[]")]
+    usable = [g for i, g in enumerate(golds) if i not in set(empty)]
+    first = [g[0] if isinstance(g, list) else g for g in usable]
+    results = grade_many([build_response("check", str(f)) for f in first], usable) if usable else []
+    failed = [str(f) for f, r in zip(first, results, strict=True) if r["answer_reward"] < 1]
+    bad = len(failed) + len(empty)
+    frac = bad / max(1, len(golds))
+    msg = (f"{bad}/{len(golds)} gold answers are not gradable ({len(empty)} empty, {len(failed)} not matched by "
+           f"the grader" + (f", e.g. {failed[:3]}" if failed else "") + ")")
+    if frac > max_fraction:
+        report.problems.append(msg + f"; over the {max_fraction:.0%} allowed (--max_ungradable_fraction)")
+    elif bad:
+        report.warnings.append(msg)
+    else:
+        report.lines.append(f"all {len(golds)} checked gold answers grade as correct")
+
+
+def gpu_memory_gb(requested: float | None) -> float:
+    if requested:
+        return float(requested)
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_properties(0).total_memory / 1024**3
+    except Exception:  # noqa: BLE001 - no usable CUDA means "assume the common 80 GB card"
+        pass
+    return 80.0
+
+
+def zero_stage_from_env(training_args) -> int:
+    stage = os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE")
+    if stage:
+        return int(stage)
+    ds = getattr(training_args, "deepspeed", None)
+    if isinstance(ds, dict):
+        return int(ds.get("zero_optimization", {}).get("stage", 0))
+    return 0
+
+
+def memory_plan_for(script_args, training_args, model_config, *, world_size: int, zero_stage: int,
+                    prompt_len: int, n_params: int | None = None):
+    from step3_GRPO.memory_plan import ModelShape, PlanInputs, plan
+
+    shape = ModelShape.from_config(model_config, n_params=n_params)
+    steps_per_gen = training_args.steps_per_generation or training_args.gradient_accumulation_steps
+    inputs = PlanInputs(
+        shape=shape, gpu_gb=gpu_memory_gb(script_args.gpu_memory_gb), world_size=world_size, zero_stage=zero_stage,
+        bf16=bool(training_args.bf16), gradient_checkpointing=bool(training_args.gradient_checkpointing),
+        micro_batch=training_args.per_device_train_batch_size, prompt_len=prompt_len,
+        completion_len=training_args.max_completion_length or 256, beta=training_args.beta,
+        use_vllm=training_args.use_vllm, colocate=training_args.vllm_mode == "colocate",
+        vllm_gpu_memory_utilization=training_args.vllm_gpu_memory_utilization,
+        vllm_tensor_parallel_size=training_args.vllm_tensor_parallel_size,
+        vllm_sleep_mode=training_args.vllm_enable_sleep_mode,
+        gen_sequences=training_args.per_device_train_batch_size * steps_per_gen,
+    )
+    return plan(inputs)
+
+
+def check_memory(report: PreflightReport, script_args, training_args, model_config, *, world_size: int,
+                 zero_stage: int, prompt_len: int, n_params: int | None = None) -> None:
+    from step3_GRPO.memory_plan import suggestions
+
+    if training_args.use_cpu:
+        report.lines.append("memory plan skipped: use_cpu is set")
+        return
+    mp = memory_plan_for(script_args, training_args, model_config, world_size=world_size, zero_stage=zero_stage,
+                         prompt_len=prompt_len, n_params=n_params)
+    report.memory_table = mp.table() + "".join(f"\n  suggestion: {s}" for s in suggestions(mp))
+    head = (f"{world_size} GPU(s), ZeRO-{zero_stage}, peak ~{mp.peak_gb:.1f} of {mp.inputs.gpu_gb:.1f} GiB per GPU")
+    if mp.fits:
+        report.lines.append(f"memory plan fits: {head}")
+    else:
+        report.problems.append(f"memory plan does not fit: {head} (see the table and suggestions)")
+
+
+def count_params(model_config) -> int | None:
+    """Exact parameter count from an empty (meta-device) model; None if the architecture is unknown."""
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(model_config)
+        return sum(p.numel() for p in model.parameters())
+    except Exception:  # noqa: BLE001 - fall back to the Qwen2/Llama formula
+        return None
+
+
+def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=None, funcs=None, weights=None,
+                  world_size: int | None = None, zero_stage: int | None = None) -> PreflightReport:
+    """All checks; raises UserError when one fails and --preflight_override is not set."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from common.training import load_split, resolve_model_path
+    from step3_GRPO.train.rewards_math import resolve_rewards
+
+    if df is None:
+        df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
+    if funcs is None:
+        funcs, default_weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
+        weights = weights or default_weights
+    path = resolve_model_path(model_args.model_name_or_path)
+    try:
+        model_config = AutoConfig.from_pretrained(path)
+        tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
+    except OSError as exc:
+        raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
+    try:
+        from transformers import GenerationConfig
+
+        model_config.generation_eos = GenerationConfig.from_pretrained(path).eos_token_id
+    except OSError:
+        model_config.generation_eos = None
+
+    report = PreflightReport()
+    check_template(report, df, tokenizer, funcs, weights, model_config)
+    n = script_args.gold_check_samples
+    golds = df["answer"] if not n or n <= 0 else df["answer"].iloc[:n]
+    check_gold(report, golds, max_fraction=script_args.max_ungradable_fraction)
+    prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
+    world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
+    stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)
+    check_memory(report, script_args, training_args, model_config, world_size=world, zero_stage=stage,
+                 prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config))
+    print(report.text(), flush=True)
+    if report.problems:
+        if script_args.preflight_override:
+            logger.warning("preflight failed (%d problem(s)) but --preflight_override is set: going on",
+                           len(report.problems))
+        else:
+            raise UserError(f"preflight failed: {report.problems[0]}"
+                            + (f" (+{len(report.problems) - 1} more above)" if len(report.problems) > 1 else "")
+                            + "; fix it or pass --preflight_override true")
+    return report
+
+
+def main(argv=None) -> PreflightReport:
+    from trl import GRPOConfig, ModelConfig
+
+    from common.config import parse_args
+    from step3_GRPO.args import GRPOScriptArguments
+
+    script_args, training_args, model_args, plan_args = parse_args(
+        [GRPOScriptArguments, GRPOConfig, ModelConfig, PlanArguments], argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    return run_preflight(script_args, training_args, model_args, world_size=plan_args.world_size,
+                         zero_stage=plan_args.zero_stage)
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,153 @@
+"""GRPO on step1's r1_zero data with TRL's GRPOTrainer (vLLM colocate on GPU, plain generate on CPU).
+
+Starts from the base model or from step2's SFT output (`--model_name_or_path outputs/<run>/sft`).
+Rewards are chosen by name (`reward_funcs`, weights in `reward_weights`); preflight (template / EOS /
+reward agreement, memory plan, gradable gold answers) runs first; a rerun resumes from the last
+`checkpoint-N` in output_dir. Writes `<output_dir>/{checkpoint-N, final, completions/, eval/}`.
+
+    # CPU (tiny model, no vLLM)
+    python step3_GRPO/train_trl.py --config config/demo/grpo.yaml --model_name_or_path outputs/demo/sft \
+        --data_dir outputs/demo/data --output_dir outputs/demo/grpo --max_steps 2
+    # 1 GPU (vLLM colocate, as in config/grpo_config.yaml)
+    ./step3_GRPO/launch_trl.sh 1
+    # N GPUs: DDP, or ZeRO-2/3 with ZERO=2|3; --server puts vLLM on dedicated GPUs
+    ./step3_GRPO/launch_trl.sh 4 --learning_rate 1e-6
+    ZERO=3 ./step3_GRPO/launch_trl.sh 8
+    VLLM_GPUS=1 ./step3_GRPO/launch_trl.sh --server 3
+
+Options: step3_GRPO/args.py (data, rewards, eval, preflight), TRL's ModelConfig and GRPOConfig.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python step3_GRPO/train_trl.py` from a checkout without install
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.errors import UserError, run_cli
+
+logger = logging.getLogger("step3_GRPO")
+STAGE = "grpo"
+
+
+def drop_long_prompts(df, tokenizer, max_tokens: int):
+    """Rows whose prompt exceeds ``max_tokens`` are left out (and counted): GRPOConfig has no prompt cap."""
+    lengths = [len(ids) for ids in tokenizer(df["prompt"].tolist(), add_special_tokens=False)["input_ids"]]
+    keep = [n <= max_tokens for n in lengths]
+    dropped = len(keep) - sum(keep)
+    if dropped:
+        logger.warning("left out %d/%d train prompts longer than max_prompt_tokens=%d", dropped, len(df), max_tokens)
+    if not any(keep):
+        raise UserError(f"every train prompt is longer than max_prompt_tokens={max_tokens}")
+    return df[keep].reset_index(drop=True)
+
+
+def check_gpu_options(training_args) -> None:
+    """GPU-only options on a machine (or config) without CUDA are a user error, not a stack trace."""
+    import torch
+
+    cuda = torch.cuda.is_available() and not training_args.use_cpu
+    if training_args.use_vllm and not cuda:
+        raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
+                        "set use_vllm: false for CPU runs (config/demo/grpo.yaml)")
+    if training_args.bf16 and not cuda:
+        raise UserError("bf16: true needs a CUDA GPU here; set bf16: false (or use config/demo/grpo.yaml)")
+
+
+def main(argv=None):
+    from step3_GRPO.args import parse
+
+    script_args, training_args, model_args = parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    check_gpu_options(training_args)
+
+    from transformers import AutoTokenizer
+
+    from common.artifacts import write_manifest
+    from common.training import FINAL_DIR, find_resume_checkpoint, load_split, resolve_model_path
+    from step3_GRPO.preflight import run_preflight
+    from step3_GRPO.train.rewards_math import resolve_rewards
+
+    # Model path and tokenizer (the model itself is loaded by GRPOTrainer, ZeRO-3 aware)
+    model_path = resolve_model_path(model_args.model_name_or_path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_path, revision=model_args.model_revision)
+    except OSError as exc:
+        raise UserError(f"cannot load the tokenizer of {model_path}: {str(exc).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+
+    # Data: the prompt plus the columns reward functions and the eval read
+    keep = ["prompt", "answer", "id", "source"]
+    train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
+    train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens)
+    eval_rows = []
+    if script_args.eval_every_steps > 0:
+        val_df = load_split(script_args.data_dir, "val", ["prompt", "answer"], max_rows=script_args.eval_samples)
+        eval_rows = val_df[[c for c in keep if c in val_df.columns]].to_dict("records")
+
+    # Rewards: names from our config, weights into GRPOConfig's own reward_weights
+    funcs, weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
+    training_args.reward_weights = weights
+
+    # Preflight (every rank runs it so that a refusal stops them all)
+    if script_args.preflight:
+        run_preflight(script_args, training_args, model_args, df=train_df, tokenizer=tokenizer, funcs=funcs,
+                      weights=weights)
+
+    from datasets import Dataset
+
+    from step3_GRPO.trainer import InTrainingEval, R1ZeroGRPOTrainer
+
+    train_ds = Dataset.from_pandas(train_df[[c for c in keep if c in train_df.columns]], preserve_index=False)
+    logger.info("GRPO on %d prompts from %s, rewards %s", len(train_ds), script_args.data_dir,
+                ", ".join(f"{f.__name__} x {w:g}" for f, w in zip(funcs, weights, strict=True)))
+    init = dict(training_args.model_init_kwargs or {})
+    init.setdefault("dtype", model_args.dtype or ("bfloat16" if training_args.bf16 else "float32"))
+    if model_args.attn_implementation:
+        init.setdefault("attn_implementation", model_args.attn_implementation)
+    if model_args.model_revision != "main":
+        init.setdefault("revision", model_args.model_revision)
+    training_args.model_init_kwargs = init
+
+    callbacks = []
+    if eval_rows:
+        callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps,
+                                        max_new_tokens=script_args.eval_max_new_tokens,
+                                        batch_size=script_args.eval_batch_size))
+    trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
+                                processing_class=tokenizer, callbacks=callbacks,
+                                completions_history=script_args.completions_history)
+    for cb in callbacks:
+        cb.trainer = trainer
+
+    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
+                                    auto_resume=script_args.auto_resume)
+    if resume:
+        logger.info("resuming from %s", resume)
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=resume)
+    elapsed = time.perf_counter() - start
+
+    final_dir = Path(training_args.output_dir) / FINAL_DIR
+    trainer.save_model(str(final_dir))
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(final_dir)
+        extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
+                 "resumed_from": resume, "reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
+                 "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+        config = {"script": script_args, "training": training_args, "model": model_args}
+        inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
+        for folder in (final_dir, Path(training_args.output_dir)):
+            write_manifest(folder, STAGE, config, inputs=inputs, seed=training_args.seed, extra=extra)
+        logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
+    return trainer
+
+
+if __name__ == "__main__":
+    run_cli(main)

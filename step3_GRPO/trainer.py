@@ -1,0 +1,168 @@
+"""GRPOTrainer plus what our runs need: in-training eval and a per-step completions history.
+
+- ``R1ZeroGRPOTrainer.log`` adds pending eval metrics to the next log line, and (with
+  ``log_completions``) writes ``completions/completions_<step>.parquet`` and a W&B table under its own
+  key ``completions/step_<step>`` each logging step, instead of TRL's single ``completions`` key that
+  every step overwrites.
+- ``InTrainingEval`` generates greedily on a val subset every N steps, grades with
+  ``common.grading.grade_many``, buckets with ``common.scoring`` and logs ``eval_accuracy``,
+  ``eval_format_accuracy``, ``eval_correct_rate``, ``eval_wrong_answer_rate``,
+  ``eval_format_failure_rate`` and ``eval_truncated_rate`` (``eval/...`` in W&B).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+from trl import GRPOTrainer
+
+from common.prompts import ANSWER_CLOSE
+
+logger = logging.getLogger("step3_GRPO")
+
+
+def _wandb_run():
+    try:
+        import wandb
+    except ImportError:
+        return None
+    return wandb if wandb.run is not None else None
+
+
+class R1ZeroGRPOTrainer(GRPOTrainer):
+    def __init__(self, *args, completions_history: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.completions_history = completions_history
+        self.pending_logs: dict[str, float] = {}
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if self.pending_logs:
+            logs.update(self.pending_logs)
+            self.pending_logs = {}
+        own = self.completions_history and self.log_completions
+        if own:
+            self.log_completions = False  # we write the parquet and W&B tables ourselves, below
+        try:
+            super().log(logs, start_time)
+        finally:
+            if own:
+                self.log_completions = True
+        if own and self.accelerator.is_main_process and len(self._logs["prompt"]):
+            self._save_completions()
+
+    def _save_completions(self) -> None:
+        import pandas as pd
+
+        from common.artifacts import atomic_write_parquet
+
+        step = self.state.global_step
+        frame = pd.DataFrame({
+            "step": [step] * len(self._logs["prompt"]),
+            "prompt": list(self._logs["prompt"]),
+            "completion": list(self._logs["completion"]),
+            **{name: list(values) for name, values in self._logs["rewards"].items()},
+            **{name: list(values) for name, values in self._logs["extra"].items()},
+            "advantage": list(self._logs["advantages"]),
+        })
+        atomic_write_parquet(Path(self.args.output_dir) / "completions" / f"completions_{step:05d}.parquet", frame)
+        wandb = _wandb_run() if self.args.report_to and "wandb" in self.args.report_to else None
+        if wandb is not None:
+            wandb.log({f"completions/step_{step:06d}": wandb.Table(dataframe=frame), "train/global_step": step})
+
+
+def generate_greedy(trainer, prompts: list[str], *, max_new_tokens: int, batch_size: int) -> list[dict]:
+    """Greedy completions for ``prompts`` (this process's share), stopping at EOS or ``</answer>``."""
+    import torch
+    from trl.models.utils import unwrap_model_for_generation
+
+    tok = trainer.processing_class
+    side, tok.padding_side = tok.padding_side, "left"
+    out = []
+    try:
+        with unwrap_model_for_generation(trainer.model_wrapped, trainer.accelerator,
+                                         gather_deepspeed3_params=trainer.args.ds3_gather_for_generation) as model:
+            was_training = model.training
+            model.eval()
+            for at in range(0, len(prompts), batch_size):
+                batch = prompts[at:at + batch_size]
+                enc = tok(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+                with torch.no_grad():
+                    ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                         stop_strings=[ANSWER_CLOSE], tokenizer=tok,
+                                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+                for row in ids[:, enc["input_ids"].shape[1]:].tolist():
+                    ended = tok.eos_token_id in row
+                    row = row[:row.index(tok.eos_token_id)] if ended else row
+                    text = tok.decode(row, skip_special_tokens=True)
+                    stopped = ended or text.rstrip().endswith(ANSWER_CLOSE)
+                    out.append({"completion": text, "completion_tokens": len(row),
+                                "truncated": not stopped and len(row) >= max_new_tokens})
+            if was_training:
+                model.train()
+    finally:
+        tok.padding_side = side
+    return out
+
+
+class InTrainingEval(TrainerCallback):
+    """Greedy eval on ``rows`` (dicts with prompt, answer, source, id) every ``every`` optimizer steps."""
+
+    def __init__(self, rows: list[dict], *, every: int, max_new_tokens: int, batch_size: int):
+        self.rows, self.every = rows, every
+        self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
+        self.trainer: R1ZeroGRPOTrainer | None = None
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.trainer is None or not self.every or state.global_step % self.every:
+            return control
+        metrics = self.evaluate(state.global_step)
+        if metrics:
+            self.trainer.pending_logs.update(metrics)
+            control.should_log = True
+        return control
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        from accelerate.utils import gather_object
+
+        from common.grading import grade_many
+        from common.scoring import CATEGORIES, bucket_summary, categorize
+
+        trainer = self.trainer
+        acc = trainer.accelerator
+        start = time.perf_counter()
+        mine = self.rows[acc.process_index::acc.num_processes]
+        gens = generate_greedy(trainer, [r["prompt"] for r in mine], max_new_tokens=self.max_new_tokens,
+                               batch_size=self.batch_size)
+        records = gather_object([{**r, **g} for r, g in zip(mine, gens, strict=True)])
+        if not acc.is_main_process:
+            return {}
+        graded = grade_many([r["completion"] for r in records], [r["answer"] for r in records])
+        for rec, res in zip(records, graded, strict=True):
+            rec.update(format_reward=res["format_reward"], answer_reward=res["answer_reward"],
+                       extracted_answer=res["extracted_answer"],
+                       category=categorize(res["format_reward"], res["answer_reward"]))
+        summary = bucket_summary(r["category"] for r in records)
+        total = max(1, summary["total"])
+        metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
+                   **{f"eval_{c}_rate": summary["counts"][c] / total for c in CATEGORIES},
+                   "eval_truncated_rate": sum(r["truncated"] for r in records) / total}
+        self._save(step, records)
+        logger.info("eval at step %d on %d val problems in %.1f s: accuracy %.3f, format %.3f", step,
+                    summary["total"], time.perf_counter() - start, summary["accuracy"], summary["format_accuracy"])
+        return metrics
+
+    def _save(self, step: int, records: list[dict]) -> None:
+        import pandas as pd
+
+        from common.artifacts import atomic_write_parquet
+
+        frame = pd.DataFrame(records).assign(step=step)
+        frame["answer"] = frame["answer"].astype(str)
+        atomic_write_parquet(Path(self.trainer.args.output_dir) / "eval" / f"eval_{step:05d}.parquet", frame)
+        wandb = _wandb_run() if "wandb" in (self.trainer.args.report_to or []) else None
+        if wandb is not None and os.environ.get("WANDB_MODE") != "disabled":
+            wandb.log({f"eval_completions/step_{step:06d}": wandb.Table(dataframe=frame), "train/global_step": step})

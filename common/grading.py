@@ -1,56 +1,352 @@
-"""r1_zero grading (PROVISIONAL first cut: the grader issue replaces the internals; the API is fixed).
+"""r1_zero grading: the training reward and the eval score, right, fast and never hanging.
 
-r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}
-grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict] with the keys above
-plus "extracted_answer" (str | None) and "timeout" (bool).
+API (fixed, other stages code against it):
+- ``r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}``;
+- ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
+  also carrying ``extracted_answer`` (str or None) and ``timeout`` (bool);
+- ``format_ok(response)`` and ``extract_answer(response)``.
+
+Semantics
+- format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
+  Dr. GRPO string test; a space is required between the tags).
+- The answer is the text between the last ``<answer>`` and the first ``</answer>`` after it; if that text
+  holds a ``\\boxed{}`` (or ``\\fbox{}``), the content of the last box is the answer. answer_reward is graded
+  whether or not the format is right; ``reward = format_reward * answer_reward``.
+- A list ground truth is correct if any entry matches. A gold written as ``\\boxed{...}`` or ``... #### 42``
+  is reduced to the box content / the text after ``####``.
+- Equivalence, cheap to expensive (``common.grading_norm`` then ``common.grading_worker``):
+  1. normalised strings: math delimiters, ``\\left``/``\\right``, spacing, ``\\text{}`` wrappers,
+     ``\\dfrac``/``\\tfrac``, degrees (``^\\circ``), ``\\%``, a leading "the answer is" or ``x =``, trailing
+     units after a number (``5 cm``, ``12 apples``; never a lone variable letter) are removed;
+  2. exact numbers: integers, thousands separators, decimals, fractions (``\\frac{a}{b}``, ``\\frac12``,
+     ``a/b``), mixed numbers, scientific notation, powers of ten, percent. Rationals compare exactly;
+     when a decimal is involved the tolerance is 1e-6 (as math-verify's 6-digit rounding). Comma lists of
+     numbers compare element-wise: ordered in ``()``/``[]``, unordered in ``\\{\\}`` and bare lists;
+     multiple-choice letters compare by letter (``(B)``, ``\\text{B}``, ``b``);
+  3. math-verify (``parse`` + ``verify``) for everything else: symbolic expressions, ``\\pi``, ``\\sqrt``,
+     matrices, intervals, equations; if the answer contains prose, math-verify also searches it raw;
+  4. sympy fallbacks: plain-text math (``sqrt(2)/2``, ``2*pi``) and numeric evaluation of closed forms.
+- Bracket type is significant: a set ``\\{1,2\\}`` never equals a tuple or interval ``(1,2)``/``[1,2]``;
+  ``(0,1)`` is not ``[0,1)``.
+
+Asymmetries (gold vs prediction)
+- Percent: a percent written on either side may be read as its value or as a fraction: ``50\\%`` equals
+  ``50`` and ``0.5``; but gold ``0.5`` against a bare ``50`` is wrong.
+- math-verify's ``verify(gold, pred)`` is itself asymmetric: an assignment ``x = 5`` is reduced to ``5``
+  on either side, but relations and intervals are read from the gold.
+- A prediction far longer than the gold (more than ``max(2000, 20 x len(gold))`` characters) is wrong
+  without parsing: no real answer is that long, and parsing it is how graders get stuck.
+- An empty prediction is wrong. An empty or None gold is a caller bug: ``ValueError`` naming the index.
+
+Time and safety
+- The cheap layers run in the calling process with bounded work; they settle most answers (all-number
+  golds, the bulk of GSM8K and MATH). Only the rest goes to a process pool (math-verify uses SIGALRM,
+  which threads cannot use), created once, reused across calls and shut down at exit.
+- Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot); tasks go to
+  workers in chunks and results stream back per task, so every answer is timed on its own.
+- Each answer has a hard wall-clock limit: a soft timer in the worker at ``timeout_s``, and the parent
+  kills a worker still busy at ``timeout_s + 0.25`` s and starts a replacement. A timed-out (or crashing)
+  answer scores 0 with ``"timeout": True``. Nothing in model output can raise.
+- Results are in input order and deterministic, except that an answer that needs close to ``timeout_s``
+  may time out on a loaded machine and not on an idle one.
+- Workers are plain subprocesses (``python -m common.grading_worker``), not forks of the caller: safe
+  beside torch/CUDA threads, and usable from scripts, notebooks and stdin without a ``__main__`` guard.
+  Each starts in about a second (it imports sympy and math-verify); tasks are only timed once it is ready.
 """
 
 from __future__ import annotations
 
-import re
+import atexit
+import os
+import threading
+import time
+from collections import deque
 
+from common.grading_norm import cheap_equal, last_boxed
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE_ANSWER_OPEN
+
+KILL_MARGIN_S = 0.25  # the parent kills a worker this long after the worker's own soft limit
+WORKER_START_TIMEOUT_S = 120.0
+MAX_DEFAULT_WORKERS = 4
+LONG_ANSWER_CHARS = 2000
+SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
+_SLOW_VERDICTS: dict[tuple, bool] = {}
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def format_ok(response: str) -> bool:
+    """The r1_zero format test: ``</think> <answer>`` and ``</answer>`` both present."""
     return THINK_CLOSE_ANSWER_OPEN in response and ANSWER_CLOSE in response
 
 
 def extract_answer(response: str) -> str | None:
+    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
     start = response.rfind(ANSWER_OPEN)
     if start < 0:
         return None
     end = response.find(ANSWER_CLOSE, start)
     if end < 0:
         return None
-    return response[start + len(ANSWER_OPEN):end].strip()
+    inside = response[start + len(ANSWER_OPEN) : end]
+    boxed = last_boxed(inside) if "\\boxed" in inside or "\\fbox" in inside else None
+    return (boxed if boxed is not None else inside).strip()
 
 
-def _equal(pred: str, gold: str) -> bool:
-    norm = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
-    if norm(pred) == norm(gold):
-        return True
-    try:
-        from math_verify import parse, verify
+def _clean_gold(value) -> str:
+    text = str(value).strip()
+    if "####" in text:
+        text = text.rsplit("####", 1)[1].strip()
+    if "\\boxed" in text or "\\fbox" in text:
+        text = (last_boxed(text) or text).strip()
+    return text
 
-        return bool(verify(parse("$" + gold + "$"), parse("$" + pred + "$")))
-    except Exception:
+
+def _golds(value, index: int) -> tuple[str, ...]:
+    items = list(value) if isinstance(value, list | tuple) else [value]
+    golds = tuple(g for g in (_clean_gold(v) for v in items if v is not None) if g)
+    if not golds:
+        raise ValueError(f"ground truth at index {index} is None or empty")
+    return golds
+
+
+def _cheap(pred: str, golds: tuple[str, ...]) -> bool | None:
+    """The parent-side decision for one unique task: True/False, or None to send it to a worker."""
+    if not pred:
         return False
+    if len(pred) > max(LONG_ANSWER_CHARS, 20 * max(len(g) for g in golds)):
+        return False
+    undecided = False
+    for gold in golds:
+        decided = cheap_equal(pred, gold)
+        if decided:
+            return True
+        undecided |= decided is None
+    return None if undecided else False
+
+
+def default_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+
+
+def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:
+    """Grade responses against ground truths; one dict per response, in input order (see module doc)."""
+    responses, ground_truths = list(responses), list(ground_truths)
+    if len(responses) != len(ground_truths):
+        raise ValueError(f"got {len(responses)} responses but {len(ground_truths)} ground truths")
+    if timeout_s <= 0:
+        raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    golds = [_golds(g, i) for i, g in enumerate(ground_truths)]
+
+    rows, verdicts = [], {}  # verdicts: (pred, golds) -> (equal, timeout), shared by duplicates
+    pending: dict[tuple, None] = {}
+    for response, gold in zip(responses, golds, strict=True):
+        text = response if isinstance(response, str) else ("" if response is None else str(response))
+        pred = extract_answer(text)
+        key = (pred, gold)
+        if pred is not None and key not in verdicts and key not in pending:
+            decided = _cheap(pred, gold)
+            if decided is None:
+                pending[key] = None
+            else:
+                verdicts[key] = (decided, False)
+        rows.append((1.0 if format_ok(text) else 0.0, pred, key))
+    for key in list(pending):  # settled by a worker in an earlier call (GRPO revisits problems)
+        if key in _SLOW_VERDICTS:
+            verdicts[key] = (_SLOW_VERDICTS[key], False)
+            del pending[key]
+    if pending:
+        tasks = list(pending)
+        for key, verdict in zip(tasks, _get_pool().run(tasks, workers, timeout_s), strict=True):
+            verdicts[key] = verdict
+            if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
+                _SLOW_VERDICTS[key] = verdict[0]
+        while len(_SLOW_VERDICTS) > SLOW_CACHE_SIZE:
+            del _SLOW_VERDICTS[next(iter(_SLOW_VERDICTS))]
+
+    out = []
+    for fmt, pred, key in rows:
+        equal, timed_out = verdicts.get(key, (False, False)) if pred is not None else (False, False)
+        ans = 1.0 if equal else 0.0
+        out.append(
+            {"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": pred,
+             "timeout": timed_out}
+        )
+    return out
 
 
 def r1_zero_reward_fn(response: str, ground_truth) -> dict:
-    fmt = 1.0 if format_ok(response) else 0.0
-    pred = extract_answer(response)
-    golds = ground_truth if isinstance(ground_truth, list | tuple) else [ground_truth]
-    ans = 1.0 if pred is not None and any(_equal(pred, str(g)) for g in golds) else 0.0
-    return {"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans}
+    """format_reward, answer_reward and reward (floats) for one response; see the module doc."""
+    result = grade_many([response], [ground_truth])[0]
+    return {k: result[k] for k in ("format_reward", "answer_reward", "reward")}
 
 
-def grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]:
-    out = []
-    for i, (r, g) in enumerate(zip(responses, ground_truths, strict=True)):
-        if g is None or g == "" or g == []:
-            raise ValueError(f"ground truth at index {i} is empty")
-        res = r1_zero_reward_fn(r, g)
-        out.append({**res, "extracted_answer": extract_answer(r), "timeout": False})
-    return out
+# --- the worker pool ----------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One grader process (``python -m common.grading_worker``) talking over a socket pair.
+
+    A plain subprocess, not multiprocessing: it needs no fork of the caller (torch/CUDA threads), never
+    re-imports the caller's ``__main__``, and works the same from scripts, notebooks and stdin.
+    """
+
+    def __init__(self):
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO_ROOT, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "common.grading_worker", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.ready = False
+        self.born = time.monotonic()
+        self.chunk: list[int] = []
+        self.pos = 0
+        self.started = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return self.pos < len(self.chunk)
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.conn.close()
+
+
+class _Pool:
+    """Worker processes that persist across ``grade_many`` calls; grows on demand, never shrinks."""
+
+    def __init__(self):
+        self.workers: list[_Worker] = []
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except Exception:  # noqa: BLE001
+                pass
+        for w in self.workers:
+            try:
+                w.proc.wait(timeout=2)
+            except Exception:  # noqa: BLE001 - still running: kill it
+                pass
+            w.kill()
+        self.workers = []
+
+    def _replace_worker(self, w: _Worker) -> _Worker:
+        """Kill ``w`` and put a fresh worker in its place."""
+        i = self.workers.index(w)
+        w.kill()
+        self.workers[i] = _Worker()
+        return self.workers[i]
+
+    def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
+        """(equal, timed_out) per task, graded by the first ``n`` workers with a hard limit per task."""
+        with self.lock:
+            while len(self.workers) < n:
+                self.workers.append(_Worker())
+            try:
+                return self._run(tasks, self.workers[:n], timeout_s)
+            except BaseException:
+                # Interrupted (Ctrl-C): a busy worker would send stale results into the next call.
+                for w in self.workers[:n]:
+                    if w.busy or not w.ready:
+                        self._replace_worker(w)
+                raise
+
+    def _run(self, tasks, active: list[_Worker], timeout_s: float) -> list[tuple[bool, bool]]:
+        from multiprocessing.connection import wait
+
+        results: list = [None] * len(tasks)
+        queue = deque(range(len(tasks)))
+        chunk_size = max(1, min(32, len(tasks) // (4 * len(active))))
+        hard_limit = timeout_s + KILL_MARGIN_S
+        left = len(tasks)
+
+        def give_up_current(i: int) -> None:
+            """Score the task worker i is stuck on as a timeout, requeue the rest of its chunk, replace it."""
+            nonlocal left
+            w = active[i]
+            results[w.chunk[w.pos]] = (False, True)
+            left -= 1
+            queue.extendleft(reversed(w.chunk[w.pos + 1 :]))
+            active[i] = self._replace_worker(w)
+
+        while left:
+            now = time.monotonic()
+            for w in active:
+                if w.ready and not w.busy and queue:
+                    w.chunk = [queue.popleft() for _ in range(min(chunk_size, len(queue)))]
+                    w.pos, w.started = 0, now
+                    w.conn.send([(t, tasks[t][0], list(tasks[t][1]), timeout_s) for t in w.chunk])
+            deadlines = [w.started + hard_limit for w in active if w.busy]
+            deadlines += [w.born + WORKER_START_TIMEOUT_S for w in active if not w.ready]
+            wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            for conn in wait([w.conn for w in active], timeout=wait_s):
+                i = next(k for k, w in enumerate(active) if w.conn is conn)
+                w = active[i]
+                try:
+                    task_id, ok, timed_out = conn.recv()
+                except (EOFError, OSError):  # the worker died (a crash in C code): score 0, replace it
+                    if not w.ready:
+                        raise RuntimeError("a grader worker process failed to start") from None
+                    if w.busy:
+                        give_up_current(i)
+                    else:
+                        active[i] = self._replace_worker(w)
+                    continue
+                if task_id == "ready":
+                    w.ready = True
+                    continue
+                results[task_id] = (bool(ok), bool(timed_out))
+                left -= 1
+                w.pos += 1
+                w.started = time.monotonic()
+            now = time.monotonic()
+            for i, w in enumerate(active):
+                if w.busy and now - w.started > hard_limit:  # stuck in C code: kill, replace, move on
+                    give_up_current(i)
+                elif not w.ready and now - w.born > WORKER_START_TIMEOUT_S:
+                    raise RuntimeError(f"a grader worker did not start within {WORKER_START_TIMEOUT_S:.0f} s")
+        return results
+
+
+_POOL: _Pool | None = None
+_POOL_GUARD = threading.Lock()
+
+
+def _get_pool() -> _Pool:
+    global _POOL
+    with _POOL_GUARD:
+        if _POOL is None:
+            _POOL = _Pool()
+            atexit.register(shutdown_pool)
+        return _POOL
+
+
+def shutdown_pool() -> None:
+    """Stop the grader's worker processes (also done at exit); the next call starts a fresh pool."""
+    global _POOL
+    with _POOL_GUARD:
+        if _POOL is not None:
+            _POOL.close()
+            _POOL = None

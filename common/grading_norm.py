@@ -1,0 +1,268 @@
+"""The cheap layers of the grader: answer extraction, normalisation and exact number comparison.
+
+Pure Python with bounded work (inputs longer than ``MAX_CHEAP_LEN`` are left undecided, no regex can
+backtrack badly, no big powers are computed), so it runs in the calling process without a time limit.
+``cheap_equal`` returns True or False when it can decide and None when the answer must go to the
+math-verify layer (``common.grading_worker``), which runs in worker processes under a hard time limit.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+MAX_CHEAP_LEN = 400
+NUMERIC_ABS_TOL = Fraction(1, 10**6)  # like math-verify's float_rounding=6, for answers written as decimals
+
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+_WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
+_TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\\displaystyle|\\left|\\right|\\big[lr]?|\\Big[lr]?")
+_DEGREES = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree|\^\s*\{\\text\{o\}\}")
+_LEAD_PHRASE = re.compile(
+    r"^(?:the\s+)?(?:final\s+)?(?:answer|result|solution)\s*(?:is|:|=)\s*|^therefore,?\s*", re.IGNORECASE
+)
+_ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w{1,3}\}?)?\s*(?:=|\\approx)\s*(?=[^=]+$)")
+_MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")
+# A number as written in an answer: sign, digits with optional thousands groups, decimals.
+_NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
+_NUM_RE = re.compile(rf"({_NUM})")
+_PLAIN_RE = re.compile(rf"^({_NUM})$")
+_SCI_RE = re.compile(rf"^({_NUM})(?:e([+-]?\d{{1,3}})|(?:\\times|\\cdot|\*|x)10\^\{{?([+-]?\d{{1,3}})\}}?)$")
+_POW_RE = re.compile(r"^([+-]?\d{1,6})\^\{?(\d{1,3})\}?$")
+_FRAC_RE = re.compile(rf"^([+-]?)(\d+)?\\frac\{{({_NUM})\}}\{{({_NUM})\}}$")
+_FRAC_SHORT_RE = re.compile(r"^([+-]?)\\frac(\d)(\d)$")
+_SLASH_RE = re.compile(rf"^({_NUM})/({_NUM})$")
+# Trailing units after a number: a word of two or more letters, or one of a few one-letter units. A lone
+# variable such as "x" or "b" is NOT a unit ("(a+5)(b+2)" must keep its letters), nor are math words.
+_NUM_THEN_TAIL = re.compile(rf"^({_NUM})\s*([A-Za-z].*)$")
+_WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-]+[A-Za-z0-9]+)*\.?$")
+_LETTER_UNIT = re.compile(r"^[mgsLhKNJWVA](?:\^?\d)?(?:/[A-Za-z]{1,3}(?:\^?\d)?)?$")
+_NOT_UNITS = {"sqrt", "pi", "and", "or", "to", "times", "cdot", "log", "ln", "sin", "cos", "tan", "exp",
+              "frac", "i", "e", "x", "y", "n", "mod", "pm", "infty", "over", "plus", "minus"}
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last ``\\boxed{...}`` (or ``\\fbox``, or ``\\boxed 5``) in ``text``, else None.
+
+    An unclosed box takes the rest of the text: a truncated box still holds the model's answer.
+    """
+    matches = list(_BOX_RE.finditer(text))
+    if not matches:
+        return None
+    m = matches[-1]
+    i = m.end()
+    if i >= len(text):
+        return None
+    if text[i] != "{":  # "\boxed 5": up to the next space or delimiter
+        return re.split(r"[\s$]", text[i:], maxsplit=1)[0] or None
+    depth = 0
+    for j in range(i, len(text)):
+        c = text[j]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1 : j]
+    return text[i + 1 :]
+
+
+def strip_delimiters(s: str) -> str:
+    """Remove math delimiters, sizing and spacing commands, and a trailing full stop."""
+    s = s.strip()
+    for _ in range(3):
+        before = s
+        for left, right in _WRAPPERS:
+            if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
+                s = s[len(left) : len(s) - len(right)].strip()
+        s = s.rstrip(".").rstrip("\\").strip()
+        if s == before:
+            break
+    return s
+
+
+def light_clean(s: str) -> str:
+    """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees."""
+    s = strip_delimiters(s)
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    s = _SPACING.sub(" ", s)
+    s = s.replace("\\%", "%").replace("\\$", "").replace("$", "").replace("{,}", ",")
+    s = _DEGREES.sub("", s)
+    return s.strip()
+
+
+def normalize(s: str) -> str | None:
+    """A canonical string for comparison, or None when ``s`` is too long for the cheap layer."""
+    if len(s) > MAX_CHEAP_LEN:
+        return None
+    s = light_clean(s)
+    for _ in range(3):  # \text{\textbf{x}} nests
+        s = _TEXT_CMDS.sub(r"\1", s)
+    s = _LEAD_PHRASE.sub("", s.strip())
+    s = _ASSIGN.sub("", s.strip())
+    s = strip_delimiters(s)
+    s = _strip_units(s)
+    s = re.sub(r"\s+", "", s)
+    if s.endswith("%") and s.count("%") == 1:
+        s = s[:-1] + "%"
+    return s
+
+
+def _strip_units(s: str) -> str:
+    """``5 cm`` -> ``5``, ``12 apples`` -> ``12``, ``3 m/s`` -> ``3``; anything else is left alone."""
+    m = _NUM_THEN_TAIL.match(s)
+    if not m:
+        return s
+    tail = m.group(2).strip()
+    first = re.split(r"[\s/^.\-]", tail, maxsplit=1)[0].lower()
+    if first in _NOT_UNITS:
+        return s
+    if _WORD_UNITS.match(tail) or _LETTER_UNIT.match(tail):
+        return m.group(1)
+    return s
+
+
+def _to_fraction(num: str) -> Fraction:
+    return Fraction(num.replace(",", ""))
+
+
+def parse_number(s: str) -> tuple[Fraction, bool, bool] | None:
+    """(value, exact, percent) for an answer that is a plain number, else None.
+
+    Understands integers, thousands separators, decimals, ``a/b``, ``\\frac{a}{b}``, ``\\frac12``,
+    mixed numbers ``2\\frac{1}{2}``, scientific notation, small integer powers and a trailing ``%``.
+    ``exact`` is False when a decimal point is involved (compared with a tolerance then).
+    """
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    if not s or len(s) > 64:
+        return None
+    try:
+        if m := _PLAIN_RE.match(s):
+            if "," in s and not re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+                return None
+            return _to_fraction(m.group(1)), "." not in s, percent
+        if m := _SCI_RE.match(s):
+            exp = int(m.group(2) or m.group(3))
+            return _to_fraction(m.group(1)) * Fraction(10) ** exp, "." not in m.group(1), percent
+        if m := _POW_RE.match(s):
+            base, exp = int(m.group(1)), int(m.group(2))
+            if abs(base) > 1 and exp * len(str(abs(base))) > 400:
+                return None  # 9^{999} is a number, but not one for the cheap layer
+            return Fraction(base) ** exp, True, percent
+        if m := _FRAC_RE.match(s):
+            sign, whole, num, den = m.groups()
+            value = _to_fraction(num) / _to_fraction(den)
+            if whole:
+                value += int(whole)
+            return (-value if sign == "-" else value), "." not in num + den, percent
+        if m := _FRAC_SHORT_RE.match(s):
+            value = Fraction(int(m.group(2)), int(m.group(3)))
+            return (-value if m.group(1) == "-" else value), True, percent
+        if m := _SLASH_RE.match(s):
+            value = _to_fraction(m.group(1)) / _to_fraction(m.group(2))
+            return value, "." not in s, percent
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return None
+
+
+def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool, bool]) -> bool:
+    """Equal values; a percent on either side may also be read as a fraction (50% = 0.5)."""
+    p_vals = [pred[0], pred[0] / 100] if pred[2] else [pred[0]]
+    g_vals = [gold[0], gold[0] / 100] if gold[2] else [gold[0]]
+    exact = pred[1] and gold[1]
+    for p in p_vals:
+        for g in g_vals:
+            if p == g or (not exact and abs(p - g) <= NUMERIC_ABS_TOL * max(1, abs(g) / 10**6)):
+                return True
+    return False
+
+
+def _split_top_level(s: str) -> list[str] | None:
+    """Split on commas outside any brackets; None for unbalanced brackets."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(s):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif c == "," and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+    if depth != 0:
+        return None
+    parts.append(s[start:])
+    return parts
+
+
+def _brackets(s: str) -> tuple[str, str, str]:
+    """(kind, inner text, closing) where kind is "set", "(", "[" or "" for no outer bracket pair."""
+    if s.startswith("\\{") and s.endswith("\\}"):
+        inner = s[2:-2]
+        return ("set", inner, "}") if _split_top_level(inner) is not None else ("", s, "")
+    if len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
+        inner = s[1:-1]
+        if _split_top_level(inner) is not None:
+            return s[0], inner, s[-1]
+    return "", s, ""
+
+
+def _collection(s: str):
+    """(kind, elements) for a comma-separated collection, or None for a single item."""
+    kind, inner, close = _brackets(s)
+    parts = _split_top_level(inner)
+    if parts is None or len(parts) < 2:
+        return None
+    return (kind, close), parts
+
+
+def cheap_equal(pred: str, gold: str) -> bool | None:
+    """True or False when the cheap layers can decide that ``pred`` equals ``gold``; None otherwise."""
+    p, g = normalize(pred), normalize(gold)
+    if p is None or g is None:
+        return None
+    if not p:
+        return False
+    if p == g:
+        return True
+    if p.isalpha() and g.isalpha() and p.lower() == g.lower():
+        return True
+    gm = _MC_RE.match(g)
+    if gm and (pm := _MC_RE.match(p)):  # multiple choice: the letter decides
+        return pm.group(1).upper() == gm.group(1).upper()
+    pn, gn = parse_number(p), parse_number(g)
+    if pn and gn:
+        return numbers_equal(pn, gn)
+    pc, gc = _collection(p), _collection(g)
+    if pc and gc:
+        (p_kind, p_close), p_items = pc
+        (g_kind, g_close), g_items = gc
+        if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
+            return False  # a set is never a tuple or an interval: bracket type is significant
+        if p_kind != g_kind or p_close != g_close:
+            return None
+        p_nums = [parse_number(x) for x in p_items]
+        g_nums = [parse_number(x) for x in g_items]
+        if not all(p_nums) or not all(g_nums):
+            return None
+        if len(p_nums) != len(g_nums):
+            return False
+        if p_kind in ("set", ""):  # unordered: match each gold element once
+            left = list(p_nums)
+            for gv in g_nums:
+                hit = next((i for i, pv in enumerate(left) if numbers_equal(pv, gv)), None)
+                if hit is None:
+                    return False
+                left.pop(hit)
+            return True
+        return all(numbers_equal(pv, gv) for pv, gv in zip(p_nums, g_nums, strict=True))
+    if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
+        return False  # one number against several answers
+    if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and _NUM_RE.search(p) is None:
+        return False  # a number against an answer with no digits and no math at all
+    return None

@@ -1,0 +1,184 @@
+"""The expensive layers of the grader, run in worker processes: math-verify, then sympy fallbacks.
+
+``equal(pred, gold)`` is the whole comparison for one (answer, gold) pair that the cheap layers could not
+decide. ``serve(conn)`` is a worker's main loop: it receives chunks of tasks and sends one result per task
+as soon as it is done, which is what lets the parent time every task and kill a stuck worker.
+
+math-verify's own timeouts use SIGALRM, which only works in a main thread; we switch them off and time
+each task here with ``setitimer`` (a soft limit that keeps the worker alive), while the parent enforces
+the hard limit by killing the process (sympy can block inside C code, where no signal handler runs).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+
+from common.grading_norm import light_clean, normalize
+
+_MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
+_WORDS = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\b")
+_PLAIN_MATH = re.compile(r"^[\w\s.+\-*/^()]+$")
+_SET_OPEN = ("\\{", "\\lbrace")
+
+
+class SoftTimeout(BaseException):
+    """Raised by the worker's timer; a BaseException so that math-verify's ``except Exception`` can't eat it."""
+
+
+def _configs():
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig
+
+    return [LatexExtractionConfig(), ExprExtractionConfig()]
+
+
+_CFG = None
+
+
+def _parse(text: str, wrap: bool):
+    from math_verify import parse
+
+    global _CFG
+    if _CFG is None:
+        _CFG = _configs()
+    if wrap:
+        text = f"${text}$"
+    return parse(text, _CFG, parsing_timeout=None)
+
+
+def _is_set(s: str) -> bool:
+    return s.startswith(_SET_OPEN)
+
+
+def _is_tuple_or_interval(s: str) -> bool:
+    return len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and "," in s
+
+
+def _sympy_plain(s: str):
+    """Parse plain-text math (``sqrt(2)/2``, ``2*pi``, ``x^2+1``) with sympy, or None."""
+    if not _PLAIN_MATH.match(s) or len(s) > 200:
+        return None
+    from sympy import E, pi, sqrt
+    from sympy.parsing.sympy_parser import (
+        convert_xor,
+        implicit_multiplication_application,
+        parse_expr,
+        standard_transformations,
+    )
+
+    transformations = standard_transformations + (implicit_multiplication_application, convert_xor)
+    try:
+        return parse_expr(s, local_dict={"pi": pi, "sqrt": sqrt, "e": E}, transformations=transformations)
+    except BaseException as exc:  # noqa: BLE001 - sympy raises anything, including TokenError
+        if isinstance(exc, SoftTimeout):
+            raise
+        return None
+
+
+def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
+    """Layer 3: sympy on plain-text answers, then numeric evaluation of closed forms."""
+    from sympy import Basic, N, simplify
+
+    preds = [e for e in pred_exprs if isinstance(e, Basic)] or [_sympy_plain(pred)]
+    golds = [e for e in gold_exprs if isinstance(e, Basic)] or [_sympy_plain(gold)]
+    for p in preds:
+        for g in golds:
+            if p is None or g is None or not (hasattr(p, "free_symbols") and hasattr(g, "free_symbols")):
+                continue
+            try:
+                if p.free_symbols != g.free_symbols:
+                    continue
+                if not p.free_symbols:
+                    pv, gv = complex(N(p, 30)), complex(N(g, 30))
+                    if abs(pv - gv) <= 1e-6 * max(1.0, abs(gv)):
+                        return True
+                elif simplify(p - g) == 0:
+                    return True
+            except SoftTimeout:
+                raise
+            except Exception:  # noqa: BLE001 - any sympy failure means "not shown equal"
+                continue
+    return False
+
+
+def equal(pred: str, gold: str) -> bool:
+    """math-verify on the two answers, with the set/tuple bracket rule and the sympy fallbacks."""
+    from math_verify import verify
+
+    p, g = light_clean(pred), light_clean(gold)
+    pn, gn = normalize(pred) or p, normalize(gold) or g
+    if (_is_set(pn) and _is_tuple_or_interval(gn)) or (_is_set(gn) and _is_tuple_or_interval(pn)):
+        return False  # bracket type is significant (math-verify would match {1,2} with (1,2))
+    gold_exprs = _parse(g, wrap=True)
+    pred_exprs = _parse(p, wrap=True)
+    if gold_exprs and pred_exprs and verify(gold_exprs, pred_exprs, timeout_seconds=None):
+        return True
+    if _WORDS.search(p.replace("\\text", "").replace("\\frac", "")):
+        # Prose around the answer ("so x is 5 apples"): let math-verify find the answer in the text.
+        raw = _parse(p, wrap=False)
+        if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
+            return True
+    return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)
+
+
+def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, bool]:
+    """(equal to any gold, timed out) for one task, under a soft ``timeout_s`` limit."""
+    from common.grading_norm import cheap_equal
+
+    def on_alarm(signum, frame):
+        raise SoftTimeout
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        for gold in golds:
+            decided = cheap_equal(pred, gold)
+            if decided is None:
+                decided = equal(pred, gold)
+            if decided:
+                return True, False
+        return False, False
+    except SoftTimeout:
+        return False, True
+    except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
+        return False, False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _init_worker() -> None:
+    import resource
+
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > _MEMORY_LIMIT_BYTES:
+            resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT_BYTES, hard))
+    except (ValueError, OSError):
+        pass
+    _parse("1", wrap=True)  # warm up math-verify's parsers before the first timed task
+
+
+def serve(conn) -> None:
+    """Worker loop: receive ``[(task_id, pred, golds, timeout_s), ...]``, send ``(task_id, equal, timeout)``."""
+    _init_worker()
+    conn.send(("ready", None, None))
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for task_id, pred, golds, timeout_s in chunk:
+            ok, timed_out = grade_task(pred, golds, timeout_s)
+            conn.send((task_id, ok, timed_out))
+
+
+if __name__ == "__main__":
+    import sys
+    from multiprocessing.connection import Connection
+
+    serve(Connection(int(sys.argv[1])))

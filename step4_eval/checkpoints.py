@@ -1,0 +1,137 @@
+"""Resolve ``--ckpt`` into the models to evaluate.
+
+``--ckpt`` is a checkpoint name inside the run folder (``checkpoint-200``, ``final``), a path, a hub id
+(``org/name``), or ``all``: every ``checkpoint-N`` of the run plus the base model as step 0. The base
+model comes from ``base_model`` in the eval config, else from the run's ``manifest.json`` config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.artifacts import read_manifest
+from common.errors import UserError
+
+CKPT_RE = re.compile(r"^checkpoint-(\d+)$")
+HUB_ID_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    label: str          # folder name for its eval outputs: checkpoint-200, base, final, org--name
+    model: str          # what the engine loads: a local folder or a hub id
+    step: int | None    # training step (0 for the base model), None when unknown
+    local: bool
+
+
+def list_checkpoints(run_dir: Path) -> list[Path]:
+    """checkpoint-N folders of a run, by step."""
+    if not run_dir.is_dir():
+        return []
+    found = [p for p in run_dir.iterdir() if p.is_dir() and CKPT_RE.match(p.name)]
+    return sorted(found, key=lambda p: int(CKPT_RE.match(p.name).group(1)))
+
+
+def _available(run_dir: Path) -> str:
+    names = [p.name for p in list_checkpoints(run_dir)]
+    names += [n for n in ("final",) if (run_dir / n).is_dir()]
+    return ", ".join(names) if names else "none"
+
+
+def step_of(path: Path) -> int | None:
+    """The training step of a checkpoint folder: from its name, else trainer_state.json, else None."""
+    match = CKPT_RE.match(path.name)
+    if match:
+        return int(match.group(1))
+    state = path / "trainer_state.json"
+    if state.is_file():
+        try:
+            return int(json.loads(state.read_text()).get("global_step"))
+        except (ValueError, TypeError, json.JSONDecodeError):
+            return None
+    return None
+
+
+def _find_key(obj, key: str):
+    """Depth-first search for ``key`` in nested dicts (manifests nest configs differently per stage)."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get(key), str) and obj[key]:
+            return obj[key]
+        for value in obj.values():
+            found = _find_key(value, key)
+            if found:
+                return found
+    return None
+
+
+def base_model_of(run_dir: Path, base_model: str | None) -> str | None:
+    if base_model:
+        return base_model
+    manifest = read_manifest(run_dir) or {}
+    return _find_key(manifest.get("config") or {}, "model_name_or_path")
+
+
+def hub_label(model_id: str) -> str:
+    return model_id.replace("/", "--")
+
+
+def _local(path: Path, label: str | None = None) -> Checkpoint:
+    path = path.resolve()
+    return Checkpoint(label or path.name, str(path), step_of(path), True)
+
+
+def _model(model: str, label: str, step: int | None) -> Checkpoint:
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return Checkpoint(label, str(path.resolve()), step, True)
+    return Checkpoint(label, model, step, False)
+
+
+def resolve(spec: str, run_dir: str | Path, base_model: str | None = None) -> list[Checkpoint]:
+    """The checkpoints ``--ckpt spec`` names, in step order for ``all``."""
+    run_dir = Path(run_dir).expanduser()
+    if spec == "all":
+        ckpts = [_local(p) for p in list_checkpoints(run_dir)]
+        if not ckpts:
+            raise UserError(f"--ckpt all: no checkpoint-N folders in run_dir {run_dir}")
+        base = base_model_of(run_dir, base_model)
+        if base is None:
+            raise UserError(f"--ckpt all: cannot tell the base model of {run_dir} (no model_name_or_path in its "
+                            "manifest.json); pass --base_model")
+        return [_model(base, "base", 0), *ckpts]
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return [_local(path)]
+    if (run_dir / spec).is_dir():
+        return [_local(run_dir / spec)]
+    if HUB_ID_RE.match(spec) and not spec.startswith((".", "/")):
+        return [Checkpoint(hub_label(spec), spec, None, False)]
+    raise UserError(f"unknown checkpoint {spec!r}: not a folder, nor in run_dir {run_dir} "
+                    f"(available: {_available(run_dir)}), nor a hub id (org/name)")
+
+
+def fingerprint(ckpt: Checkpoint, sample_bytes: int = 1 << 16) -> dict:
+    """Identify a model cheaply: for a folder, each file's name, size and a few sampled blocks.
+
+    Hashing every weight byte of a 7B model costs tens of seconds per eval; sampled blocks in the middle
+    of the weight files still tell two checkpoints of one run apart.
+    """
+    if not ckpt.local:
+        return {"model": ckpt.model, "hub": True}
+    root = Path(ckpt.model)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rel = file.relative_to(root)
+        if rel.parts[0].startswith(("optimizer", "rng_state", "scheduler", "global_step")) or file.suffix == ".pt":
+            continue  # trainer state, not the model
+        size = file.stat().st_size
+        digest.update(f"{rel}:{size}".encode())
+        with open(file, "rb") as fh:
+            for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
+                fh.seek(max(0, int(size * frac) - (sample_bytes if frac == 1.0 else 0)))
+                digest.update(fh.read(sample_bytes))
+    return {"model": ckpt.label, "sha256_sampled": digest.hexdigest()[:16]}

@@ -1,0 +1,108 @@
+"""List the problems that flipped between two evals, by source.
+
+    python step4_eval/compare.py outputs/r1zero/eval/base outputs/r1zero/eval/checkpoint-200 [--show 5] [--json flips.json]
+
+A and B are eval folders (or their summary.json). A problem counts as solved when at least half of its
+samples are correct (with one sample: when it is correct). The report gives, per source, how many
+problems went wrong -> right (gained) and right -> wrong (lost), with a few ids of each, plus the
+accuracy change. The two summaries' contracts are checked first: if they differ (other data, sampling
+or grader), it says how, since the flips then mix model change with protocol change. CPU only, instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.artifacts import atomic_write_json
+from common.errors import UserError, run_cli
+from step4_eval.contract import describe_diff
+from step4_eval.report import load_eval
+
+
+def per_problem(rows: list[dict]) -> dict[str, tuple[str, float]]:
+    """id -> (source, share of its samples that are correct)."""
+    got: dict[str, list] = defaultdict(lambda: [None, 0, 0])
+    for r in rows:
+        entry = got[str(r["id"])]
+        entry[0] = r.get("source") or "unknown"
+        entry[1] += r["category"] == "correct"
+        entry[2] += 1
+    return {pid: (src, correct / n) for pid, (src, correct, n) in got.items()}
+
+
+def flips(rows_a: list[dict], rows_b: list[dict]) -> dict:
+    """Per source: problems gained / lost between A and B, plus problem counts and mean score change."""
+    a, b = per_problem(rows_a), per_problem(rows_b)
+    common_ids = sorted(set(a) & set(b))
+    out: dict[str, dict] = {}
+    for pid in common_ids:
+        src = a[pid][0]
+        block = out.setdefault(src, {"problems": 0, "gained": [], "lost": [], "score_a": 0.0, "score_b": 0.0})
+        block["problems"] += 1
+        block["score_a"] += a[pid][1]
+        block["score_b"] += b[pid][1]
+        solved_a, solved_b = a[pid][1] >= 0.5, b[pid][1] >= 0.5
+        if solved_b and not solved_a:
+            block["gained"].append(pid)
+        elif solved_a and not solved_b:
+            block["lost"].append(pid)
+    for block in out.values():
+        block["score_a"] /= block["problems"]
+        block["score_b"] /= block["problems"]
+    return {"sources": dict(sorted(out.items())), "only_in_a": len(set(a) - set(b)), "only_in_b": len(set(b) - set(a))}
+
+
+def format_flips(result: dict, show: int = 5) -> str:
+    lines = [f"{'source':<24} {'problems':>8} {'gained':>7} {'lost':>6} {'net':>5} {'score A':>8} {'score B':>8}"]
+    total = {"problems": 0, "gained": 0, "lost": 0}
+    for src, b in result["sources"].items():
+        g, lo = len(b["gained"]), len(b["lost"])
+        total["problems"] += b["problems"]
+        total["gained"] += g
+        total["lost"] += lo
+        lines.append(f"{src:<24} {b['problems']:>8} {g:>7} {lo:>6} {g - lo:>+5} "
+                     f"{100 * b['score_a']:>7.2f}% {100 * b['score_b']:>7.2f}%")
+    lines.append(f"{'all':<24} {total['problems']:>8} {total['gained']:>7} {total['lost']:>6} "
+                 f"{total['gained'] - total['lost']:>+5}")
+    if show:
+        for src, b in result["sources"].items():
+            for kind in ("gained", "lost"):
+                if b[kind]:
+                    ids = ", ".join(b[kind][:show]) + (" ..." if len(b[kind]) > show else "")
+                    lines.append(f"  {src} {kind}: {ids}")
+    if result["only_in_a"] or result["only_in_b"]:
+        lines.append(f"note: {result['only_in_a']} problem(s) only in A and {result['only_in_b']} only in B were skipped")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("a", help="eval folder (or its summary.json): the 'before'")
+    parser.add_argument("b", help="eval folder (or its summary.json): the 'after'")
+    parser.add_argument("--show", type=int, default=5, help="problem ids listed per source and direction")
+    parser.add_argument("--json", help="also write the full flip lists to this JSON file")
+    args = parser.parse_args(argv)
+    summary_a, rows_a = load_eval(args.a)
+    summary_b, rows_b = load_eval(args.b)
+    diff = describe_diff(summary_a.get("contract"), summary_b.get("contract"))
+    if diff:
+        print(f"warning: not comparable like for like: {diff}", flush=True)
+    result = flips(rows_a, rows_b)
+    if not result["sources"]:
+        raise UserError(f"{args.a} and {args.b} have no problem ids in common")
+    print(f"A: {summary_a.get('checkpoint')}  accuracy {100 * summary_a['accuracy']:.2f}%\n"
+          f"B: {summary_b.get('checkpoint')}  accuracy {100 * summary_b['accuracy']:.2f}%\n")
+    print(format_flips(result, args.show))
+    if args.json:
+        atomic_write_json(args.json, {"a": str(args.a), "b": str(args.b), "contract_diff": diff, **result})
+    return result
+
+
+if __name__ == "__main__":
+    run_cli(main)

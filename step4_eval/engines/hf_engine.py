@@ -1,0 +1,82 @@
+"""transformers engine (the CPU fallback): batched ``generate`` with left padding, stopping at ``</answer>``.
+
+Sampling follows the same protocol as the vLLM engine: plain temperature / top-p sampling (greedy when
+the temperature is 0), no top-k and no repetition penalty, whatever the model's generation_config says.
+Each batch of problems is seeded from the run seed and its first problem's position, so a chunk
+regenerates identically after a resume.
+"""
+
+from __future__ import annotations
+
+from common.errors import UserError
+from step4_eval.engines import EngineOptions, Sample, Sampling, cut_at_stop, request_seed
+
+
+class HFEngine:
+    name = "hf"
+
+    def __init__(self, model: str, options: EngineOptions):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.options = options
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = options.dtype
+        if dtype == "auto":
+            dtype = "bfloat16" if self.device == "cuda" else "float32"
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model)
+            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype))
+        except OSError as exc:
+            raise UserError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
+        self.model.to(self.device).eval()
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        eos = self.model.generation_config.eos_token_id
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        self.eos_ids = set(eos if isinstance(eos, list) else [eos])
+        self.end_ids = self.eos_ids | {self.tokenizer.pad_token_id}
+
+    def _generation_config(self, sampling: Sampling):
+        from transformers import GenerationConfig
+
+        greedy = sampling.temperature == 0
+        return GenerationConfig(
+            max_new_tokens=sampling.max_tokens, do_sample=not greedy, num_return_sequences=sampling.n,
+            temperature=None if greedy else sampling.temperature, top_p=None if greedy else sampling.top_p,
+            top_k=None, stop_strings=list(sampling.stop), eos_token_id=sorted(self.eos_ids),
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+
+    def generate(self, prompts: list[str], indices: list[int], sampling: Sampling) -> list[list[Sample]]:
+        import torch
+
+        config = self._generation_config(sampling)
+        results: list[list[Sample]] = []
+        bs = max(1, self.options.batch_size)
+        for start in range(0, len(prompts), bs):
+            batch = prompts[start:start + bs]
+            enc = self.tokenizer(batch, return_tensors="pt", padding=True).to(self.device)
+            torch.manual_seed(request_seed(sampling.seed, indices[start]))
+            with torch.inference_mode():
+                out = self.model.generate(**enc, generation_config=config, tokenizer=self.tokenizer)
+            gen = out[:, enc["input_ids"].shape[1]:].tolist()
+            for p in range(len(batch)):
+                results.append([self._sample(gen[p * sampling.n + j], sampling) for j in range(sampling.n)])
+        return results
+
+    def _sample(self, ids: list[int], sampling: Sampling) -> Sample:
+        # rows that finished early are padded with pad (often == eos): the first eos/pad ends the completion
+        end = next((i for i, t in enumerate(ids) if t in self.end_ids), None)
+        body = ids if end is None else ids[:end]
+        text, stopped = cut_at_stop(self.tokenizer.decode(body, skip_special_tokens=True), sampling.stop)
+        if stopped:
+            return Sample(text, len(body), "stop")
+        if end is not None:
+            return Sample(text, end + 1, "eos")  # the eos token counts, as in vLLM
+        return Sample(text, len(ids), "length")
+
+    def close(self) -> None:
+        self.model = None

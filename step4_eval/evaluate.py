@@ -1,0 +1,337 @@
+"""Score checkpoints with the r1_zero reward: correct / wrong answer / format failure, by source.
+
+    # CPU (transformers engine), the tiny demo model:
+    python step4_eval/evaluate.py --ckpt outputs/demo/grpo/final --data data/demo/val.parquet --engine hf
+    # 1 GPU (vLLM engine, settings from config/eval.yaml):
+    python step4_eval/evaluate.py --config config/eval.yaml --ckpt checkpoint-200
+    # every checkpoint of the run plus the base model (step 0), learning curve and comparison table:
+    python step4_eval/evaluate.py --config config/eval.yaml --ckpt all
+    # N GPUs: one model across them with vLLM tensor parallelism
+    python step4_eval/evaluate.py --config config/eval.yaml --ckpt final --tensor_parallel_size 4
+
+``--ckpt`` is a checkpoint name in ``run_dir``, a path, a hub id, or ``all``. Outputs go to
+``--output_dir`` (default ``<run_dir>/../eval/<checkpoint>``): ``generations.jsonl`` (one graded row per
+sample), ``summary.json`` (buckets, rates, pass@k / maj@k / mean@n, lengths, timing, contract) and
+``manifest.json``. Generations are appended per chunk, so a killed eval resumes where it stopped; a
+partial run made under another contract is refused unless ``--overwrite``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.artifacts import (
+    atomic_write_bytes,
+    atomic_write_json,
+    check_manifest,
+    file_sha256,
+    write_manifest,
+)
+from common.errors import UserError, run_cli
+from common.scoring import RECORD_FIELDS, build_summary, check_summary, format_summary, grade_records
+from step4_eval import checkpoints
+from step4_eval.contract import build_contract, contract_diff
+from step4_eval.engines import ENGINES, EngineOptions, Sampling, load_engine
+from step4_eval.report import GENERATIONS, SUMMARY, read_generations, write_comparison
+
+STATE = "eval_state.json"
+REQUIRED_COLUMNS = ("id", "prompt", "answer")
+
+
+@dataclass
+class EvalArgs:
+    ckpt: str | None = field(default=None, metadata={"help": "checkpoint name in run_dir, a path, a hub id, or `all`"})
+    run_dir: str = field(default="outputs/r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
+    base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
+    data: str = field(default="data/numina/val.parquet", metadata={"help": "step1 val.parquet (id, source, prompt, answer)"})
+    output_dir: str | None = field(default=None, metadata={"help": "default: <run_dir>/../eval[/<checkpoint>]"})
+    limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems"})
+    engine: str = field(default="vllm", metadata={"help": "vllm | hf"})
+    num_samples: int = field(default=1, metadata={"help": "samples per problem (n); n > 1 adds pass@k, maj@k, mean@n"})
+    max_tokens: int = 1024
+    temperature: float = field(default=1.0, metadata={"help": "0 for greedy"})
+    top_p: float = 1.0
+    seed: int = 42
+    chunk_size: int = field(default=256, metadata={"help": "problems generated, graded and flushed together"})
+    batch_size: int = field(default=16, metadata={"help": "hf engine: prompts per generate call"})
+    dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | float16"})
+    gpu_memory_utilization: float = 0.85
+    tensor_parallel_size: int = 1
+    max_model_len: int | None = None
+    grader_workers: int | None = None
+    grader_timeout_s: float = 2.0
+    overwrite: bool = field(default=False, metadata={"help": "discard a partial or finished eval in output_dir"})
+    report_to: str = field(default="auto", metadata={"help": "wandb | none | auto (wandb when WANDB_MODE or WANDB_API_KEY is set)"})
+    wandb_project: str = "r1zero-math"
+    wandb_samples: int = field(default=200, metadata={"help": "rows in the W&B samples table"})
+
+    def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise ValueError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.report_to not in ("auto", "wandb", "none"):
+            raise ValueError(f"--report_to must be auto, wandb or none, got {self.report_to!r}")
+        for name in ("num_samples", "max_tokens", "chunk_size", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
+
+    @property
+    def sampling(self) -> Sampling:
+        return Sampling(n=self.num_samples, temperature=self.temperature, top_p=self.top_p,
+                        max_tokens=self.max_tokens, seed=self.seed)
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+def load_problems(path: str | Path, limit: int | None = None):
+    """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"--data {path} not found (make it with step1_data)")
+    check_manifest(path.parent)
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        raise UserError(f"--data {path} is not a readable parquet file: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise UserError(f"--data {path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    if "source" not in df.columns:
+        df["source"] = "unknown"
+    df = df[["id", "source", "prompt", "answer"]].copy()
+    df["id"] = df["id"].astype(str)
+    dropped = {
+        "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
+        "empty answer": df["answer"].isna() | (df["answer"].astype(str).str.strip() == ""),
+    }
+    bad = dropped["empty prompt"] | dropped["empty answer"]
+    if bad.any():
+        reasons = ", ".join(f"{int(m.sum())} {r}" for r, m in dropped.items() if m.any())
+        print(f"[eval] skipping {int(bad.sum())} of {len(df)} rows: {reasons}", flush=True)
+        df = df[~bad]
+    dupes = df["id"].duplicated()
+    if dupes.any():
+        raise UserError(f"--data {path} has {int(dupes.sum())} duplicate id(s), e.g. {df['id'][dupes].iloc[0]!r}")
+    if limit is not None:
+        df = df.head(limit)
+    if df.empty:
+        raise UserError(f"--data {path} has no problems to evaluate")
+    df["source"] = df["source"].fillna("unknown").astype(str)
+    return df.reset_index(drop=True)
+
+
+# -------------------------------------------------------------------------------------------- resume
+
+def prepare_output(out_dir: Path, contract: dict, layout: dict, num_problems: int, n: int, overwrite: bool) -> dict:
+    """Check what ``out_dir`` already holds and return the state to continue from.
+
+    Keeps only whole chunks of generations (a kill can tear a chunk), refuses a partial run made under
+    another contract unless ``overwrite``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gen_path, state_path = out_dir / GENERATIONS, out_dir / STATE
+    fresh = {"contract": contract, "layout": layout, "timing": {"load_s": 0.0, "generation_s": 0.0, "grading_s": 0.0,
+                                                               "write_s": 0.0, "wall_s": 0.0, "sessions": 0}}
+    has_rows = gen_path.is_file() and gen_path.stat().st_size > 0
+    if overwrite or not (has_rows or state_path.is_file()):
+        for name in (GENERATIONS, SUMMARY, STATE):
+            (out_dir / name).unlink(missing_ok=True)
+        atomic_write_json(state_path, fresh)
+        return fresh
+    try:
+        state = json.loads(state_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise UserError(f"{out_dir} holds generations without a readable {STATE}; pass --overwrite to start over") from None
+    diff = contract_diff(state.get("contract"), contract)
+    if state.get("layout") != layout:
+        diff.append(f"layout {state.get('layout')} vs {layout}")
+    if diff:
+        raise UserError(f"{out_dir} holds an eval made with another contract (differs in: {', '.join(diff[:5])}); "
+                        "pass --overwrite to start over, or choose another --output_dir")
+    if has_rows:
+        rows, good = read_generations(gen_path)
+        complete = _complete_chunks(rows, layout["chunk_size"], num_problems, n)
+        keep = [r for r in rows if r["index"] // layout["chunk_size"] in complete]
+        if len(keep) != len(rows) or good != gen_path.stat().st_size:
+            atomic_write_bytes(gen_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep).encode())
+            print(f"[eval] resume: kept {len(keep)} of {len(rows)} rows (whole chunks only)", flush=True)
+    return state
+
+
+def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: int) -> set[int]:
+    counts: dict[int, int] = {}
+    for r in rows:
+        c = r["index"] // chunk_size
+        counts[c] = counts.get(c, 0) + 1
+    return {c for c, got in counts.items() if got == min(chunk_size, num_problems - c * chunk_size) * n}
+
+
+# ---------------------------------------------------------------------------------------------- core
+
+def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
+                        on_chunk=None) -> tuple[dict, list[dict]]:
+    """Generate, grade and summarize one checkpoint into ``out_dir``; resumes a partial run there."""
+    from tqdm.auto import tqdm
+
+    t_start = time.perf_counter()
+    sampling = args.sampling
+    contract = build_contract(sampling=sampling, engine=args.engine, data_sha256=data_sha,
+                              num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt))
+    layout = {"chunk_size": args.chunk_size, "batch_size": args.batch_size if args.engine == "hf" else None}
+    state = prepare_output(out_dir, contract, layout, len(problems), sampling.n, args.overwrite)
+    gen_path = out_dir / GENERATIONS
+    rows = read_generations(gen_path)[0] if gen_path.is_file() else []
+    done = _complete_chunks(rows, args.chunk_size, len(problems), sampling.n)
+    num_chunks = -(-len(problems) // args.chunk_size)
+    todo = [c for c in range(num_chunks) if c not in done]
+    timing = state["timing"]
+    wall_before = timing["wall_s"]
+    if todo:
+        timing["sessions"] += 1
+        print(f"[eval] {ckpt.label}: {len(problems)} problems x {sampling.n} samples with {args.engine}"
+              f"{f', resuming ({len(done)} of {num_chunks} chunks done)' if done else ''} -> {out_dir}", flush=True)
+        t0 = time.perf_counter()
+        engine = load_engine(args.engine, ckpt.model, EngineOptions(
+            dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
+            tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+        timing["load_s"] += time.perf_counter() - t0
+        bar = tqdm(total=len(problems) * sampling.n, initial=len(rows), desc=f"eval {ckpt.label}", unit="sample",
+                   dynamic_ncols=True, mininterval=2.0)
+        try:
+            with open(gen_path, "a", encoding="utf-8") as fh:
+                for chunk in todo:
+                    part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
+                    indices = part.index.tolist()
+                    t0 = time.perf_counter()
+                    samples = engine.generate(part["prompt"].tolist(), indices, sampling)
+                    t1 = time.perf_counter()
+                    records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
+                                            timeout_s=args.grader_timeout_s)
+                    t2 = time.perf_counter()
+                    fh.write("".join(json.dumps({k: r[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n"
+                                     for r in records))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    timing["generation_s"] += t1 - t0
+                    timing["grading_s"] += t2 - t1
+                    timing["write_s"] += time.perf_counter() - t2
+                    timing["wall_s"] = wall_before + time.perf_counter() - t_start
+                    atomic_write_json(out_dir / STATE, state)
+                    tokens = sum(r["completion_tokens"] or 0 for r in records)
+                    bar.update(len(records))
+                    bar.set_postfix(tok_s=f"{tokens / max(t1 - t0, 1e-9):.0f}",
+                                    acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
+                    if on_chunk is not None:
+                        on_chunk(chunk)
+        finally:
+            bar.close()
+            engine.close()
+    t_sum = time.perf_counter()
+    records = read_generations(gen_path)[0]
+    records.sort(key=lambda r: (r["index"], r["sample_index"]))
+    summary = summarize(records, ckpt, contract, timing, out_dir)
+    timing["summary_s"] = time.perf_counter() - t_sum
+    timing["wall_s"] = wall_before + time.perf_counter() - t_start
+    summary["timing"] = _timing_block(timing, summary)
+    atomic_write_json(out_dir / STATE, state)
+    atomic_write_json(out_dir / SUMMARY, summary)
+    write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
+                   extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
+    return summary, records
+
+
+def _completion_rows(part, indices, samples):
+    for (_, row), index, outs in zip(part.iterrows(), indices, samples, strict=True):
+        for j, s in enumerate(outs):
+            yield {"id": row["id"], "source": row["source"], "index": index, "sample_index": j,
+                   "prompt": row["prompt"], "completion": s.text, "gold": row["answer"],
+                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason}
+
+
+def _timing_block(timing: dict, summary: dict) -> dict:
+    tokens = (summary.get("completion_tokens") or {}).get("total", 0)
+    gen = timing["generation_s"]
+    out = {k: round(v, 3) if isinstance(v, float) else v for k, v in timing.items()}
+    out["generated_tokens"] = tokens
+    out["tokens_per_s"] = round(tokens / gen, 1) if gen > 0 else None
+    out["samples_per_s"] = round(summary["total"] / gen, 2) if gen > 0 else None
+    return out
+
+
+def summarize(records, ckpt, contract, timing, out_dir) -> dict:
+    """The summary.json dict. Timing aside, it depends only on the records and the contract."""
+    summary = build_summary(records, extra={
+        "checkpoint": ckpt.label, "model": ckpt.model, "step": ckpt.step,
+        "generations": str(out_dir / GENERATIONS), "contract": contract,
+    })
+    check_summary(summary)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------- W&B
+
+def wandb_run(args: EvalArgs, name: str):
+    """A W&B run when reporting is on (``report_to`` wandb, or auto with WANDB_MODE / WANDB_API_KEY set)."""
+    mode = os.environ.get("WANDB_MODE", "")
+    if args.report_to == "none" or mode == "disabled":
+        return None
+    if args.report_to == "auto" and not (mode or os.environ.get("WANDB_API_KEY")):
+        return None
+    import wandb
+
+    from common.artifacts import to_jsonable
+
+    return wandb.init(project=args.wandb_project, name=name, job_type="eval", config=to_jsonable(args))
+
+
+# --------------------------------------------------------------------------------------------- main
+
+def main(argv=None) -> list[dict]:
+    from common.config import parse_args
+    from common.scoring import log_to_wandb
+
+    (args,) = parse_args([EvalArgs], argv)
+    if not args.ckpt:
+        raise UserError("--ckpt is required: a checkpoint name in run_dir, a path, a hub id, or `all`")
+    ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
+    problems = load_problems(args.data, args.limit)
+    data_sha = file_sha256(args.data)
+    root = Path(args.output_dir) if args.output_dir else Path(args.run_dir).expanduser().parent / "eval"
+    many = args.ckpt == "all"
+    if args.num_samples > 1 and args.temperature == 0:
+        print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
+    run = wandb_run(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}")
+    summaries = []
+    try:
+        for ckpt in ckpts:
+            out_dir = root / ckpt.label if many or not args.output_dir else root
+            summary, records = evaluate_checkpoint(args, ckpt, problems, data_sha, out_dir)
+            print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUMMARY}\n{format_summary(summary)}\n", flush=True)
+            if run is not None:
+                log_to_wandb(summary, records, step=ckpt.step if many else None, max_rows=args.wandb_samples, run=run)
+            summaries.append(summary)
+        if many:
+            from step4_eval.report import comparison_markdown
+
+            written = write_comparison(root, summaries)
+            print(comparison_markdown(summaries))
+            print(f"[eval] wrote {', '.join(str(p) for p in written)}", flush=True)
+    finally:
+        if run is not None:
+            run.finish()
+    return summaries
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,118 @@
+"""Eval outputs for people: generations.jsonl reading, the learning curve PNG and the comparison table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from common.artifacts import atomic_write_bytes, atomic_write_text
+from common.errors import UserError
+
+GENERATIONS = "generations.jsonl"
+SUMMARY = "summary.json"
+
+
+def read_generations(path: str | Path) -> tuple[list[dict], int]:
+    """Rows of a generations.jsonl and the byte length of its intact prefix (a killed run may leave a torn line)."""
+    rows, good = [], 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+            good += len(line)
+    return rows, good
+
+
+def load_eval(path: str | Path) -> tuple[dict, list[dict]]:
+    """summary.json and the rows of generations.jsonl from an eval folder (or either file's path)."""
+    path = Path(path)
+    folder = path.parent if path.is_file() else path
+    summary_path, gen_path = folder / SUMMARY, folder / GENERATIONS
+    if not summary_path.is_file() or not gen_path.is_file():
+        raise UserError(f"{folder} is not a finished eval (needs {SUMMARY} and {GENERATIONS})")
+    return json.loads(summary_path.read_text()), read_generations(gen_path)[0]
+
+
+def _sampling_keys(summaries: Sequence[Mapping]) -> list[str]:
+    keys: list[str] = []
+    for s in summaries:
+        keys += [k for k in s if k.startswith(("pass@", "maj@", "mean@")) and k not in keys]
+    return keys
+
+
+def comparison_rows(summaries: Sequence[Mapping]) -> tuple[list[str], list[list]]:
+    """Header and one row per summary: step, checkpoint, the rates, sampling metrics, length, truncation."""
+    extra = _sampling_keys(summaries)
+    header = ["step", "checkpoint", "accuracy", "format_accuracy", "correct", "wrong_answer", "format_failure",
+              *extra, "mean_tokens", "truncation_rate"]
+    rows = []
+    for s in summaries:
+        c = s["counts"]
+        rows.append([s.get("step"), s.get("checkpoint"), s["accuracy"], s["format_accuracy"], c["correct"],
+                     c["wrong_answer"], c["format_failure"], *(s.get(k) for k in extra),
+                     (s.get("completion_tokens") or {}).get("mean"), s.get("truncation_rate")])
+    return header, rows
+
+
+def comparison_markdown(summaries: Sequence[Mapping]) -> str:
+    header, rows = comparison_rows(summaries)
+
+    def cell(name, value):
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.1f}" if name == "mean_tokens" else f"{100 * value:.2f}%"
+        return str(value)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(h, v) for h, v in zip(header, row, strict=True)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_comparison(out_dir: Path, summaries: Sequence[Mapping]) -> list[Path]:
+    """comparison.md, comparison.csv and learning_curve.png in ``out_dir``."""
+    import csv
+    import io
+
+    header, rows = comparison_rows(summaries)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_text(out_dir / "comparison.csv", buf.getvalue())
+    atomic_write_text(out_dir / "comparison.md", comparison_markdown(summaries))
+    plot_learning_curve(summaries, out_dir / "learning_curve.png")
+    return [out_dir / "comparison.md", out_dir / "comparison.csv", out_dir / "learning_curve.png"]
+
+
+def plot_learning_curve(summaries: Sequence[Mapping], path: Path) -> None:
+    """Accuracy and format accuracy (percent) against training step."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = sorted((s["step"], s["accuracy"], s["format_accuracy"]) for s in summaries if s.get("step") is not None)
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=120)
+    if points:
+        steps, acc, fmt = zip(*points, strict=True)
+        ax.plot(steps, [100 * a for a in acc], marker="o", label="accuracy")
+        ax.plot(steps, [100 * f for f in fmt], marker="s", label="format accuracy")
+    ax.set_xlabel("training step (0 = base model)")
+    ax.set_ylabel("% of samples")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("Eval over checkpoints")
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())

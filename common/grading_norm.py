@@ -17,13 +17,15 @@ NUMERIC_ABS_TOL = Fraction(1, 10**6)  # like math-verify's float_rounding=6, for
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
-_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~|\\displaystyle|\\left|\\right|\\big[lr]?|\\Big[lr]?")
+_SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\\displaystyle|\\left|\\right|\\big[lr]?|\\Big[lr]?")
 _DEGREES = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree|\^\s*\{\\text\{o\}\}")
 _LEAD_PHRASE = re.compile(
     r"^(?:the\s+)?(?:final\s+)?(?:answer|result|solution)\s*(?:is|:|=)\s*|^therefore,?\s*", re.IGNORECASE
 )
 _ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w{1,3}\}?)?\s*(?:=|\\approx)\s*(?=[^=]+$)")
 _MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")
+_MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12", "E. 12"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
 _NUM_RE = re.compile(rf"({_NUM})")
@@ -84,7 +86,7 @@ def strip_delimiters(s: str) -> str:
 
 def light_clean(s: str) -> str:
     """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees."""
-    s = strip_delimiters(s)
+    s = strip_delimiters(s).replace("\u2212", "-")  # unicode minus
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = _SPACING.sub(" ", s)
     s = s.replace("\\%", "%").replace("\\$", "").replace("$", "").replace("{,}", ",")
@@ -96,7 +98,8 @@ def normalize(s: str) -> str | None:
     """A canonical string for comparison, or None when ``s`` is too long for the cheap layer."""
     if len(s) > MAX_CHEAP_LEN:
         return None
-    s = light_clean(s)
+    s = light_clean(_CONTROL.sub("", s))
+    s = s.replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset")
     for _ in range(3):  # \text{\textbf{x}} nests
         s = _TEXT_CMDS.sub(r"\1", s)
     s = _LEAD_PHRASE.sub("", s.strip())
@@ -233,11 +236,13 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
     if p.isalpha() and g.isalpha() and p.lower() == g.lower():
         return True
     gm = _MC_RE.match(g)
-    if gm and (pm := _MC_RE.match(p)):  # multiple choice: the letter decides
-        return pm.group(1).upper() == gm.group(1).upper()
+    if gm and (pm := _MC_RE.match(p) or _MC_PREFIX_RE.match(p)):  # multiple choice: the letter decides
+        return (pm.group(1) or pm.group(2)).upper() == gm.group(1).upper()
     pn, gn = parse_number(p), parse_number(g)
     if pn and gn:
         return numbers_equal(pn, gn)
+    if gn and _MC_RE.match(p):
+        return False  # a choice letter is not a number, even "E" (math-verify would read Euler's e)
     pc, gc = _collection(p), _collection(g)
     if pc and gc:
         (p_kind, p_close), p_items = pc
@@ -250,16 +255,12 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         g_nums = [parse_number(x) for x in g_items]
         if not all(p_nums) or not all(g_nums):
             return None
+        if p_kind in ("set", ""):  # unordered, duplicates collapse: {1,1,2} = {1,2}
+            return all(any(numbers_equal(pv, gv) for pv in p_nums) for gv in g_nums) and all(
+                any(numbers_equal(pv, gv) for gv in g_nums) for pv in p_nums
+            )
         if len(p_nums) != len(g_nums):
             return False
-        if p_kind in ("set", ""):  # unordered: match each gold element once
-            left = list(p_nums)
-            for gv in g_nums:
-                hit = next((i for i, pv in enumerate(left) if numbers_equal(pv, gv)), None)
-                if hit is None:
-                    return False
-                left.pop(hit)
-            return True
         return all(numbers_equal(pv, gv) for pv, gv in zip(p_nums, g_nums, strict=True))
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers

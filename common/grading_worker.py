@@ -12,6 +12,7 @@ the hard limit by killing the process (sympy can block inside C code, where no s
 from __future__ import annotations
 
 import logging
+import math
 import re
 import signal
 
@@ -80,8 +81,9 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
     """Layer 3: sympy on plain-text answers, then numeric evaluation of closed forms."""
     from sympy import Basic, N, simplify
 
-    preds = [e for e in pred_exprs if isinstance(e, Basic)] or [_sympy_plain(pred)]
-    golds = [e for e in gold_exprs if isinstance(e, Basic)] or [_sympy_plain(gold)]
+    # Plain-text readings first: math-verify reads "2*pi" as 2*p*i.
+    preds = [_sympy_plain(pred)] + [e for e in pred_exprs if isinstance(e, Basic)]
+    golds = [_sympy_plain(gold)] + [e for e in gold_exprs if isinstance(e, Basic)]
     for p in preds:
         for g in golds:
             if p is None or g is None or not (hasattr(p, "free_symbols") and hasattr(g, "free_symbols")):
@@ -91,7 +93,8 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
                     continue
                 if not p.free_symbols:
                     pv, gv = complex(N(p, 30)), complex(N(g, 30))
-                    if abs(pv - gv) <= 1e-6 * max(1.0, abs(gv)):
+                    finite = all(math.isfinite(x) for x in (pv.real, pv.imag, gv.real, gv.imag))
+                    if finite and abs(pv - gv) <= 1e-6 * max(1.0, abs(gv)):
                         return True
                 elif simplify(p - g) == 0:
                     return True

@@ -17,6 +17,9 @@ from step1_data.filters import is_multiple_choice, is_proof
 from step1_data.loading import MALFORMED
 
 OUTPUT_COLUMNS = ("id", "source", "problem", "answer", "solution", "prompt", "sft_target")
+TEXT_COLUMNS = (*OUTPUT_COLUMNS, "reason", "key")
+LENGTH_COLUMNS = ("problem_chars", "solution_chars", "sft_target_chars")
+TOKEN_COLUMNS = ("prompt_tokens", "sft_target_tokens")
 _ANSWER_REASONS = {"no_box": "no_answer", "empty_box": "empty_box", "unbalanced_box": "unbalanced_box"}
 
 
@@ -34,6 +37,14 @@ class RowOptions:
     max_sft_target_tokens: int | None = None
     eval_grams: frozenset = field(default_factory=frozenset)
     ngram_size: int = 8
+
+
+def output_features(with_tokens: bool):
+    """The map's output schema, fixed so that several inputs (parquet, JSON) concatenate cleanly."""
+    from datasets import Features, Value
+
+    ints = LENGTH_COLUMNS + (TOKEN_COLUMNS if with_tokens else ())
+    return Features({**{c: Value("string") for c in TEXT_COLUMNS}, **{c: Value("int64") for c in ints}})
 
 
 def _reject_reason(ex, opts: RowOptions) -> str:

@@ -115,6 +115,7 @@ def prepare(args: DataArgs) -> dict:
     """Run the stage; returns the stats dict (also written to stats.json)."""
     import datasets
     import numpy as np
+    from huggingface_hub.utils import logging as hub_logging
 
     from common.artifacts import atomic_write_json, file_sha256, write_manifest
     from step1_data.adapters import get_adapter
@@ -122,9 +123,10 @@ def prepare(args: DataArgs) -> dict:
     from step1_data.dedupe import first_occurrences
     from step1_data.filters import REASONS
     from step1_data.loading import MALFORMED, check_columns, load_table
-    from step1_data.pipeline import OUTPUT_COLUMNS, RowOptions, process_batch
+    from step1_data.pipeline import OUTPUT_COLUMNS, RowOptions, output_features, process_batch
     from step1_data.split import stratified_split
 
+    hub_logging.set_verbosity_error()  # offline retries would print many lines; our one error line says it
     adapter = get_adapter(args.dataset)
     inputs = args.input or [adapter.DEFAULT_INPUT]
     out = Path(args.output_dir or f"data/{args.dataset}")
@@ -134,9 +136,11 @@ def prepare(args: DataArgs) -> dict:
         if value is not None and value < 0:
             raise UserError(f"--{name} must be >= 0, got {value}")
     t0 = time.perf_counter()
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)
+    cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)  # beside the outputs: same disk, not RAM
     datasets.disable_caching()
+    ok = False
     try:
         eval_grams, eval_counts = frozenset(), {}
         if args.decontaminate:
@@ -165,7 +169,7 @@ def prepare(args: DataArgs) -> dict:
             log.info("read %s: %d rows", spec, len(ds))
             ds = ds.map(partial(process_batch, input_no=k, opts=opts), batched=True, with_indices=True,
                         batch_size=1000, num_proc=_auto_num_proc(len(ds), args.num_proc),
-                        remove_columns=keep, new_fingerprint=f"prepare-{k}-{os.getpid()}",
+                        remove_columns=keep, features=output_features(tokenizer is not None), new_fingerprint=f"prepare-{k}-{os.getpid()}",
                         desc=f"filtering {Path(spec).name}")
             parts.append(ds)
         ds = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
@@ -219,8 +223,11 @@ def prepare(args: DataArgs) -> dict:
                        inputs={f"input_{k}": spec for k, spec in enumerate(inputs)},
                        extra={"outputs": {f: file_sha256(out / f) for f in ("train.parquet", "val.parquet")},
                               "val_size": val_size, "output_columns": list(OUTPUT_COLUMNS)})
+        ok = True
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+        if created and not ok:  # a failed first run leaves no half-made folder behind
+            shutil.rmtree(out, ignore_errors=True)
     _print_summary(stats, out)
     return stats
 
@@ -228,7 +235,8 @@ def prepare(args: DataArgs) -> dict:
 def main(argv: list[str] | None = None) -> None:
     from common.config import parse_args
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    log.setLevel(logging.INFO)
     (args,) = parse_args([DataArgs], argv)
     prepare(args)
 

@@ -1,0 +1,105 @@
+"""Unit tests for step1_data's pieces: answer extraction, filters, dedupe, n-grams, split, synthetic rows."""
+
+import pytest
+
+from common.errors import UserError
+from step1_data.answers import last_boxed, split_gsm8k, unwrap_boxes
+from step1_data.decontaminate import is_contaminated, ngrams, parse_spec
+from step1_data.dedupe import first_occurrences, problem_key
+from step1_data.filters import is_multiple_choice, is_proof
+from step1_data.split import allocate, stratified_split
+from step1_data.synthetic import generate
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"so $\boxed{\frac{\sqrt{3}}{2}}$.", ("ok", r"\frac{\sqrt{3}}{2}")),
+    (r"first \boxed{4} then \boxed{ 16 }", ("ok", "16")),
+    (r"\boxed{1} and finally \fbox{7}", ("ok", "7")),
+    (r"the answer is $\boxed 5$.", ("ok", "5")),
+    (r"no box here, answer 3", ("no_box", "")),
+    (r"oops $\boxed{}$", ("empty_box", "")),
+    (r"oops $\boxed{  }$", ("empty_box", "")),
+    (r"broken $\boxed{\frac{1}{2}$", ("unbalanced_box", "")),
+])
+def test_last_boxed(text, expected):
+    assert last_boxed(text) == expected
+
+
+def test_unwrap_boxes_keeps_text_and_contents():
+    assert unwrap_boxes(r"so $\boxed{\frac{1}{2}}$ and \fbox{3}.") == r"so $\frac{1}{2}$ and 3."
+    assert unwrap_boxes("plain") == "plain"
+
+
+def test_split_gsm8k_strips_calculator_and_commas():
+    reasoning, gold = split_gsm8k("He buys 2*500=<<2*500=1000>>1000 bolts.\n#### 1,000")
+    assert (reasoning, gold) == ("He buys 2*500=1000 bolts.", "1000")
+    assert split_gsm8k("no marker")[1] is None
+
+
+def test_proof_and_multiple_choice_detection():
+    assert is_proof("Prove that 2 is prime.", "trivial", has_box=False)
+    assert is_proof("Let n be odd.", r"hence the claim. $\blacksquare$", has_box=False)
+    assert is_proof("Let n be odd.", "hence the claim. ∎", has_box=False)
+    assert not is_proof("Let n be odd. Find n mod 2.", r"so $\boxed{1}$", has_box=True)
+    assert is_multiple_choice(r"Pick: $\textbf{(A)}\ 1 \qquad \textbf{(B)}\ 2$", "2")
+    assert is_multiple_choice("Which is prime?", "C")
+    assert is_multiple_choice("Which?", r"\textbf{(B)}")
+    assert not is_multiple_choice("What is 2+3?", "5")
+    assert not is_multiple_choice("Find the point.", r"(1, 2)")
+
+
+def test_problem_key_normalizes_case_dollars_space():
+    assert problem_key("What is  $2 + 3$?") == problem_key("what is 2 + 3?")
+    assert problem_key("What is 2 + 3?") != problem_key("What is 2 + 4?")
+    assert first_occurrences(["a", "b", "a", "c", "b"]).tolist() == [True, True, False, True, False]
+
+
+def test_ngrams_and_contamination():
+    eval_text = "Find the number of ordered pairs of integers x and y such that x plus y equals ten"
+    grams = ngrams(eval_text, 8)
+    assert len(grams) == len(eval_text.split()) - 8 + 1
+    leaked = "Hint: find the NUMBER of ordered pairs of integers, x and y, with a twist"
+    assert is_contaminated(leaked, frozenset(grams), 8)
+    assert not is_contaminated("Find the number of ways to colour a cube", frozenset(grams), 8)
+    assert ngrams("What is 2+3?", 8) == {"what is 2 3"}  # short texts are one gram
+    assert parse_spec("openai/gsm8k:main@test") == ("openai/gsm8k", "main", "test")
+    assert parse_spec("HuggingFaceH4/MATH-500") == ("HuggingFaceH4/MATH-500", None, "test")
+    assert parse_spec("./data/aime.jsonl@train") == ("./data/aime.jsonl", None, "train")
+
+
+def test_allocate_is_proportional_and_exact():
+    alloc = allocate({"a": 700, "b": 200, "c": 100}, 100)
+    assert alloc == {"a": 70, "b": 20, "c": 10}
+    alloc = allocate({"a": 1, "b": 1, "c": 1}, 2)
+    assert sum(alloc.values()) == 2
+
+
+def test_stratified_split_deterministic_disjoint_stratified():
+    sources = ["a"] * 600 + ["b"] * 300 + ["c"] * 100
+    train, val = stratified_split(sources, 100, seed=3)
+    train2, val2 = stratified_split(sources, 100, seed=3)
+    assert train.tolist() == train2.tolist() and val.tolist() == val2.tolist()
+    assert len(val) == 100 and len(train) == 900
+    assert set(train.tolist()).isdisjoint(val.tolist())
+    assert sorted(train.tolist() + val.tolist()) == list(range(1000))
+    assert [sum(sources[i] == s for i in val) for s in "abc"] == [60, 30, 10]
+    _, val3 = stratified_split(sources, 100, seed=4)
+    assert val3.tolist() != val.tolist()
+    with pytest.raises(UserError, match="leaves no training rows"):
+        stratified_split(["a"] * 10, 10, seed=0)
+
+
+def test_synthetic_rows_are_correct_unique_and_seeded():
+    rows = generate(200, seed=5, max_operand=20, ops="+,-,*")
+    assert rows == generate(200, seed=5, max_operand=20, ops="+,-,*")
+    assert len({r["problem"] for r in rows}) == 200
+    for r in rows:
+        a, op, b = r["problem"].removeprefix("What is ").removesuffix("?").split()
+        value = eval(f"{a}{op}{b}")  # noqa: S307 - our own generated digits and operator
+        assert value >= 0
+        assert last_boxed(r["solution"]) == ("ok", str(value))
+        assert r["messages"][1]["content"] == r["solution"]
+    with pytest.raises(UserError):
+        generate(10, ops="/")
+    with pytest.raises(UserError):
+        generate(100, max_operand=2, ops="+")  # only 9 distinct problems

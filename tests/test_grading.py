@@ -1,0 +1,163 @@
+"""The r1_zero grader: the labelled cases, the API contract, dedupe, time limits and the worker pool."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from common import grading
+from common.grading import extract_answer, format_ok, grade_many, r1_zero_reward_fn
+
+CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "grader_cases.jsonl").open()]
+REQUIRED_CATEGORIES = {
+    "integer", "decimal", "fraction", "percent", "units_text", "degrees", "thousands", "scientific",
+    "assignment", "sets_tuples", "matrix", "symbolic", "multiple_choice", "extraction", "format", "adversarial",
+}
+
+
+def respond(answer: str) -> str:
+    return f"Some reasoning. </think> <answer> {answer} </answer>"
+
+
+def _check(cases, **kwargs):
+    results = grade_many([c["response"] for c in cases], [c["ground_truth"] for c in cases], **kwargs)
+    wrong = [
+        (c["id"], c["ground_truth"], r["extracted_answer"], r["format_reward"], r["answer_reward"])
+        for c, r in zip(cases, results, strict=True)
+        if (r["format_reward"], r["answer_reward"]) != (c["format_reward"], c["answer_reward"])
+    ]
+    assert not wrong, f"{len(wrong)} case(s) graded differently from their label: {wrong[:10]}"
+    return results
+
+
+def test_case_file_is_large_and_covers_every_category():
+    assert len(CASES) >= 300
+    assert len({c["id"] for c in CASES}) == len(CASES)
+    assert REQUIRED_CATEGORIES <= {c["category"] for c in CASES}
+    # both outcomes appear, so a grader that always says 0 or always says 1 fails
+    assert {c["answer_reward"] for c in CASES} == {0.0, 1.0}
+
+
+def test_labelled_cases():
+    _check([c for c in CASES if c["category"] != "adversarial"], workers=2)
+
+
+def test_adversarial_cases_score_zero_without_raising_or_hanging():
+    cases = [c for c in CASES if c["category"] == "adversarial"]
+    grade_many([respond("1")], ["1"], workers=2)  # pool warm, so only grading is timed
+    start = time.monotonic()
+    results = _check(cases, workers=2, timeout_s=1.0)
+    # each answer is bounded by timeout_s + 0.5 s; two workers share them
+    assert time.monotonic() - start < len(cases) * 1.5 / 2 + 5
+    assert all(isinstance(r["timeout"], bool) for r in results)
+
+
+def test_format_ok_is_the_exact_r1_zero_string_test():
+    assert format_ok("x </think> <answer> 1 </answer>")
+    assert not format_ok("x </think><answer> 1 </answer>")
+    assert not format_ok("x </think> <answer> 1")
+
+
+def test_extract_answer_takes_last_block_then_last_box():
+    assert extract_answer("</think> <answer> 1 </answer> <answer> \\boxed{2} or \\boxed{3} </answer>") == "3"
+    assert extract_answer("</think> <answer> \\boxed{\\frac{1}{2}} </answer>") == "\\frac{1}{2}"
+    assert extract_answer("no tags, \\boxed{4}") is None
+    assert extract_answer("</think> <answer> 5") is None
+
+
+def test_result_dicts_have_the_fixed_keys_and_input_order():
+    answers = ["3", "\\frac{8}{2}", "5", "x", "7"]
+    results = grade_many([respond(a) for a in answers], ["3", "4", "6", "x", "7"], workers=1)
+    assert [r["answer_reward"] for r in results] == [1.0, 1.0, 0.0, 1.0, 1.0]
+    assert [r["extracted_answer"] for r in results] == answers
+    for r in results:
+        assert set(r) == {"format_reward", "answer_reward", "reward", "extracted_answer", "timeout"}
+        assert r["reward"] == r["format_reward"] * r["answer_reward"]
+        assert r["timeout"] is False
+
+
+def test_r1_zero_reward_fn_returns_floats():
+    out = r1_zero_reward_fn(respond("\\frac{10}{2}"), "5")
+    assert out == {"format_reward": 1.0, "answer_reward": 1.0, "reward": 1.0}
+    assert all(isinstance(v, float) for v in out.values())
+    assert r1_zero_reward_fn("\\boxed{5}", "5") == {"format_reward": 0.0, "answer_reward": 0.0, "reward": 0.0}
+
+
+def test_list_ground_truth_matches_any_entry():
+    assert r1_zero_reward_fn(respond("five"), ["5", "five"])["answer_reward"] == 1.0
+    assert r1_zero_reward_fn(respond("6"), ["5", "five"])["answer_reward"] == 0.0
+
+
+@pytest.mark.parametrize("bad", [None, "", "   ", [], [None, ""]])
+def test_empty_ground_truth_raises_value_error_naming_the_index(bad):
+    with pytest.raises(ValueError, match="index 1"):
+        grade_many([respond("1"), respond("2")], ["1", bad])
+
+
+def test_non_string_responses_and_numeric_golds_do_not_raise():
+    results = grade_many([None, 12, respond("12")], [12, "12", 12])
+    assert [r["answer_reward"] for r in results] == [0.0, 0.0, 1.0]
+
+
+def test_identical_pairs_are_graded_once_per_call(monkeypatch):
+    sent = []
+    real_run = grading._Pool.run
+
+    def spy(self, tasks, n, timeout_s):
+        sent.extend(tasks)
+        return real_run(self, tasks, n, timeout_s)
+
+    monkeypatch.setattr(grading._Pool, "run", spy)
+    monkeypatch.setattr(grading, "_SLOW_VERDICTS", {})
+    # a GRPO-like group: 8 samples, 3 distinct answers that need math-verify, different reasoning each
+    answers = ["\\sqrt{8}", "2\\sqrt{2}", "\\sqrt{8}", "3\\sqrt{2}"] * 2
+    responses = [f"step {i} </think> <answer> {a} </answer>" for i, a in enumerate(answers)]
+    results = grade_many(responses, ["2\\sqrt{2}"] * 8, workers=2)
+    assert [r["answer_reward"] for r in results] == [1.0, 1.0, 1.0, 0.0] * 2
+    assert len(sent) == 2  # "2\sqrt{2}" equals the gold as a string: settled before any worker
+
+
+def test_results_are_deterministic():
+    responses = [respond(c) for c in ["x^2+2x+1", "\\frac{1}{\\sqrt2}", "0.5", "(1,2)", "\\{1,2\\}"]]
+    golds = ["(x+1)^2", "\\frac{\\sqrt2}{2}", "\\frac12", "\\{1,2\\}", "\\{2,1\\}"]
+    first = grade_many(responses, golds, workers=2)
+    grading._SLOW_VERDICTS.clear()
+    assert grade_many(responses, golds, workers=1) == first
+    assert [r["answer_reward"] for r in first] == [1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_stuck_answer_times_out_within_the_limit_and_the_pool_recovers():
+    grade_many([respond("\\sqrt{2}")], ["\\sqrt{2}+0"], workers=1)  # warm worker
+    start = time.monotonic()
+    result = grade_many([respond("9^{9^{9^{9}}}")], ["3"], workers=1, timeout_s=0.5)[0]
+    elapsed = time.monotonic() - start
+    assert elapsed < 0.5 + 0.5 + 0.3  # the limit plus the documented margin (and scheduling slack)
+    assert result["answer_reward"] == 0.0
+    assert result["timeout"] is True
+    # the replaced worker (or the same one, after a soft timeout) grades normally afterwards
+    after = grade_many([respond("\\frac{\\sqrt{2}}{2}")], ["\\frac{1}{\\sqrt2}"], workers=1)[0]
+    assert after["answer_reward"] == 1.0 and after["timeout"] is False
+
+
+def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
+    # Worker soft limit 5 s, parent hard limit 0.5 s: only the kill can end this task in time.
+    monkeypatch.setattr(grading, "KILL_MARGIN_S", -4.5)
+    grade_many([respond("\\sqrt{2}")], ["\\sqrt{2}+0"], workers=1)
+    pool = grading._get_pool()
+    old_pid = pool.workers[0].proc.pid
+    start = time.monotonic()
+    assert pool.run([("9^{9^{9^{9}}}", ("3",))], 1, 5.0) == [(False, True)]
+    assert time.monotonic() - start < 0.5 + 0.5
+    assert pool.workers[0].proc.pid != old_pid
+    monkeypatch.setattr(grading, "KILL_MARGIN_S", 0.25)
+    after = grade_many([respond("\\frac{\\sqrt{2}}{2}")], ["\\frac{1}{\\sqrt2}"], workers=1)[0]
+    assert after["answer_reward"] == 1.0  # the replacement works
+
+
+def test_pool_is_reused_across_calls():
+    grade_many([respond("\\sqrt{3}")], ["\\sqrt{3}+0"], workers=1)
+    pid = grading._get_pool().workers[0].proc.pid
+    grading._SLOW_VERDICTS.clear()
+    grade_many([respond("\\sqrt{5}")], ["\\sqrt{5}+0"], workers=1)
+    assert grading._get_pool().workers[0].proc.pid == pid

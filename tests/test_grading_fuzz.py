@@ -1,0 +1,55 @@
+"""Fuzz: any model output grades without raising and within the time limit."""
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from common.grading import grade_many
+
+TIMEOUT_S = 1.0
+LIMIT_S = TIMEOUT_S + 0.5
+GOLDS = ["5", "\\frac{1}{2}", "\\{1,2\\}", "(0,1]", "x^2+1", "\\sqrt{2}", "B", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"]
+LATEX_BITS = ["\\frac{", "\\sqrt{", "{", "}", "^", "_", "\\boxed{", "\\left(", "\\right)", "\\{", "\\}", "(", ")", "[", "]",
+              ",", "=", "9", "1", "0", ".", "x", "\\pi", "\\infty", "\\text{", "%", "$", "\\\\", "&", "-", " ", "\x00",
+              "<answer>", "</answer>", "</think> <answer>", "\\begin{pmatrix}", "\\end{pmatrix}"]
+latexish = st.lists(st.sampled_from(LATEX_BITS), max_size=40).map("".join)
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _grade(response: str, gold: str) -> dict:
+    start = time.monotonic()
+    result = grade_many([response], [gold], workers=1, timeout_s=TIMEOUT_S)[0]
+    assert time.monotonic() - start < LIMIT_S + 0.5  # warm pool: the per-answer limit plus slack
+    assert result["format_reward"] in (0.0, 1.0) and result["answer_reward"] in (0.0, 1.0)
+    assert isinstance(result["timeout"], bool)
+    assert result["extracted_answer"] is None or isinstance(result["extracted_answer"], str)
+    return result
+
+
+def setup_module(module):
+    grade_many(["</think> <answer> \\sqrt{2} </answer>"], ["\\sqrt{2}+0"], workers=1)  # start the worker
+
+
+@FUZZ
+@given(text=st.text(), gold=st.sampled_from(GOLDS))
+def test_any_text_as_the_whole_response(text, gold):
+    _grade(text, gold)
+
+
+@FUZZ
+@given(answer=st.text(), gold=st.sampled_from(GOLDS))
+def test_any_text_as_the_answer(answer, gold):
+    _grade(f"r </think> <answer> {answer} </answer>", gold)
+
+
+@FUZZ
+@given(answer=latexish, gold=st.sampled_from(GOLDS))
+def test_latex_fragments_as_the_answer(answer, gold):
+    _grade(f"r </think> <answer> {answer} </answer>", gold)
+
+
+@FUZZ
+@given(answer=latexish, gold=latexish.filter(lambda g: g.strip()))
+def test_latex_fragments_on_both_sides(answer, gold):
+    _grade(f"r </think> <answer> {answer} </answer>", gold)

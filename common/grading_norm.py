@@ -8,6 +8,7 @@ math-verify layer (``common.grading_worker``), which runs in worker processes un
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -184,6 +185,127 @@ def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool,
     return False
 
 
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
+_ATOM_START = ("(", "{", "\\pi", "\\sqrt", "\\frac")
+MAX_EXPONENT = 64
+
+
+class _Eval:
+    """A tiny evaluator for constant expressions: numbers, + - * / ``\\cdot`` ``\\times``, implicit products,
+    ``^``, ``\\sqrt{}``/``\\sqrt[n]{}``, ``\\frac{}{}``, ``\\pi`` and brackets. Anything else (a letter, a
+    mixed number, a big power, a complex value) makes it give up with ValueError."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (expected is not None and tok != expected):
+            raise ValueError(tok)
+        self.i += 1
+        return tok
+
+    def expr(self) -> float:
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            value = value + self.term() if self.take() == "+" else value - self.term()
+        return value
+
+    def term(self) -> float:
+        value = self.unary()
+        while True:
+            tok = self.peek()
+            if tok in ("*", "\\cdot", "\\times", "/"):
+                self.take()
+                rhs = self.unary()
+                value = value / rhs if tok == "/" else value * rhs
+            elif tok is not None and (tok.startswith(_ATOM_START) or tok[0].isdigit() or tok[0] == "."):
+                if tok == "\\frac" and self.tokens[self.i - 1][0].isdigit():
+                    raise ValueError("mixed number")  # 2\frac12 is 2.5 to a reader, 1 to a parser
+                value *= self.power()
+            else:
+                return value
+
+    def unary(self) -> float:
+        if self.peek() in ("-", "+"):
+            return -self.unary() if self.take() == "-" else self.unary()
+        return self.power()
+
+    def power(self) -> float:
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            exp = self.group() if self.peek() == "{" else self.atom(single_digit=True)
+            if abs(exp) > MAX_EXPONENT or (base < 0 and exp != int(exp)):
+                raise ValueError("power")
+            return base**exp
+        return base
+
+    def group(self) -> float:
+        self.take("{")
+        value = self.expr()
+        self.take("}")
+        return value
+
+    def arg(self) -> float:
+        """A macro argument: ``{...}`` or a single digit (``\\frac12``, ``\\sqrt3``)."""
+        if self.peek() == "{":
+            return self.group()
+        tok = self.take()
+        if not tok.isdigit():
+            raise ValueError(tok)
+        self.tokens[self.i : self.i] = list(tok[1:])  # \sqrt32 is sqrt(3)*2: keep the other digits
+        return float(tok[0])
+
+    def atom(self, single_digit: bool = False) -> float:
+        tok = self.take()
+        if tok[0].isdigit() or tok[0] == ".":
+            if single_digit and len(tok) > 1:
+                self.tokens[self.i : self.i] = [tok[1:]]
+                tok = tok[0]
+            return float(tok)
+        if tok == "\\pi":
+            return math.pi
+        if tok in ("(", "{"):
+            value = self.expr()
+            self.take(")" if tok == "(" else "}")
+            return value
+        if tok == "\\frac":
+            num = self.arg()
+            return num / self.arg()
+        if tok == "\\sqrt":
+            index = 2.0
+            if self.peek() == "[":
+                self.take()
+                index = self.expr()
+                self.take("]")
+            value = self.arg()
+            if value < 0 or index < 1 or index > MAX_EXPONENT:
+                raise ValueError("root")
+            return value ** (1 / index)
+        raise ValueError(tok)
+
+
+def eval_constant(s: str) -> float | None:
+    """The value of a constant expression such as ``3\\sqrt{2}``, ``\\frac{\\pi}{4}`` or ``2^{10}``, else None."""
+    if len(s) > 200 or s.count("(") + s.count("{") > 40:
+        return None
+    tokens = _TOKEN.findall(s)
+    if "".join(tokens) != s or not tokens:
+        return None
+    parser = _Eval(tokens)
+    try:
+        value = parser.expr()
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None
+    if parser.i != len(parser.tokens) or isinstance(value, complex) or not math.isfinite(value):
+        return None
+    return value
+
+
 def _split_top_level(s: str) -> list[str] | None:
     """Split on commas outside any brackets; None for unbalanced brackets."""
     parts, depth, start = [], 0, 0
@@ -249,8 +371,6 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         (g_kind, g_close), g_items = gc
         if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
             return False  # a set is never a tuple or an interval: bracket type is significant
-        if p_kind != g_kind or p_close != g_close:
-            return None
         p_nums = [parse_number(x) for x in p_items]
         g_nums = [parse_number(x) for x in g_items]
         if not all(p_nums) or not all(g_nums):
@@ -259,9 +379,14 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
             return all(any(numbers_equal(pv, gv) for pv in p_nums) for gv in g_nums) and all(
                 any(numbers_equal(pv, gv) for gv in g_nums) for pv in p_nums
             )
-        if len(p_nums) != len(g_nums):
-            return False
+        if len(p_nums) != len(g_nums) or p_kind != g_kind or p_close != g_close:
+            return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
         return all(numbers_equal(pv, gv) for pv, gv in zip(p_nums, g_nums, strict=True))
+    if pc is None and gc is None and "%" not in p + g:
+        pv, gv = eval_constant(p), eval_constant(g)
+        if pv is not None and gv is not None:
+            tol = 1e-6 if "." in p + g else 1e-9  # a decimal answer is rounded; closed forms are not
+            return abs(pv - gv) <= tol * max(1.0, abs(gv))
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and _NUM_RE.search(p) is None:

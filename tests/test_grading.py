@@ -111,11 +111,11 @@ def test_identical_pairs_are_graded_once_per_call(monkeypatch):
     monkeypatch.setattr(grading._Pool, "run", spy)
     monkeypatch.setattr(grading, "_SLOW_VERDICTS", {})
     # a GRPO-like group: 8 samples, 3 distinct answers that need math-verify, different reasoning each
-    answers = ["\\sqrt{8}", "2\\sqrt{2}", "\\sqrt{8}", "3\\sqrt{2}"] * 2
+    answers = ["(x+1)^2", "x^2+2x+1", "(x+1)^2", "x^2+1"] * 2
     responses = [f"step {i} </think> <answer> {a} </answer>" for i, a in enumerate(answers)]
-    results = grade_many(responses, ["2\\sqrt{2}"] * 8, workers=2)
+    results = grade_many(responses, ["x^2+2x+1"] * 8, workers=2)
     assert [r["answer_reward"] for r in results] == [1.0, 1.0, 1.0, 0.0] * 2
-    assert len(sent) == 2  # "2\sqrt{2}" equals the gold as a string: settled before any worker
+    assert sorted(t[0] for t in sent) == ["(x+1)^2", "x^2+1"]  # the string-equal one never left the parent
 
 
 def test_results_are_deterministic():

@@ -101,28 +101,35 @@ def ensure_generation_stops(model, tokenizer) -> None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
 
 
+def build_trainer(script_args, training_args, model_args):
+    """Data, model and SFTTrainer (tokenized dataset included); returns (trainer, tokenizer, model_path)."""
+    from trl import SFTTrainer
+
+    from common.training import load_split
+
+    df = load_split(script_args.data_dir, "train", ["prompt", "sft_target"],
+                    max_rows=script_args.max_train_samples)
+    train_ds = build_dataset(df)
+    logger.info("SFT on %d examples from %s", len(train_ds), script_args.data_dir)
+    model, tokenizer, model_path = load_model_and_tokenizer(model_args, training_args)
+    if training_args.completion_only_loss is False:
+        logger.warning("completion_only_loss is false: the loss also covers the prompt")
+    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)
+    cut = sum(ids[-1] != tokenizer.eos_token_id for ids in trainer.train_dataset["input_ids"])
+    if cut:
+        logger.warning("%d/%d examples are cut at max_length=%s and lose their EOS: raise max_length",
+                       cut, len(trainer.train_dataset), training_args.max_length)
+    return trainer, tokenizer, model_path
+
+
 def main(argv=None):
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     from common.artifacts import write_manifest
-    from common.training import FINAL_DIR, find_resume_checkpoint, load_split
+    from common.training import FINAL_DIR, find_resume_checkpoint
 
-    # Data
-    df = load_split(script_args.data_dir, "train", ["prompt", "sft_target"],
-                    max_rows=script_args.max_train_samples)
-    train_ds = build_dataset(df)
-    logger.info("SFT on %d examples from %s", len(train_ds), script_args.data_dir)
-
-    # Model
-    model, tokenizer, model_path = load_model_and_tokenizer(model_args, training_args)
-    if training_args.completion_only_loss is False:
-        logger.warning("completion_only_loss is false: the loss also covers the prompt")
-
-    # Trainer
-    from trl import SFTTrainer
-
-    trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)
+    trainer, tokenizer, model_path = build_trainer(script_args, training_args, model_args)
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
     if resume:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 
 from common.errors import UserError, run_cli
@@ -79,10 +80,15 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     if not report.problems:
         report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
 
-    gold = [str(a) for a in sample["answer"].iloc[:8]]
-    good = [" " + build_response("Let me compute it step by step.", g) for g in gold]
-    untagged = [f" Let me compute it step by step. The answer is {g}." for g in gold]
-    p8 = prompts[: len(gold)]
+    answers = [a.tolist() if hasattr(a, "tolist") else a for a in sample["answer"]]  # list columns: accepted set
+    first = [str(a[0]) if isinstance(a, list) and a else "" if isinstance(a, list) else str(a) for a in answers]
+    usable = [(p, a, f) for p, a, f in zip(prompts, answers, first, strict=True) if f.strip()][:8]
+    if not usable:
+        report.problems.append("no row with a non-empty gold answer in the first rows of the train set")
+        return
+    p8, gold = [u[0] for u in usable], [u[1] for u in usable]
+    good = [" " + build_response("Let me compute it step by step.", u[2]) for u in usable]
+    untagged = [f" Let me compute it step by step. The answer is {u[2]}." for u in usable]
     r_good = _total_rewards(funcs, weights, p8, good, gold)
     r_bad = _total_rewards(funcs, weights, p8, untagged, gold)
     names = ", ".join(f"{fn.__name__} x {w:g}" for fn, w in zip(funcs, weights, strict=True))
@@ -184,10 +190,10 @@ def memory_plan_for(script_args, training_args, model_config, *, world_size: int
 
 
 def check_memory(report: PreflightReport, script_args, training_args, model_config, *, world_size: int,
-                 zero_stage: int, prompt_len: int, n_params: int | None = None) -> None:
+                 zero_stage: int, prompt_len: int, n_params: int | None = None, plan_anyway: bool = False) -> None:
     from step3_GRPO.memory_plan import suggestions
 
-    if training_args.use_cpu:
+    if training_args.use_cpu and not plan_anyway:
         report.lines.append("memory plan skipped: use_cpu is set")
         return
     mp = memory_plan_for(script_args, training_args, model_config, world_size=world_size, zero_stage=zero_stage,
@@ -214,7 +220,8 @@ def count_params(model_config) -> int | None:
 
 
 def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=None, funcs=None, weights=None,
-                  world_size: int | None = None, zero_stage: int | None = None) -> PreflightReport:
+                  world_size: int | None = None, zero_stage: int | None = None,
+                  plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
     from transformers import AutoConfig, AutoTokenizer
 
@@ -248,7 +255,8 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)
     check_memory(report, script_args, training_args, model_config, world_size=world, zero_stage=stage,
-                 prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config))
+                 prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config),
+                 plan_anyway=plan_anyway)
     print(report.text(), flush=True)
     if report.problems:
         if script_args.preflight_override:
@@ -262,16 +270,31 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
 
 
 def main(argv=None) -> PreflightReport:
+    import torch
     from trl import GRPOConfig, ModelConfig
 
     from common.config import parse_args
     from step3_GRPO.args import GRPOScriptArguments
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    no_gpu = not torch.cuda.is_available()
+    if no_gpu:  # plan a GPU run from a machine without one: TrainingArguments refuses bf16 unless use_cpu
+        argv += ["--use_cpu", "true"]
     script_args, training_args, model_args, plan_args = parse_args(
         [GRPOScriptArguments, GRPOConfig, ModelConfig, PlanArguments], argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if no_gpu:
+        # the config's own use_cpu decides whether a memory plan makes sense
+        from common.config import load_yaml_config
+
+        at = argv.index("--config") if "--config" in argv else -1
+        cfg = load_yaml_config(argv[at + 1]) if at >= 0 else {}
+        wants_gpu = not cfg.get("use_cpu", False) and "--use_cpu" not in argv[:-2]
+        if wants_gpu:
+            logger.info("no GPU here: planning memory for a %s GiB GPU", script_args.gpu_memory_gb or 80)
+        training_args.use_cpu = not wants_gpu
     return run_preflight(script_args, training_args, model_args, world_size=plan_args.world_size,
-                         zero_stage=plan_args.zero_stage)
+                         zero_stage=plan_args.zero_stage, plan_anyway=False)
 
 
 if __name__ == "__main__":

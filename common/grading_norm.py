@@ -26,6 +26,10 @@ _LEAD_PHRASE = re.compile(
 _ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w{1,3}\}?)?\s*(?:=|\\approx)\s*(?=[^=]+$)")
 _MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")
 _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12", "E. 12"
+# "1000,99" or "0,111" is a decimal comma, but only read so against a plain decimal on the other side:
+# a bare "1,2" is more often a list of two answers.
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")
+_PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
@@ -360,6 +364,10 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
     gm = _MC_RE.match(g)
     if gm and (pm := _MC_RE.match(p) or _MC_PREFIX_RE.match(p)):  # multiple choice: the letter decides
         return (pm.group(1) or pm.group(2)).upper() == gm.group(1).upper()
+    if _DECIMAL_COMMA.match(p) and _PLAIN_DECIMAL.match(g):
+        p = p.replace(",", ".")
+    elif _DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p):
+        g = g.replace(",", ".")
     pn, gn = parse_number(p), parse_number(g)
     if pn and gn:
         return numbers_equal(pn, gn)

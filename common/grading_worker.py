@@ -119,7 +119,7 @@ def equal(pred: str, gold: str) -> bool:
         return True
     if _WORDS.search(p.replace("\\text", "").replace("\\frac", "")):
         # Prose around the answer ("so x is 5 apples"): let math-verify find the answer in the text.
-        raw = _parse(p, wrap=False)
+        raw = _parse(pred, wrap=False)  # the original text: its own $...$ tell math-verify where math is
         if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
             return True
     return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)

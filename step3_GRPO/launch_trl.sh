@@ -8,6 +8,7 @@
 # Accelerate config: config/accelerate/single_gpu.yaml for N=1, ddp.yaml for N>1, zero<ZERO>.yaml with
 # ZERO=2|3 (ACCEL_CONFIG=path overrides). CONFIG=path picks the GRPO YAML (default config/grpo_config.yaml).
 # Arguments after N pass through to train_trl.py. DRY_RUN=1 prints the commands instead of running them.
+# PYTHON=path picks the interpreter used to read the config (default: python on PATH).
 # Server mode starts `trl vllm-serve` (VLLM_PORT, default 8000; VLLM_ARGS adds serve options such as
 # "--max_model_len 2048 --gpu_memory_utilization 0.9") on the first VLLM_GPUS GPUs, waits for its
 # /health endpoint (VLLM_TIMEOUT seconds, default 600), trains on the next N GPUs with
@@ -42,7 +43,7 @@ if [[ "$SERVER" == 1 ]]; then
   for ((i = 0; i < ${#ARGS[@]}; i++)); do
     if [[ "${ARGS[$i]}" == "--model_name_or_path" ]]; then MODEL=${ARGS[$((i + 1))]:-}; fi
   done
-  MODEL=$(python - "$CONFIG" "$MODEL" <<'PY'
+  MODEL=$("${PYTHON:-python}" - "$CONFIG" "$MODEL" <<'PY'
 import sys, yaml
 from common.training import resolve_model_path
 cfg, override = sys.argv[1], sys.argv[2]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 import numpy as np
-
-_SPACE = re.compile(r"\s+")
 
 
 def problem_key(problem: str) -> str:
     """A short stable digest of the normalized problem (stable across processes, unlike hash())."""
-    norm = _SPACE.sub(" ", problem.lower().replace("$", "")).strip()
+    norm = " ".join(problem.lower().replace("$", "").split())
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=12).hexdigest()
 
 

@@ -29,10 +29,15 @@ _LETTER_ANSWER = re.compile(r"^[\s(]*(?:\\text(?:bf)?\{\s*\(?)?\(?([A-E])\)?\s*\
 
 
 def is_proof(problem: str, solution: str, has_box: bool) -> bool:
-    if _PROOF_ASK.search(problem):
+    lower = problem.lower()  # substring pre-check: the regex runs only on the few candidate rows
+    if ("prov" in lower or "show that" in lower or "demonstrate that" in lower) and _PROOF_ASK.search(problem):
         return True
     return not has_box and bool(_QED_END.search(solution[-64:]))
 
 
 def is_multiple_choice(problem: str, answer: str) -> bool:
-    return bool(_LETTER_ANSWER.match(answer)) or bool(_CHOICES.search(problem))
+    if len(answer) <= 16 and _LETTER_ANSWER.match(answer):
+        return True
+    if "(A)" not in problem and "A." not in problem and "A:" not in problem and "A)" not in problem:
+        return False
+    return bool(_CHOICES.search(problem))

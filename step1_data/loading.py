@@ -60,6 +60,31 @@ def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
     return Dataset.from_dict(data)
 
 
+def _read_parquet_streaming(path: Path, cache_dir: str | None, columns: tuple[str, ...] | None):
+    """Parquet -> a memory-mapped Arrow file -> Dataset, one record batch at a time.
+
+    Reads only the columns we need (NuminaMath's ``messages`` repeats problem and solution) and never
+    holds more than one batch in memory, whatever the file's row-group size.
+    """
+    import tempfile
+
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    # all columns when some are missing, so that check_columns can list what the file does have
+    wanted = names if columns is None or not set(columns) <= set(names) else [c for c in names if c in columns]
+    schema = pa.schema([pf.schema_arrow.field(c) for c in wanted])
+    fd, arrow_path = tempfile.mkstemp(dir=cache_dir, prefix=f"{path.stem}.", suffix=".arrow")
+    with open(fd, "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for batch in pf.iter_batches(batch_size=10_000, columns=wanted):
+            writer.write_batch(batch)
+    pa.default_memory_pool().release_unused()
+    return datasets.Dataset.from_file(arrow_path)
+
+
 def load_table(spec: str, *, split: str = "train", hub_config: str | None = None, cache_dir: str | None = None,
                columns: tuple[str, ...] | None = None, what: str = "input"):
     """A ``datasets.Dataset`` from a local file or a hub id (``split`` and ``hub_config`` apply to hub ids)."""
@@ -72,7 +97,9 @@ def load_table(spec: str, *, split: str = "train", hub_config: str | None = None
         suffix = path.suffix.lower()
         if suffix == ".parquet":
             try:
-                return datasets.Dataset.from_parquet(str(path), cache_dir=cache_dir)
+                return _read_parquet_streaming(path, cache_dir, columns)
+            except UserError:
+                raise
             except Exception as exc:
                 raise UserError(f"cannot read {spec} as parquet: {_first_line(exc)}") from None
         if suffix in (".jsonl", ".json"):

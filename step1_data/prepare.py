@@ -84,12 +84,29 @@ def _length_stats(values) -> dict:
             "p50": int(q[0]), "p90": int(q[1]), "p99": int(q[2]), "max": int(values.max())}
 
 
-def _write_parquet(ds, path: Path) -> None:
-    """datasets streams the rows out in batches; write beside the target, then rename (atomic)."""
+def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
+    """Write rows ``idx`` (in that order) of the map's Arrow table as the output parquet.
+
+    Streams ``chunk_rows`` at a time (bounded memory), adds the r1_zero ``prompt`` column in Arrow, and
+    writes beside the target before renaming (atomic).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from step1_data.pipeline import OUTPUT_COLUMNS, prompt_parts
+
+    prefix, suffix = prompt_parts()
+    schema = pa.schema([(c, pa.string()) for c in OUTPUT_COLUMNS])
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        ds.to_parquet(tmp)
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for start in range(0, max(len(idx), 1), chunk_rows):
+                part = table.take(pa.array(idx[start : start + chunk_rows], type=pa.int64()))
+                prompt = pc.binary_join_element_wise(prefix, part.column("problem"), suffix, "")
+                columns = {c: prompt if c == "prompt" else part.column(c) for c in OUTPUT_COLUMNS}
+                writer.write_table(pa.table(columns, schema=schema))
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; data files are meant to be shared
         os.replace(tmp, path)
     except BaseException:
@@ -174,7 +191,7 @@ def prepare(args: DataArgs) -> dict:
             parts.append(ds)
         ds = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
 
-        table = ds.data
+        table = ds.data.table  # the pyarrow Table behind the dataset (memory-mapped, no indices mapping)
         reason = np.asarray(table.column("reason").to_pylist(), dtype=object)
         source = np.asarray(table.column("source").to_pylist(), dtype=object)
         kept = np.flatnonzero(reason == "")
@@ -190,7 +207,9 @@ def prepare(args: DataArgs) -> dict:
             train_idx = train_idx[: args.max_train_samples]
 
         for name, idx in (("train", train_idx), ("val", val_idx)):
-            _write_parquet(ds.select(idx).select_columns(list(OUTPUT_COLUMNS)), out / f"{name}.parquet")
+            t1 = time.perf_counter()
+            _write_split(table, idx, out / f"{name}.parquet")
+            log.info("wrote %s.parquet: %d rows in %.1f s", name, idx.size, time.perf_counter() - t1)
 
         counts = Counter(reason.tolist())
         rejected = {r: counts.get(r, 0) for r in REASONS}

@@ -13,7 +13,10 @@ import re
 from fractions import Fraction
 
 MAX_CHEAP_LEN = 400
-NUMERIC_ABS_TOL = Fraction(1, 10**6)  # like math-verify's float_rounding=6, for answers written as decimals
+# A decimal answer matches within a relative 1e-4 (Qwen2.5-Math / CS336 numeric_equal): 1.732 for sqrt(3),
+# 3.1416 for pi, 0.0833333 for 1/12; 3.14 for pi or 0.33 for 1/3 are too coarse. Integers compare exactly.
+DECIMAL_REL_TOL = 1e-4
+CLOSED_FORM_REL_TOL = 1e-9  # two closed forms (3\sqrt{2} and \sqrt{18}) evaluated in floating point
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
@@ -184,9 +187,30 @@ def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool,
     exact = pred[1] and gold[1]
     for p in p_vals:
         for g in g_vals:
-            if p == g or (not exact and abs(p - g) <= NUMERIC_ABS_TOL * max(1, abs(g) / 10**6)):
+            if p == g:
+                return True
+            if exact or (p.denominator == 1 and g.denominator == 1):  # 123457.0 is not 123456
+                continue
+            if _close(float(p), float(g), DECIMAL_REL_TOL):
                 return True
     return False
+
+
+def _close(p: float, g: float, rel_tol: float) -> bool:
+    return abs(p - g) <= rel_tol * abs(g) if g else abs(p) <= 1e-9
+
+
+def _values_equal(p: str, g: str) -> bool | None:
+    """Equality of two single values (numbers or constant expressions); None if either is neither."""
+    pn, gn = parse_number(p), parse_number(g)
+    if pn and gn:
+        return numbers_equal(pn, gn)
+    if "%" in p + g:
+        return None
+    pv, gv = eval_constant(p), eval_constant(g)
+    if pv is None or gv is None:
+        return None
+    return _close(pv, gv, DECIMAL_REL_TOL if "." in p + g else CLOSED_FORM_REL_TOL)
 
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
@@ -379,22 +403,18 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         (g_kind, g_close), g_items = gc
         if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
             return False  # a set is never a tuple or an interval: bracket type is significant
-        p_nums = [parse_number(x) for x in p_items]
-        g_nums = [parse_number(x) for x in g_items]
-        if not all(p_nums) or not all(g_nums):
+        pairs = {(x, y): _values_equal(x, y) for x in p_items for y in g_items}
+        if None in pairs.values():
             return None
         if p_kind in ("set", ""):  # unordered, duplicates collapse: {1,1,2} = {1,2}
-            return all(any(numbers_equal(pv, gv) for pv in p_nums) for gv in g_nums) and all(
-                any(numbers_equal(pv, gv) for gv in g_nums) for pv in p_nums
+            return all(any(pairs[x, y] for x in p_items) for y in g_items) and all(
+                any(pairs[x, y] for y in g_items) for x in p_items
             )
-        if len(p_nums) != len(g_nums) or p_kind != g_kind or p_close != g_close:
+        if len(p_items) != len(g_items) or p_kind != g_kind or p_close != g_close:
             return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
-        return all(numbers_equal(pv, gv) for pv, gv in zip(p_nums, g_nums, strict=True))
-    if pc is None and gc is None and "%" not in p + g:
-        pv, gv = eval_constant(p), eval_constant(g)
-        if pv is not None and gv is not None:
-            tol = 1e-6 if "." in p + g else 1e-9  # a decimal answer is rounded; closed forms are not
-            return abs(pv - gv) <= tol * max(1.0, abs(gv))
+        return all(pairs[x, y] for x, y in zip(p_items, g_items, strict=True))
+    if pc is None and gc is None and (decided := _values_equal(p, g)) is not None:
+        return decided
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and _NUM_RE.search(p) is None:

@@ -16,7 +16,7 @@ import math
 import re
 import signal
 
-from common.grading_norm import light_clean, normalize
+from common.grading_norm import CLOSED_FORM_REL_TOL, DECIMAL_REL_TOL, light_clean, normalize
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
 _WORDS = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\b")
@@ -60,7 +60,7 @@ def _sympy_plain(s: str):
     """Parse plain-text math (``sqrt(2)/2``, ``2*pi``, ``x^2+1``) with sympy, or None."""
     if not _PLAIN_MATH.match(s) or len(s) > 200:
         return None
-    from sympy import E, pi, sqrt
+    from sympy import E, I, pi, sqrt
     from sympy.parsing.sympy_parser import (
         convert_xor,
         implicit_multiplication_application,
@@ -70,7 +70,7 @@ def _sympy_plain(s: str):
 
     transformations = standard_transformations + (implicit_multiplication_application, convert_xor)
     try:
-        return parse_expr(s, local_dict={"pi": pi, "sqrt": sqrt, "e": E}, transformations=transformations)
+        return parse_expr(s, local_dict={"pi": pi, "sqrt": sqrt, "e": E, "i": I}, transformations=transformations)
     except BaseException as exc:  # noqa: BLE001 - sympy raises anything, including TokenError
         if isinstance(exc, SoftTimeout):
             raise
@@ -94,7 +94,8 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
                 if not p.free_symbols:
                     pv, gv = complex(N(p, 30)), complex(N(g, 30))
                     finite = all(math.isfinite(x) for x in (pv.real, pv.imag, gv.real, gv.imag))
-                    if finite and abs(pv - gv) <= 1e-6 * max(1.0, abs(gv)):
+                    rel_tol = DECIMAL_REL_TOL if "." in pred + gold else CLOSED_FORM_REL_TOL
+                    if finite and abs(pv - gv) <= rel_tol * max(1e-5, abs(gv)):
                         return True
                 elif simplify(p - g) == 0:
                     return True

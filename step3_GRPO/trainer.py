@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -38,6 +37,7 @@ class R1ZeroGRPOTrainer(GRPOTrainer):
         super().__init__(*args, **kwargs)
         self.completions_history = completions_history
         self.pending_logs: dict[str, float] = {}
+        self._completions_saved_at = -1  # the end-of-training summary log must not save the last step twice
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if self.pending_logs:
@@ -51,7 +51,9 @@ class R1ZeroGRPOTrainer(GRPOTrainer):
         finally:
             if own:
                 self.log_completions = True
-        if own and self.accelerator.is_main_process and len(self._logs["prompt"]):
+        step = self.state.global_step
+        if own and self.accelerator.is_main_process and len(self._logs["prompt"]) and step != self._completions_saved_at:
+            self._completions_saved_at = step
             self._save_completions()
 
     def _save_completions(self) -> None:
@@ -128,8 +130,7 @@ class InTrainingEval(TrainerCallback):
     def evaluate(self, step: int) -> dict[str, float]:
         from accelerate.utils import gather_object
 
-        from common.grading import grade_many
-        from common.scoring import CATEGORIES, bucket_summary, categorize
+        from common.scoring import CATEGORIES, score_completions
 
         trainer = self.trainer
         acc = trainer.accelerator
@@ -137,32 +138,33 @@ class InTrainingEval(TrainerCallback):
         mine = self.rows[acc.process_index::acc.num_processes]
         gens = generate_greedy(trainer, [r["prompt"] for r in mine], max_new_tokens=self.max_new_tokens,
                                batch_size=self.batch_size)
-        records = gather_object([{**r, **g} for r, g in zip(mine, gens, strict=True)])
+        rows = gather_object([{**r, **g} for r, g in zip(mine, gens, strict=True)])
         if not acc.is_main_process:
             return {}
-        graded = grade_many([r["completion"] for r in records], [r["answer"] for r in records])
-        for rec, res in zip(records, graded, strict=True):
-            rec.update(format_reward=res["format_reward"], answer_reward=res["answer_reward"],
-                       extracted_answer=res["extracted_answer"],
-                       category=categorize(res["format_reward"], res["answer_reward"]))
-        summary = bucket_summary(r["category"] for r in records)
+        records, summary = score_completions(rows, extra={"step": step})
         total = max(1, summary["total"])
         metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
                    **{f"eval_{c}_rate": summary["counts"][c] / total for c in CATEGORIES},
                    "eval_truncated_rate": sum(r["truncated"] for r in records) / total}
-        self._save(step, records)
-        logger.info("eval at step %d on %d val problems in %.1f s: accuracy %.3f, format %.3f", step,
-                    summary["total"], time.perf_counter() - start, summary["accuracy"], summary["format_accuracy"])
+        if len(summary["by_source"]) > 1:
+            metrics.update({f"eval_by_source/{src}/accuracy": b["accuracy"] for src, b in summary["by_source"].items()})
+        self._save(step, records, summary)
+        logger.info("eval at step %d on %d val problems in %.1f s: accuracy %.3f, format %.3f, truncated %.3f",
+                    step, summary["total"], time.perf_counter() - start, summary["accuracy"],
+                    summary["format_accuracy"], metrics["eval_truncated_rate"])
         return metrics
 
-    def _save(self, step: int, records: list[dict]) -> None:
+    def _save(self, step: int, records: list[dict], summary: dict) -> None:
         import pandas as pd
 
-        from common.artifacts import atomic_write_parquet
+        from common.artifacts import atomic_write_json, atomic_write_parquet
+        from common.scoring import samples_table
 
+        folder = Path(self.trainer.args.output_dir) / "eval"
         frame = pd.DataFrame(records).assign(step=step)
-        frame["answer"] = frame["answer"].astype(str)
-        atomic_write_parquet(Path(self.trainer.args.output_dir) / "eval" / f"eval_{step:05d}.parquet", frame)
+        frame["gold"] = frame["gold"].astype(str)
+        atomic_write_parquet(folder / f"eval_{step:05d}.parquet", frame)
+        atomic_write_json(folder / f"summary_{step:05d}.json", summary)
         wandb = _wandb_run() if "wandb" in (self.trainer.args.report_to or []) else None
-        if wandb is not None and os.environ.get("WANDB_MODE") != "disabled":
-            wandb.log({f"eval_completions/step_{step:06d}": wandb.Table(dataframe=frame), "train/global_step": step})
+        if wandb is not None:
+            wandb.log({f"eval_samples/step_{step:06d}": samples_table(records), "train/global_step": step})

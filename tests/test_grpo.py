@@ -1,5 +1,6 @@
 """step3_GRPO on CPU: a GRPO step changes the policy, logs r1_zero reward metrics, eval buckets and completions."""
 
+import json
 import os
 import subprocess
 import sys
@@ -59,12 +60,25 @@ def test_unknown_reward_name_is_a_user_error(tiny_model_dir, toy_data, tmp_path)
 def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_data, tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
+    from step3_GRPO import trainer as step3_trainer
     from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main
 
     monkeypatch.setitem(rewards_math.REWARD_FUNCS, "digit_count", digit_count)
+    logged = []
+
+    class FakeWandb:  # stands in for the live W&B module: records what the trainer logs
+        Table = staticmethod(lambda dataframe=None, **kw: ("table", len(dataframe) if dataframe is not None else 0))
+
+        @staticmethod
+        def log(payload, **kw):
+            logged.append(payload)
+
+    monkeypatch.setattr(step3_trainer, "_wandb_run", lambda: FakeWandb)
+    monkeypatch.setenv("WANDB_MODE", "disabled")
     out = tmp_path / "grpo"
     trainer = main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "2", "--preflight", "false",
+                         "--report_to", "wandb",
                          "--reward_funcs", "digit_count", "r1_zero_format", "r1_zero_answer",
                          "--reward_weights", "1", "0", "0", "--eval_every_steps", "2", "--save_steps", "100"))
     assert trainer.state.global_step == 2
@@ -89,8 +103,16 @@ def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_da
         frame = pd.read_parquet(out / "completions" / f"completions_{step:05d}.parquet")
         assert set(frame["step"]) == {step} and len(frame) == 8
         assert {"prompt", "completion", "r1_zero_format", "digit_count", "advantage"} <= set(frame.columns)
+    # W&B: one completions table per logging step under its own key (history, not one key overwritten)
+    tables = [k for payload in logged for k in payload if k.startswith("completions/")]
+    assert tables == ["completions/step_000001", "completions/step_000002"]
+    assert any("eval_samples/step_000002" in payload for payload in logged)
     graded = pd.read_parquet(out / "eval" / "eval_00002.parquet")
     assert len(graded) == 8 and set(graded["category"]) <= {"correct", "wrong_answer", "format_failure"}
+    summary = json.loads((out / "eval" / "summary_00002.json").read_text())
+    assert summary["total"] == 8 and summary["accuracy"] == evals[0]["eval_accuracy"]
+    assert set(summary["by_source"]) == {"toy_add", "toy_add_b"}
+    assert "eval_by_source/toy_add/accuracy" in evals[0]
     assert (out / "final" / "manifest.json").is_file()
 
 

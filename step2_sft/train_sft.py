@@ -142,6 +142,7 @@ def main(argv=None):
     final_dir = Path(training_args.output_dir) / FINAL_DIR
     ensure_generation_stops(trainer.model, tokenizer)
     trainer.save_model(str(final_dir))
+    trainer.save_state()  # <output_dir>/trainer_state.json: the full log history, also when save_strategy is no
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),

@@ -257,7 +257,8 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     check_memory(report, script_args, training_args, model_config, world_size=world, zero_stage=stage,
                  prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config),
                  plan_anyway=plan_anyway)
-    print(report.text(), flush=True)
+    if int(os.environ.get("RANK", "0")) == 0:  # every rank checks (a refusal stops all), one prints
+        print(report.text(), flush=True)
     if report.problems:
         if script_args.preflight_override:
             logger.warning("preflight failed (%d problem(s)) but --preflight_override is set: going on",

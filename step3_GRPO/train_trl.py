@@ -55,6 +55,11 @@ def check_gpu_options(training_args) -> None:
     if training_args.use_vllm and not cuda:
         raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
                         "set use_vllm: false for CPU runs (config/demo/grpo.yaml)")
+    if training_args.use_vllm:
+        import importlib.util
+
+        if importlib.util.find_spec("vllm") is None:
+            raise UserError("use_vllm is set but vLLM is not installed: pip install -e '.[vllm]' (or use_vllm: false)")
     if training_args.bf16 and not cuda:
         raise UserError("bf16: true needs a CUDA GPU here; set bf16: false (or use config/demo/grpo.yaml)")
 
@@ -136,6 +141,7 @@ def main(argv=None):
 
     final_dir = Path(training_args.output_dir) / FINAL_DIR
     trainer.save_model(str(final_dir))
+    trainer.save_state()  # <output_dir>/trainer_state.json: the full log history, also when save_strategy is no
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),

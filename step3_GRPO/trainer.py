@@ -1,6 +1,7 @@
 """GRPOTrainer plus what our runs need: in-training eval and a per-step completions history.
 
-- ``R1ZeroGRPOTrainer.log`` adds pending eval metrics to the next log line, and (with
+- ``R1ZeroGRPOTrainer.log`` adds pending eval metrics and GPU memory (``gpu/peak_allocated_gb``,
+  ``gpu/used_gb``) to each log line, and (with
   ``log_completions``) writes ``completions/completions_<step>.parquet`` and a W&B table under its own
   key ``completions/step_<step>`` each logging step, instead of TRL's single ``completions`` key that
   every step overwrites.
@@ -32,6 +33,17 @@ def _wandb_run():
     return wandb if wandb.run is not None else None
 
 
+def gpu_memory_logs() -> dict[str, float]:
+    """Peak memory PyTorch allocated (training + vLLM's tensors in colocate) and the device's used memory, GiB."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return {}
+    free, total = torch.cuda.mem_get_info()
+    return {"gpu/peak_allocated_gb": torch.cuda.max_memory_allocated() / 1024**3,
+            "gpu/used_gb": (total - free) / 1024**3}
+
+
 class R1ZeroGRPOTrainer(GRPOTrainer):
     def __init__(self, *args, completions_history: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +55,7 @@ class R1ZeroGRPOTrainer(GRPOTrainer):
         if self.pending_logs:
             logs.update(self.pending_logs)
             self.pending_logs = {}
+        logs.update(gpu_memory_logs())
         own = self.completions_history and self.log_completions
         if own:
             self.log_completions = False  # we write the parquet and W&B tables ourselves, below

@@ -183,24 +183,25 @@ def suggestions(mp: MemoryPlan) -> list[str]:
     out: list[str] = []
     p = mp.inputs
     colocated = p.use_vllm and p.colocate
+    cur = mp
     if colocated and mp.vllm_gb < mp.vllm_needed_gb:
         need = min_vllm_utilization(mp)
-        out.append(f"vllm_gpu_memory_utilization {p.vllm_gpu_memory_utilization} leaves vLLM "
-                   f"{mp.vllm_gb:.1f} GiB but it needs ~{mp.vllm_needed_gb:.1f}: raise it to {need:.2f} "
-                   "(or lower num_generations / max_completion_length)")
-    cur = mp
+        cur = plan(replace(p, vllm_gpu_memory_utilization=need))
+        out.append(f"vllm_gpu_memory_utilization: {need:.2f} (now {p.vllm_gpu_memory_utilization}: vLLM gets "
+                   f"{mp.vllm_gb:.1f} GiB but needs ~{mp.vllm_needed_gb:.1f} for weights + the batch's KV cache) "
+                   f"-> peak {cur.peak_gb:.1f} GiB" + (" (fits)" if cur.fits else ""))
     steps = []
     if not p.gradient_checkpointing:
         steps.append(("gradient_checkpointing: true", dict(gradient_checkpointing=True)))
     if colocated:
-        need = min_vllm_utilization(mp)
-        if need < p.vllm_gpu_memory_utilization:
+        need = min_vllm_utilization(cur)
+        if need < cur.inputs.vllm_gpu_memory_utilization:
             steps.append((f"vllm_gpu_memory_utilization: {need:.2f}", dict(vllm_gpu_memory_utilization=need)))
         if not p.vllm_sleep_mode:
             steps.append(("vllm_enable_sleep_mode: true", dict(vllm_sleep_mode=True)))
     if p.world_size > 1:
         for stage in range(max(p.zero_stage + 1, 2), 4):
-            steps.append((f"ZeRO stage {stage} (--config_file config/accelerate/zero{stage}.yaml)",
+            steps.append((f"ZeRO stage {stage} (ZERO={stage}: config/accelerate/zero{stage}.yaml)",
                           dict(zero_stage=stage)))
     batch = p.micro_batch
     while batch > 1:
@@ -215,11 +216,10 @@ def suggestions(mp: MemoryPlan) -> list[str]:
                 break
         if not cur.fits:
             out.append("still too big: use a smaller model, shorter max_completion_length or more GPUs")
-    elif colocated:
-        spare = p.gpu_gb - mp.peak_gb
-        if spare > 0.1 * p.gpu_gb:
-            more = min(0.95, p.vllm_gpu_memory_utilization + math.floor(spare / p.gpu_gb * 20) / 20)
-            if more > p.vllm_gpu_memory_utilization:
-                out.append(f"{spare:.0f} GiB spare: vllm_gpu_memory_utilization up to {more:.2f} would give "
-                           "vLLM a larger KV cache (faster generation)")
+    elif colocated and cur is mp:
+        spare = 0.8 * (p.gpu_gb - mp.peak_gb)  # keep a fifth of the spare memory: the plan is an estimate
+        more = min(0.95, p.vllm_gpu_memory_utilization + math.floor(spare / p.gpu_gb * 20) / 20)
+        if spare > 0.1 * p.gpu_gb and more > p.vllm_gpu_memory_utilization:
+            out.append(f"{p.gpu_gb - mp.peak_gb:.0f} GiB spare: vllm_gpu_memory_utilization up to {more:.2f} "
+                       "would give vLLM a larger KV cache (faster generation)")
     return out

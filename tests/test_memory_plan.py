@@ -103,4 +103,17 @@ def test_too_small_vllm_share_is_flagged():
                          vllm_gpu_memory_utilization=0.1, gen_sequences=1))
     need = min_vllm_utilization(mp)
     assert need == pytest.approx(0.30)  # (2e9 B weights + tiny KV + 1 GiB) / 10 GiB = 0.29 -> 0.30
-    assert "raise it to 0.30" in suggestions(mp)[0]
+    assert suggestions(mp)[0].startswith("vllm_gpu_memory_utilization: 0.30 (now 0.1")
+    assert suggestions(mp)[0].endswith("-> peak 12.0 GiB")  # 7.45 training + 3.0 vLLM + 1.5: still too big
+    assert len(suggestions(mp)) > 1
+
+
+def test_short_vllm_share_is_raised_before_the_other_fixes():
+    from transformers import Qwen2Config
+
+    shape = ModelShape.from_config(Qwen2Config(**QWEN15))
+    mp = plan(PlanInputs(shape=shape, gpu_gb=24, micro_batch=8, prompt_len=512, completion_len=1024,
+                         gradient_checkpointing=True, vllm_gpu_memory_utilization=0.3, gen_sequences=128))
+    advice = suggestions(mp)
+    assert advice[0].startswith("vllm_gpu_memory_utilization: 0.40")  # 2.88 + 5.25 + 1 GiB of 24 -> 0.40
+    assert advice[1].startswith("vllm_enable_sleep_mode: true") and advice[1].endswith("(fits)")

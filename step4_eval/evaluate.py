@@ -181,9 +181,10 @@ def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: in
 
 def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
                         on_chunk=None) -> tuple[dict, list[dict]]:
-    """Generate, grade and summarize one checkpoint into ``out_dir``; resumes a partial run there."""
-    from tqdm.auto import tqdm
+    """Generate, grade and summarize one checkpoint into ``out_dir``; resumes a partial run there.
 
+    ``on_chunk(chunk_index)`` is called after each chunk is safely on disk (tests use it to simulate a kill).
+    """
     t_start = time.perf_counter()
     sampling = args.sampling
     contract = build_contract(sampling=sampling, engine=args.engine, data_sha256=data_sha,
@@ -196,6 +197,8 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
     num_chunks = -(-len(problems) // args.chunk_size)
     todo = [c for c in range(num_chunks) if c not in done]
     timing = state["timing"]
+    for key in ("engine_close_s", "summary_s", "grade_wait_s"):
+        timing.setdefault(key, 0.0)
     wall_before = timing["wall_s"]
     if todo:
         timing["sessions"] += 1
@@ -206,41 +209,17 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
             dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
             tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
         timing["load_s"] += time.perf_counter() - t0
-        bar = tqdm(total=len(problems) * sampling.n, initial=len(rows), desc=f"eval {ckpt.label}", unit="sample",
-                   dynamic_ncols=True, mininterval=2.0)
         try:
-            with open(gen_path, "a", encoding="utf-8") as fh:
-                for chunk in todo:
-                    part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
-                    indices = part.index.tolist()
-                    t0 = time.perf_counter()
-                    samples = engine.generate(part["prompt"].tolist(), indices, sampling)
-                    t1 = time.perf_counter()
-                    records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
-                                            timeout_s=args.grader_timeout_s)
-                    t2 = time.perf_counter()
-                    fh.write("".join(json.dumps({k: r[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n"
-                                     for r in records))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    timing["generation_s"] += t1 - t0
-                    timing["grading_s"] += t2 - t1
-                    timing["write_s"] += time.perf_counter() - t2
-                    timing["wall_s"] = wall_before + time.perf_counter() - t_start
-                    atomic_write_json(out_dir / STATE, state)
-                    tokens = sum(r["completion_tokens"] or 0 for r in records)
-                    bar.update(len(records))
-                    bar.set_postfix(tok_s=f"{tokens / max(t1 - t0, 1e-9):.0f}",
-                                    acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
-                    if on_chunk is not None:
-                        on_chunk(chunk)
+            _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
+                        lambda: wall_before + time.perf_counter() - t_start, on_chunk)
         finally:
-            bar.close()
+            t0 = time.perf_counter()
             engine.close()
+            timing["engine_close_s"] += time.perf_counter() - t0
     t_sum = time.perf_counter()
     records = read_generations(gen_path)[0]
     records.sort(key=lambda r: (r["index"], r["sample_index"]))
-    summary = summarize(records, ckpt, contract, timing, out_dir)
+    summary = summarize(records, ckpt, contract, out_dir)
     timing["summary_s"] = time.perf_counter() - t_sum
     timing["wall_s"] = wall_before + time.perf_counter() - t_start
     summary["timing"] = _timing_block(timing, summary)
@@ -249,6 +228,62 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
     write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
                    extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
     return summary, records
+
+
+def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk) -> None:
+    """Generate chunk k+1 while a worker thread grades and appends chunk k (the grader mostly waits on
+    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    sampling, timing = args.sampling, state["timing"]
+    bar = tqdm(total=len(problems) * sampling.n, initial=rows_done, desc="eval", unit="sample",
+               dynamic_ncols=True, mininterval=2.0)
+
+    def grade_and_write(fh, part, indices, samples):
+        t0 = time.perf_counter()
+        records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
+                                timeout_s=args.grader_timeout_s)
+        t1 = time.perf_counter()
+        fh.write("".join(json.dumps({k: r[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n" for r in records))
+        fh.flush()
+        os.fsync(fh.fileno())
+        return records, t1 - t0, time.perf_counter() - t1
+
+    def finish(chunk, future, gen_s):
+        t0 = time.perf_counter()
+        records, grade_s, write_s = future.result()
+        timing["grade_wait_s"] += time.perf_counter() - t0  # the part of grading generation did not hide
+        timing["grading_s"] += grade_s
+        timing["write_s"] += write_s
+        timing["wall_s"] = wall()
+        atomic_write_json(gen_path.parent / STATE, state)
+        tokens = sum(r["completion_tokens"] or 0 for r in records)
+        bar.update(len(records))
+        bar.set_postfix(tok_s=f"{tokens / max(gen_s, 1e-9):.0f}",
+                        acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
+        if on_chunk is not None:
+            on_chunk(chunk)
+
+    pending = None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade") as pool, \
+                open(gen_path, "a", encoding="utf-8") as fh:
+            for chunk in todo:
+                part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
+                indices = part.index.tolist()
+                t0 = time.perf_counter()
+                samples = engine.generate(part["prompt"].tolist(), indices, sampling)
+                gen_s = time.perf_counter() - t0
+                timing["generation_s"] += gen_s
+                if pending is not None:
+                    finish(*pending)
+                pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+            if pending is not None:
+                finish(*pending)
+    finally:
+        bar.close()
 
 
 def _completion_rows(part, indices, samples):
@@ -269,7 +304,7 @@ def _timing_block(timing: dict, summary: dict) -> dict:
     return out
 
 
-def summarize(records, ckpt, contract, timing, out_dir) -> dict:
+def summarize(records, ckpt, contract, out_dir) -> dict:
     """The summary.json dict. Timing aside, it depends only on the records and the contract."""
     summary = build_summary(records, extra={
         "checkpoint": ckpt.label, "model": ckpt.model, "step": ckpt.step,

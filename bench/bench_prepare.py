@@ -39,27 +39,20 @@ WORDS = ("the of and to a in is that for it as with be on by this are let find v
          "$x$ $y$ $n$ $a_n$ $f(x)$ $\\frac{1}{2}$ $x^2$ $\\sqrt{3}$ $\\pi$ $2x+3=7$ $\\angle ABC$ = + - \\cdot").split()
 
 
-def synthesize(path: Path, rows: int, seed: int = 0) -> Path:
-    """Write ``rows`` NuminaMath-shaped rows to ``path`` (parquet), reusing a file already made."""
+def _rows(rng, corpus: str, n: int) -> dict:
+    """``n`` synthetic rows as columns (see the module docstring for the mix)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    if path.is_file() and pq.ParquetFile(path).metadata.num_rows == rows:
-        return path
-    rng = np.random.default_rng(seed)
-    # One long random text; rows are slices of it at random offsets, so texts are distinct and cheap.
-    corpus = " ".join(rng.choice(WORDS, size=3_000_000).tolist())
-    p_len = np.clip(rng.lognormal(np.log(330), 0.6, rows), 40, 6000).astype(int)
-    s_len = np.clip(rng.lognormal(np.log(1600), 0.65, rows), 100, 12000).astype(int)
-    p_at = rng.integers(0, len(corpus) - 6001, rows)
-    s_at = rng.integers(0, len(corpus) - 12001, rows)
-    kind = rng.random(rows)
+    p_len = np.clip(rng.lognormal(np.log(330), 0.6, n), 40, 6000).astype(int)
+    s_len = np.clip(rng.lognormal(np.log(1600), 0.65, n), 100, 12000).astype(int)
+    p_at = rng.integers(0, len(corpus) - 6001, n)
+    s_at = rng.integers(0, len(corpus) - 12001, n)
+    kind = rng.random(n)
     names, probs = list(SOURCES), np.array(list(SOURCES.values()))
-    source = rng.choice(names, size=rows, p=probs / probs.sum()).tolist()
-    answers = rng.integers(-999, 9999, rows)
+    source = rng.choice(names, size=n, p=probs / probs.sum()).tolist()
+    answers = rng.integers(-999, 9999, n)
     problems, solutions = [], []
-    for i in range(rows):
+    for i in range(n):
         problem = corpus[p_at[i] : p_at[i] + p_len[i]] + " What is the value?"
         body = corpus[s_at[i] : s_at[i] + s_len[i]]
         k = kind[i]
@@ -70,16 +63,40 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> Path:
         elif k < 0.07:  # multiple choice
             problem += " (A) 1 (B) 2 (C) 3 (D) 4"
             solution = body + " So the answer is $\\boxed{B}$."
-        elif k < 0.08 and i > 0:  # duplicate of the previous problem
+        elif k < 0.08 and problems:  # duplicate of the previous problem
             problem, solution = problems[-1], body + f" Thus $\\boxed{{{answers[i]}}}$."
         else:
             solution = body + f" Therefore the answer is $\\boxed{{\\frac{{{answers[i]}}}{{2}}}}$."
         problems.append(problem)
         solutions.append(solution)
-    table = pa.table({"source": source, "problem": problems, "solution": solutions,
-                      "messages": [[{"role": "user", "content": p}] for p in problems[:rows]]})
+    return {"source": source, "problem": problems, "solution": solutions,
+            "messages": [[{"role": "user", "content": p}] for p in problems]}
+
+
+def synthesize(path: Path, rows: int, seed: int = 0, chunk: int = 50_000) -> Path:
+    """Write ``rows`` NuminaMath-shaped rows to ``path`` (parquet), reusing a file already made.
+
+    Written ``chunk`` rows at a time in 10k-row row groups (the hub's NuminaMath files use small row
+    groups too), so making 1M rows needs little memory.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.is_file() and pq.ParquetFile(path).metadata.num_rows == rows:
+        return path
+    rng = np.random.default_rng(seed)
+    # One long random text; rows are slices of it at random offsets, so texts are distinct and cheap.
+    corpus = " ".join(rng.choice(WORDS, size=3_000_000).tolist())
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, row_group_size=10_000)  # the hub's NuminaMath files use small row groups too
+    tmp = path.with_suffix(".tmp")
+    writer = None
+    for start in range(0, rows, chunk):
+        table = pa.table(_rows(rng, corpus, min(chunk, rows - start)))
+        writer = writer or pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table, row_group_size=10_000)
+    writer.close()
+    tmp.replace(path)
     return path
 
 

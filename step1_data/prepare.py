@@ -84,12 +84,33 @@ def _length_stats(values) -> dict:
             "p50": int(q[0]), "p90": int(q[1]), "p99": int(q[2]), "max": int(values.max())}
 
 
+def _gather(batches: list, offsets, idx):
+    """Rows ``idx`` (any order) of the table split into ``batches`` (row ``offsets``), as one small table.
+
+    ``Table.take`` with random indices over a many-chunk memory-mapped table first concatenates whole
+    columns (gigabytes at 1M rows); taking from each record batch keeps memory to the rows asked for.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    bounds = np.searchsorted(sorted_idx, offsets)  # rows of batch b are sorted_idx[bounds[b]:bounds[b+1]]
+    pieces = [batches[b].take(pa.array(sorted_idx[bounds[b] : bounds[b + 1]] - offsets[b]))
+              for b in range(len(batches)) if bounds[b + 1] > bounds[b]]
+    part = pa.Table.from_batches(pieces, schema=batches[0].schema).combine_chunks()
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(order.size)
+    return part.take(pa.array(inverse))  # back to the requested (shuffled) order
+
+
 def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
     """Write rows ``idx`` (in that order) of the map's Arrow table as the output parquet.
 
     Streams ``chunk_rows`` at a time (bounded memory), adds the r1_zero ``prompt`` column in Arrow, and
     writes beside the target before renaming (atomic).
     """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -98,12 +119,16 @@ def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
 
     prefix, suffix = prompt_parts()
     schema = pa.schema([(c, pa.string()) for c in OUTPUT_COLUMNS])
+    batches = table.select([c for c in OUTPUT_COLUMNS if c != "prompt"]).to_batches()  # zero-copy views
+    offsets = np.cumsum([0] + [b.num_rows for b in batches])
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
-            for start in range(0, max(len(idx), 1), chunk_rows):
-                part = table.take(pa.array(idx[start : start + chunk_rows], type=pa.int64()))
+            if len(idx) == 0:
+                writer.write_table(schema.empty_table())
+            for start in range(0, len(idx), chunk_rows):
+                part = _gather(batches, offsets, np.asarray(idx[start : start + chunk_rows]))
                 prompt = pc.binary_join_element_wise(prefix, part.column("problem"), suffix, "")
                 columns = {c: prompt if c == "prompt" else part.column(c) for c in OUTPUT_COLUMNS}
                 writer.write_table(pa.table(columns, schema=schema))
@@ -178,16 +203,22 @@ def prepare(args: DataArgs) -> dict:
             max_sft_target_tokens=args.max_sft_target_tokens, eval_grams=eval_grams, ngram_size=args.ngram_size)
         parts = []
         for k, spec in enumerate(inputs):
+            t1 = time.perf_counter()
             ds = load_table(spec, split=args.split, hub_config=args.hub_config or adapter.HUB_CONFIG,
                             cache_dir=cache, columns=adapter.REQUIRED_COLUMNS)
             check_columns(ds, adapter.REQUIRED_COLUMNS, spec, adapter.NAME)
             keep = [c for c in (*adapter.REQUIRED_COLUMNS, MALFORMED) if c in ds.column_names]
             ds = ds.select_columns(keep)
-            log.info("read %s: %d rows", spec, len(ds))
+            log.info("read %s: %d rows in %.1f s", spec, len(ds), time.perf_counter() - t1)
+            t1, num_proc = time.perf_counter(), _auto_num_proc(len(ds), args.num_proc)
             ds = ds.map(partial(process_batch, input_no=k, opts=opts), batched=True, with_indices=True,
-                        batch_size=1000, num_proc=_auto_num_proc(len(ds), args.num_proc),
-                        remove_columns=keep, features=output_features(tokenizer is not None), new_fingerprint=f"prepare-{k}-{os.getpid()}",
-                        desc=f"filtering {Path(spec).name}")
+                        batch_size=1000, num_proc=num_proc, remove_columns=keep,
+                        features=output_features(tokenizer is not None),
+                        cache_file_name=os.path.join(cache, f"rows-{k}.arrow"),  # removed with the cache folder
+                        new_fingerprint=f"prepare-{k}-{os.getpid()}", desc=f"filtering {Path(spec).name}")
+            seconds = time.perf_counter() - t1
+            log.info("filtered %d rows in %.1f s (%.0f rows/s, %d process(es))", len(ds), seconds,
+                     len(ds) / max(seconds, 1e-9), num_proc or 1)
             parts.append(ds)
         ds = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
 

@@ -145,7 +145,7 @@ def main() -> None:
     responses, golds = build_mix(args.problems)
     print(f"mix: {len(responses)} answers, {args.problems} problems x {GROUP}, "
           f"{statistics.mean(len(r) for r in responses):.0f} chars/response")
-    grading.grade_many(["</think> <answer> \\sqrt{2} </answer>"] * 2, ["\\sqrt{2}+0"] * 2, workers=2)  # start pool
+    grading.start_pool(2)
     base_n = min(len(responses), 512)
     base = baseline_math_verify(responses[:base_n], golds[:base_n])
     w1 = throughput(responses, golds, 1)

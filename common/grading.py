@@ -236,9 +236,13 @@ class _Pool:
 
     def __init__(self):
         self.workers: list[_Worker] = []
+        self.standby: _Worker | None = None  # started in advance: replacing a killed worker is instant
         self.lock = threading.Lock()
 
     def close(self) -> None:
+        if self.standby is not None:
+            self.workers.append(self.standby)
+            self.standby = None
         for w in self.workers:
             try:
                 w.conn.send(None)
@@ -253,17 +257,40 @@ class _Pool:
         self.workers = []
 
     def _replace_worker(self, w: _Worker) -> _Worker:
-        """Kill ``w`` and put a fresh worker in its place."""
+        """Kill ``w`` and put the standby worker in its place; start a new standby."""
         i = self.workers.index(w)
         w.kill()
-        self.workers[i] = _Worker()
+        self.workers[i] = self.standby or _Worker()
+        self.standby = _Worker()
         return self.workers[i]
+
+    def start(self, n: int) -> None:
+        """Make sure ``n`` workers (and the standby) exist and wait until the ``n`` workers are ready."""
+        from multiprocessing.connection import wait
+
+        with self.lock:
+            while len(self.workers) < n:
+                self.workers.append(_Worker())
+            if self.standby is None:
+                self.standby = _Worker()
+            deadline = time.monotonic() + WORKER_START_TIMEOUT_S
+            while starting := [w for w in self.workers[:n] if not w.ready]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"a grader worker did not start within {WORKER_START_TIMEOUT_S:.0f} s")
+                for conn in wait([w.conn for w in starting], timeout=1.0):
+                    w = next(w for w in starting if w.conn is conn)
+                    try:
+                        w.ready = conn.recv()[0] == "ready"
+                    except (EOFError, OSError):
+                        raise RuntimeError("a grader worker process failed to start") from None
 
     def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
         """(equal, timed_out) per task, graded by the first ``n`` workers with a hard limit per task."""
         with self.lock:
             while len(self.workers) < n:
                 self.workers.append(_Worker())
+            if self.standby is None:
+                self.standby = _Worker()
             try:
                 return self._run(tasks, self.workers[:n], timeout_s)
             except BaseException:
@@ -341,6 +368,15 @@ def _get_pool() -> _Pool:
             _POOL = _Pool()
             atexit.register(shutdown_pool)
         return _POOL
+
+
+def start_pool(workers: int | None = None) -> None:
+    """Start the grader's workers now and wait until they are ready (about a second each).
+
+    Optional: ``grade_many`` starts them on first need. Call it where a start-up pause is unwelcome
+    (before a benchmark, or before the first training step).
+    """
+    _get_pool().start(default_workers() if workers is None else workers)
 
 
 def shutdown_pool() -> None:

@@ -45,7 +45,7 @@ def test_labelled_cases():
 
 def test_adversarial_cases_score_zero_without_raising_or_hanging():
     cases = [c for c in CASES if c["category"] == "adversarial"]
-    grade_many([respond("1")], ["1"], workers=2)  # pool warm, so only grading is timed
+    grading.start_pool(2)  # pool warm, so only grading is timed
     start = time.monotonic()
     results = _check(cases, workers=2, timeout_s=1.0)
     # each answer is bounded by timeout_s + 0.5 s; two workers share them
@@ -128,7 +128,7 @@ def test_results_are_deterministic():
 
 
 def test_stuck_answer_times_out_within_the_limit_and_the_pool_recovers():
-    grade_many([respond("\\sqrt{2}")], ["\\sqrt{2}+0"], workers=1)  # warm worker
+    grading.start_pool(1)
     start = time.monotonic()
     result = grade_many([respond("9^{9^{9^{9}}}")], ["3"], workers=1, timeout_s=0.5)[0]
     elapsed = time.monotonic() - start
@@ -143,7 +143,7 @@ def test_stuck_answer_times_out_within_the_limit_and_the_pool_recovers():
 def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
     # Worker soft limit 5 s, parent hard limit 0.5 s: only the kill can end this task in time.
     monkeypatch.setattr(grading, "KILL_MARGIN_S", -4.5)
-    grade_many([respond("\\sqrt{2}")], ["\\sqrt{2}+0"], workers=1)
+    grading.start_pool(1)
     pool = grading._get_pool()
     old_pid = pool.workers[0].proc.pid
     start = time.monotonic()
@@ -156,8 +156,8 @@ def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
 
 
 def test_pool_is_reused_across_calls():
-    grade_many([respond("\\sqrt{3}")], ["\\sqrt{3}+0"], workers=1)
+    grade_many([respond("x+3")], ["3+x"], workers=1)
     pid = grading._get_pool().workers[0].proc.pid
     grading._SLOW_VERDICTS.clear()
-    grade_many([respond("\\sqrt{5}")], ["\\sqrt{5}+0"], workers=1)
+    grade_many([respond("x+5")], ["5+x"], workers=1)
     assert grading._get_pool().workers[0].proc.pid == pid

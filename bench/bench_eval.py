@@ -64,8 +64,8 @@ class RealisticText:
         self.engine, self.golds, self.name = engine, golds, engine.name
         self.rng = random.Random(0)
 
-    def generate(self, prompts, indices, sampling):
-        out = self.engine.generate(prompts, indices, sampling)
+    def generate(self, prompts, indices, sampling, progress=None):
+        out = self.engine.generate(prompts, indices, sampling, progress)
         for i, samples in zip(indices, out, strict=True):
             for s in samples:
                 s.text = realistic_text(self.golds[i], self.rng)

@@ -238,7 +238,7 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
     from tqdm.auto import tqdm
 
     sampling, timing = args.sampling, state["timing"]
-    bar = tqdm(total=len(problems) * sampling.n, initial=rows_done, desc="eval", unit="sample",
+    bar = tqdm(total=len(problems) * sampling.n, initial=rows_done, desc="generate", unit="sample",
                dynamic_ncols=True, mininterval=2.0)
 
     def grade_and_write(fh, part, indices, samples):
@@ -260,7 +260,6 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
         timing["wall_s"] = wall()
         atomic_write_json(gen_path.parent / STATE, state)
         tokens = sum(r["completion_tokens"] or 0 for r in records)
-        bar.update(len(records))
         bar.set_postfix(tok_s=f"{tokens / max(gen_s, 1e-9):.0f}",
                         acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
         if on_chunk is not None:
@@ -274,7 +273,7 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
                 part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
                 indices = part.index.tolist()
                 t0 = time.perf_counter()
-                samples = engine.generate(part["prompt"].tolist(), indices, sampling)
+                samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
                 gen_s = time.perf_counter() - t0
                 timing["generation_s"] += gen_s
                 if pending is not None:

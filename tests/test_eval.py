@@ -262,3 +262,20 @@ def test_compare_lists_flips_by_source(tmp_path, capsys):
     assert sorted(odd["gained"]) == ["p1", "p3"] and odd["lost"] == []
     assert result["only_in_a"] == 1 and result["only_in_b"] == 1
     assert json.loads(out.read_text())["sources"]["odd"]["gained"] == ["p1", "p3"]
+
+
+def test_wandb_offline_logs_metrics_and_tables(tmp_path, tiny_model_dir, val, monkeypatch):
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    evaluate.main(["--ckpt", str(tiny_model_dir), "--data", str(val), "--output_dir", str(tmp_path / "out"),
+                   "--engine", "hf", "--limit", "3", "--max_tokens", "4", "--wandb_samples", "2"])
+    tables = {p.name.split("_")[0]: json.loads(p.read_text()) for p in tmp_path.glob("wandb/offline-run-*/files/media/table/eval/*.json")}
+    assert set(tables) == {"samples", "sources"}
+    assert len(tables["samples"]["data"]) == 2 and "completion" in tables["samples"]["columns"]
+    assert [row[0] for row in tables["sources"]["data"]] == [*SOURCES, "all"]
+    monkeypatch.setenv("WANDB_MODE", "disabled")  # respected: no new run
+    evaluate.main(["--ckpt", str(tiny_model_dir), "--data", str(val), "--output_dir", str(tmp_path / "out"),
+                   "--engine", "hf", "--limit", "3", "--max_tokens", "4"])
+    assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1

@@ -6,6 +6,9 @@ generated tokens and a finish reason: ``stop`` (hit ``</answer>``), ``eos`` (end
 or ``length`` (ran out of ``max_tokens``: flagged as truncated). Sampling is seeded per problem
 (from the run seed and the problem's position in the data), so a resumed eval regenerates a chunk
 exactly as an uninterrupted one would.
+
+Interface: ``engine.generate(prompts, indices, sampling, progress=None) -> list[list[Sample]]``
+(``progress(k)`` is called as k more samples are done) and ``engine.close()``.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ class HFEngine:
             pad_token_id=self.tokenizer.pad_token_id,
         )
 
-    def generate(self, prompts: list[str], indices: list[int], sampling: Sampling) -> list[list[Sample]]:
+    def generate(self, prompts: list[str], indices: list[int], sampling: Sampling,
+                 progress=None) -> list[list[Sample]]:
         import torch
 
         config = self._generation_config(sampling)
@@ -65,6 +66,8 @@ class HFEngine:
             gen = out[:, enc["input_ids"].shape[1]:].tolist()
             for p in range(len(batch)):
                 results.append([self._sample(gen[p * sampling.n + j], sampling) for j in range(sampling.n)])
+            if progress is not None:
+                progress(len(batch) * sampling.n)
         return results
 
     def _sample(self, ids: list[int], sampling: Sampling) -> Sample:

@@ -46,7 +46,8 @@ class VLLMEngine:
             kwargs["max_model_len"] = options.max_model_len
         self.llm = LLM(**kwargs)
 
-    def generate(self, prompts: list[str], indices: list[int], sampling: Sampling) -> list[list[Sample]]:
+    def generate(self, prompts: list[str], indices: list[int], sampling: Sampling,
+                 progress=None) -> list[list[Sample]]:
         from vllm import SamplingParams
 
         params = [
@@ -66,6 +67,8 @@ class VLLMEngine:
                     reason = "stop" if isinstance(comp.stop_reason, str) else "eos"
                 samples.append(Sample(text=comp.text, tokens=len(comp.token_ids), finish_reason=reason))
             results.append(samples)
+        if progress is not None:
+            progress(len(prompts) * sampling.n)
         return results
 
     def close(self) -> None:

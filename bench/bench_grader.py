@@ -12,7 +12,8 @@ loop), per-answer latency p50/p99/max (one answer per call, warm pool), and the 
 
 The cheap in-process layers settle that whole mix, so the worker count hardly matters there; a second
 slice of answers that only math-verify can settle (polynomials, equations, matrices) shows the pool's
-own throughput with 1 and 2 workers.
+own throughput with 1 and 2 workers. Last, hostile answers (``9^{9^{9^{9}}}``, 400 nested ``\\sqrt{``,
+200k characters...) are timed one by one against the ``timeout_s + 0.5`` s bound.
 """
 
 from __future__ import annotations
@@ -100,6 +101,23 @@ def build_symbolic_slice(n: int, seed: int = 1) -> tuple[list[str], list[str]]:
     return responses, golds
 
 
+HOSTILE = ["9^{9^{9^{9}}}", "\\sqrt{" * 400, "1" * 200_000, "{" * 300 + "}" * 5, "\x00\x00\\frac{\x00}", "10^{10^{10}}",
+           "(" * 300 + "1", "\\begin{pmatrix}" * 50, "2^{2^{2^{2^{2^{2}}}}}", "x" * 5000 + "^{99999}"]
+
+
+def hostile_latencies(timeout_s: float) -> list[float]:
+    """Seconds per hostile answer, one per call (warm pool): each must stay under timeout_s + 0.5."""
+    from common import grading
+
+    out = []
+    for answer in HOSTILE:
+        grading._SLOW_VERDICTS.clear()
+        start = time.perf_counter()
+        grading.grade_many([f"r </think> <answer> {answer} </answer>"], ["3"], workers=1, timeout_s=timeout_s)
+        out.append(time.perf_counter() - start)
+    return out
+
+
 def baseline_math_verify(responses: list[str], golds: list[str]) -> float:
     """answers/s for math-verify parse + verify in a plain loop (its own signal timeouts on)."""
     from math_verify import parse, verify
@@ -154,6 +172,7 @@ def main() -> None:
     sym_r, sym_g = build_symbolic_slice(args.symbolic)
     s1 = throughput(sym_r, sym_g, 1)
     s2 = throughput(sym_r, sym_g, 2)
+    hostile = hostile_latencies(2.0)
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
     print(f"baseline math-verify parse+verify loop: {base:8.0f} answers/s ({base_n} answers)")
     print(f"grade_many workers=1:                   {w1:8.0f} answers/s  ({w1 / base:.1f}x baseline)")
@@ -162,6 +181,8 @@ def main() -> None:
     print(f"latency per answer (1 per call, warm): p50 {p(0.5):.2f} ms  p99 {p(0.99):.2f} ms  max {lat[-1] * 1000:.2f} ms")
     print(f"symbolic slice ({len(sym_r)} answers, all through math-verify workers): workers=1 {s1:.0f}/s, "
           f"workers=2 {s2:.0f}/s ({s2 / s1:.2f}x)")
+    print(f"hostile answers ({len(HOSTILE)}, timeout_s=2.0): max {max(hostile):.2f} s "
+          f"(limit 2.5 s), mean {statistics.mean(hostile):.2f} s")
     grading.shutdown_pool()
 
 

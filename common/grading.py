@@ -18,16 +18,20 @@ Semantics
   1. normalised strings: math delimiters, ``\\left``/``\\right``, spacing, ``\\text{}`` wrappers,
      ``\\dfrac``/``\\tfrac``, degrees (``^\\circ``), ``\\%``, a leading "the answer is" or ``x =``, trailing
      units after a number (``5 cm``, ``12 apples``; never a lone variable letter) are removed;
-  2. exact numbers: integers, thousands separators, decimals, fractions (``\\frac{a}{b}``, ``\\frac12``,
-     ``a/b``), mixed numbers, scientific notation, powers of ten, percent. Rationals compare exactly;
-     when a decimal is involved the tolerance is 1e-6 (as math-verify's 6-digit rounding). Comma lists of
-     numbers compare element-wise: ordered in ``()``/``[]``, unordered in ``\\{\\}`` and bare lists;
-     multiple-choice letters compare by letter (``(B)``, ``\\text{B}``, ``b``);
-  3. math-verify (``parse`` + ``verify``) for everything else: symbolic expressions, ``\\pi``, ``\\sqrt``,
-     matrices, intervals, equations; if the answer contains prose, math-verify also searches it raw;
-  4. sympy fallbacks: plain-text math (``sqrt(2)/2``, ``2*pi``) and numeric evaluation of closed forms.
+  2. numbers and constants: integers, thousands separators, decimals, fractions (``\\frac{a}{b}``,
+     ``\\frac12``, ``a/b``), mixed numbers (``2\\frac{1}{2}`` is 2.5), scientific notation, powers of ten,
+     percent, and constant expressions (``3\\sqrt{2}``, ``\\frac{\\pi}{4}``, ``2^{10}``, a small bounded
+     evaluator). Integers and fractions compare exactly; a decimal matches within a relative 1e-4
+     (Qwen2.5-Math / CS336 ``numeric_equal``: 1.732 for sqrt(3), not 3.14 for pi); a decimal comma
+     (``1000,99``) is read as a point only against a plain decimal on the other side. Comma lists compare
+     element-wise: ordered in ``()``/``[]``, as sets in ``\\{\\}`` and bare lists; multiple-choice letters
+     compare by letter (``(B)``, ``\\text{B}``, ``b``, ``(B) 12``);
+  3. math-verify (``parse`` + ``verify``) for everything else: symbolic expressions, matrices, intervals,
+     equations; if the answer contains prose, math-verify also searches the original text;
+  4. sympy fallbacks: plain-text math (``sqrt(2)/2``, ``2*pi``, ``3*s**2``; ``i`` is imaginary) and
+     numeric evaluation of closed forms.
 - Bracket type is significant: a set ``\\{1,2\\}`` never equals a tuple or interval ``(1,2)``/``[1,2]``;
-  ``(0,1)`` is not ``[0,1)``.
+  ``(0,1)`` is not ``[0,1)``. A choice letter never equals a number (``E`` is not Euler's e).
 
 Asymmetries (gold vs prediction)
 - Percent: a percent written on either side may be read as its value or as a fraction: ``50\\%`` equals
@@ -37,6 +41,8 @@ Asymmetries (gold vs prediction)
 - A prediction far longer than the gold (more than ``max(2000, 20 x len(gold))`` characters) is wrong
   without parsing: no real answer is that long, and parsing it is how graders get stuck.
 - An empty prediction is wrong. An empty or None gold is a caller bug: ``ValueError`` naming the index.
+- Unlike CS336's grader, answer_reward is graded even when the format fails (the eval buckets need it);
+  ``reward`` is the same as CS336's in every case.
 
 Time and safety
 - The cheap layers run in the calling process with bounded work; they settle most answers (all-number
@@ -45,13 +51,15 @@ Time and safety
 - Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot); tasks go to
   workers in chunks and results stream back per task, so every answer is timed on its own.
 - Each answer has a hard wall-clock limit: a soft timer in the worker at ``timeout_s``, and the parent
-  kills a worker still busy at ``timeout_s + 0.25`` s and starts a replacement. A timed-out (or crashing)
-  answer scores 0 with ``"timeout": True``. Nothing in model output can raise.
+  kills a worker still busy at ``timeout_s + 0.25`` s and swaps in a standby worker started in advance.
+  A timed-out (or crashing) answer scores 0 with ``"timeout": True``. Nothing in model output can raise.
+  Answers settled by a worker are remembered across calls (not timeouts); GRPO revisits problems.
 - Results are in input order and deterministic, except that an answer that needs close to ``timeout_s``
   may time out on a loaded machine and not on an idle one.
 - Workers are plain subprocesses (``python -m common.grading_worker``), not forks of the caller: safe
   beside torch/CUDA threads, and usable from scripts, notebooks and stdin without a ``__main__`` guard.
-  Each starts in about a second (it imports sympy and math-verify); tasks are only timed once it is ready.
+  Each starts in one to three seconds (it imports sympy and math-verify and warms every parsing path);
+  tasks are only timed once it is ready. ``start_pool()`` starts them ahead of time.
 """
 
 from __future__ import annotations

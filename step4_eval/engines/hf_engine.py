@@ -43,8 +43,8 @@ class HFEngine:
         from transformers import GenerationConfig
 
         greedy = sampling.temperature == 0
-        return GenerationConfig(
-            max_new_tokens=sampling.max_tokens, do_sample=not greedy, num_return_sequences=sampling.n,
+        return GenerationConfig(  # greedy: one sequence per prompt, copied n times (as vLLM returns)
+            max_new_tokens=sampling.max_tokens, do_sample=not greedy, num_return_sequences=1 if greedy else sampling.n,
             temperature=None if greedy else sampling.temperature, top_p=None if greedy else sampling.top_p,
             top_k=None, stop_strings=list(sampling.stop), eos_token_id=sorted(self.eos_ids),
             pad_token_id=self.tokenizer.pad_token_id,
@@ -64,8 +64,10 @@ class HFEngine:
             with torch.inference_mode():
                 out = self.model.generate(**enc, generation_config=config, tokenizer=self.tokenizer)
             gen = out[:, enc["input_ids"].shape[1]:].tolist()
+            per = config.num_return_sequences
             for p in range(len(batch)):
-                results.append([self._sample(gen[p * sampling.n + j], sampling) for j in range(sampling.n)])
+                samples = [self._sample(gen[p * per + j], sampling) for j in range(per)]
+                results.append(samples if per == sampling.n else [Sample(**vars(samples[0])) for _ in range(sampling.n)])
             if progress is not None:
                 progress(len(batch) * sampling.n)
         return results

@@ -118,6 +118,8 @@ def equal(pred: str, gold: str) -> bool:
     from math_verify import verify
 
     p, g = light_clean(pred), light_clean(gold)
+    if re.sub(r"\s+", "", p) == re.sub(r"\s+", "", g):
+        return True  # the same text (too long for the cheap layers, or beyond math-verify's parser)
     pn, gn = normalize(pred) or p, normalize(gold) or g
     if (_is_set(pn) and _is_tuple_or_interval(gn)) or (_is_set(gn) and _is_tuple_or_interval(pn)):
         return False  # bracket type is significant (math-verify would match {1,2} with (1,2))

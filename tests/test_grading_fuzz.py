@@ -55,3 +55,15 @@ def test_latex_fragments_as_the_answer(answer, gold):
 @given(answer=latexish, gold=latexish.filter(lambda g: g.strip()))
 def test_latex_fragments_on_both_sides(answer, gold):
     _grade(f"r </think> <answer> {answer} </answer>", gold)
+
+
+golds = st.one_of(st.text(min_size=1, max_size=600), latexish, st.sampled_from(GOLDS)).filter(
+    lambda g: g.strip() and not any(t in g for t in ("<", "boxed", "fbox", "####"))
+)
+
+
+@FUZZ
+@given(gold=golds)
+def test_every_gold_matches_itself(gold):
+    # step3's preflight relies on this: a completion that states the gold is graded correct
+    assert _grade(f"r </think> <answer> {gold} </answer>", gold)["answer_reward"] == 1.0

@@ -31,6 +31,14 @@ def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
 
     raw = path.read_text(encoding="utf-8", errors="replace")
     stripped = raw.lstrip()
+    if path.suffix.lower() == ".json" and stripped.startswith("{"):
+        try:
+            whole = json.loads(stripped)
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict):
+            raise UserError(f"cannot read {path}: expected a JSON list of records or JSON lines, "
+                            f"got one object with keys {', '.join(list(whole)[:5])}")
     if stripped.startswith("["):
         try:
             records = json.loads(stripped)
@@ -92,7 +100,8 @@ def load_table(spec: str, *, split: str = "train", hub_config: str | None = None
 
     path = Path(spec).expanduser()
     if path.is_dir():
-        raise UserError(f"{what} {spec} is a folder; pass a .parquet, .jsonl or .json file or a hub id")
+        raise UserError(f"{what} {spec} is a folder; pass its .parquet/.jsonl/.json files (a shell glob "
+                        "works: --input dir/*.parquet) or a hub id")
     if path.is_file():
         suffix = path.suffix.lower()
         if suffix == ".parquet":

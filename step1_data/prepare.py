@@ -104,11 +104,26 @@ def _gather(batches: list, offsets, idx):
     return part.take(pa.array(inverse))  # back to the requested (shuffled) order
 
 
-def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
-    """Write rows ``idx`` (in that order) of the map's Arrow table as the output parquet.
+def _open_batches(files: list[str], columns: list[str]) -> tuple[list, object]:
+    """Record batches of the map's Arrow files through a fresh memory map, and their row offsets.
 
-    Streams ``chunk_rows`` at a time (bounded memory), adds the r1_zero ``prompt`` column in Arrow, and
-    writes beside the target before renaming (atomic).
+    The mapping lives as long as the returned batches; dropping them unmaps it, so the page cache of
+    rows already written stops counting in this process's RSS.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    batches = []
+    for name in files:
+        batches += [b.select(columns) for b in pa.ipc.open_stream(pa.memory_map(name))]
+    return batches, np.cumsum([0] + [b.num_rows for b in batches])
+
+
+def _write_split(files: list[str], total_rows: int, idx, path: Path, chunk_rows: int = 20_000) -> None:
+    """Write rows ``idx`` (in that order) of the map's Arrow files as the output parquet.
+
+    Streams ``chunk_rows`` at a time with a fresh memory map per chunk (bounded anonymous memory and
+    RSS), adds the r1_zero ``prompt`` column in Arrow, and writes beside the target before renaming.
     """
     import numpy as np
     import pyarrow as pa
@@ -119,8 +134,7 @@ def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
 
     prefix, suffix = prompt_parts()
     schema = pa.schema([(c, pa.string()) for c in OUTPUT_COLUMNS])
-    batches = table.select([c for c in OUTPUT_COLUMNS if c != "prompt"]).to_batches()  # zero-copy views
-    offsets = np.cumsum([0] + [b.num_rows for b in batches])
+    stored = [c for c in OUTPUT_COLUMNS if c != "prompt"]
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -128,7 +142,10 @@ def _write_split(table, idx, path: Path, chunk_rows: int = 20_000) -> None:
             if len(idx) == 0:
                 writer.write_table(schema.empty_table())
             for start in range(0, len(idx), chunk_rows):
+                batches, offsets = _open_batches(files, stored)
+                assert offsets[-1] == total_rows, "map output files do not match the dataset"
                 part = _gather(batches, offsets, np.asarray(idx[start : start + chunk_rows]))
+                del batches
                 prompt = pc.binary_join_element_wise(prefix, part.column("problem"), suffix, "")
                 columns = {c: prompt if c == "prompt" else part.column(c) for c in OUTPUT_COLUMNS}
                 writer.write_table(pa.table(columns, schema=schema))
@@ -170,6 +187,10 @@ def prepare(args: DataArgs) -> dict:
 
     hub_logging.set_verbosity_error()  # offline retries would print many lines; our one error line says it
     adapter = get_adapter(args.dataset)
+    if isinstance(args.input, str):  # `input: one/path` in the YAML rather than a list
+        args.input = [args.input]
+    if isinstance(args.decontaminate, str):
+        args.decontaminate = [args.decontaminate]
     inputs = args.input or [adapter.DEFAULT_INPUT]
     out = Path(args.output_dir or f"data/{args.dataset}")
     val_size = adapter.DEFAULT_VAL_SIZE if args.val_size is None else args.val_size
@@ -231,6 +252,8 @@ def prepare(args: DataArgs) -> dict:
             dup = kept[~first_occurrences(keys)]
             reason[dup] = "duplicate"
             kept = np.flatnonzero(reason == "")
+        if kept.size == 0:
+            log.warning("no rows survived the filters; see the rejected counts below")
         train_pos, val_pos = stratified_split(source[kept].tolist(), val_size, args.seed)
         train_idx, val_idx = kept[train_pos], kept[val_pos]
         if args.max_train_samples is not None and train_idx.size > args.max_train_samples:
@@ -239,7 +262,7 @@ def prepare(args: DataArgs) -> dict:
 
         for name, idx in (("train", train_idx), ("val", val_idx)):
             t1 = time.perf_counter()
-            _write_split(table, idx, out / f"{name}.parquet")
+            _write_split([f["filename"] for f in ds.cache_files], len(ds), idx, out / f"{name}.parquet")
             log.info("wrote %s.parquet: %d rows in %.1f s", name, idx.size, time.perf_counter() - t1)
 
         counts = Counter(reason.tolist())

@@ -2,9 +2,10 @@
 
 Terms, per GPU (P parameters, N processes, a = 2 bytes for bf16 activations):
 - weights / gradients / optimizer: bytes per parameter by precision, divided by N where the ZeRO stage
-  shards them (stage 1: optimizer, 2: + gradients, 3: + weights). bf16 without DeepSpeed: 2/2/4 (torch
-  AdamW keeps its two moments in the parameter dtype); bf16 under DeepSpeed: 2/2/12 (fp32 master copy
-  plus fp32 moments); fp32: 4/4/8.
+  shards them (stage 1: optimizer, 2: + gradients, 3: + weights). Without DeepSpeed they follow the
+  loaded weights' dtype: fp32 weights (with or without bf16 autocast) 4/4/8, bf16 weights 2/2/4 (torch
+  AdamW keeps its two moments in the parameter dtype). DeepSpeed with bf16: 2/2/12 (bf16 weights and
+  gradients, fp32 master copy and moments); DeepSpeed without bf16: 4/4/8.
 - reference model (beta > 0 only): another copy of the weights, sharded like them.
 - activations for one micro-batch of T = batch x (prompt + completion) tokens: without gradient
   checkpointing a x (6h + 2 kv_dim + 4I) bytes per token per layer (layer-norm outputs, q/k/v, attention
@@ -73,7 +74,8 @@ class PlanInputs:
     gpu_gb: float
     world_size: int = 1
     zero_stage: int = 0
-    bf16: bool = True
+    bf16: bool = True  # bf16 mixed precision (autocast, or DeepSpeed's bf16 mode)
+    fp32_weights: bool = False  # the policy is loaded in fp32 (dtype: float32)
     gradient_checkpointing: bool = False
     micro_batch: int = 8  # sequences per forward/backward (per_device_train_batch_size)
     prompt_len: int = 512
@@ -113,11 +115,11 @@ class MemoryPlan:
         return "\n".join(lines)
 
 
-def precision_bytes(bf16: bool, zero_stage: int) -> tuple[int, int, int]:
+def precision_bytes(bf16: bool, zero_stage: int, fp32_weights: bool = False) -> tuple[int, int, int]:
     """(weight, gradient, optimizer) bytes per parameter."""
-    if not bf16:
-        return 4, 4, 8
-    return (2, 2, 12) if zero_stage > 0 else (2, 2, 4)
+    if zero_stage > 0:
+        return (2, 2, 12) if bf16 else (4, 4, 8)
+    return (4, 4, 8) if fp32_weights or not bf16 else (2, 2, 4)
 
 
 def activation_bytes(shape: ModelShape, tokens: int, *, checkpointing: bool, act_bytes: int = 2) -> int:
@@ -133,7 +135,7 @@ def kv_cache_bytes(shape: ModelShape, tokens: int, kv_bytes: int = 2) -> int:
 
 def plan(p: PlanInputs) -> MemoryPlan:
     s, n, z = p.shape, max(1, p.world_size), p.zero_stage
-    wb, gb, ob = precision_bytes(p.bf16, z)
+    wb, gb, ob = precision_bytes(p.bf16, z, p.fp32_weights)
     seq = p.prompt_len + p.completion_len
     terms = {
         "weights": s.n_params * wb / (n if z >= 3 else 1) / GIB,
@@ -203,6 +205,9 @@ def suggestions(mp: MemoryPlan) -> list[str]:
         for stage in range(max(p.zero_stage + 1, 2), 4):
             steps.append((f"ZeRO stage {stage} (ZERO={stage}: config/accelerate/zero{stage}.yaml)",
                           dict(zero_stage=stage)))
+    if p.fp32_weights and p.zero_stage == 0:
+        steps.append(("dtype: bfloat16 (pure bf16 weights and AdamW: half the memory, but small updates round "
+                      "away; prefer more GPUs with ZeRO)", dict(fp32_weights=False)))
     batch = p.micro_batch
     while batch > 1:
         batch //= 2
@@ -210,7 +215,10 @@ def suggestions(mp: MemoryPlan) -> list[str]:
                       "batch)", dict(micro_batch=batch)))
     if not cur.fits:
         for text, change in steps:
-            cur = plan(replace(cur.inputs, **change))
+            nxt = plan(replace(cur.inputs, **change))
+            if nxt.peak_gb >= cur.peak_gb - 0.05:
+                continue  # no gain (e.g. a smaller batch under sleep mode, where vLLM sets the peak)
+            cur = nxt
             out.append(f"{text} -> peak {cur.peak_gb:.1f} GiB" + (" (fits)" if cur.fits else ""))
             if cur.fits:
                 break

@@ -169,15 +169,34 @@ def zero_stage_from_env(training_args) -> int:
     return 0
 
 
+def fp32_weights(model_args, model_config) -> bool:
+    """Whether train_trl.py loads the policy in fp32 (its default when `dtype` is unset, as TRL's)."""
+    dtype = getattr(model_args, "dtype", None) or "float32"
+    if dtype == "auto":
+        dtype = str(getattr(model_config, "dtype", None) or getattr(model_config, "torch_dtype", None) or "float32")
+    return "float32" in str(dtype)
+
+
+def check_precision(report: PreflightReport, training_args, model_args, model_config, zero_stage: int) -> None:
+    """bf16 weights updated by plain AdamW lose updates far below bf16's resolution (~0.4% of a weight)."""
+    if zero_stage == 0 and not training_args.use_cpu and not fp32_weights(model_args, model_config) \
+            and training_args.learning_rate < 1e-4:
+        report.warnings.append(
+            f"the policy trains in pure bf16 (dtype {model_args.dtype}) with learning_rate "
+            f"{training_args.learning_rate:g}: most AdamW updates round away; use dtype: float32 with bf16: true "
+            "(mixed precision) or DeepSpeed (fp32 master weights)")
+
+
 def memory_plan_for(script_args, training_args, model_config, *, world_size: int, zero_stage: int,
-                    prompt_len: int, n_params: int | None = None):
+                    prompt_len: int, n_params: int | None = None, model_args=None):
     from step3_GRPO.memory_plan import ModelShape, PlanInputs, plan
 
     shape = ModelShape.from_config(model_config, n_params=n_params)
     steps_per_gen = training_args.steps_per_generation or training_args.gradient_accumulation_steps
     inputs = PlanInputs(
         shape=shape, gpu_gb=gpu_memory_gb(script_args.gpu_memory_gb), world_size=world_size, zero_stage=zero_stage,
-        bf16=bool(training_args.bf16), gradient_checkpointing=bool(training_args.gradient_checkpointing),
+        bf16=bool(training_args.bf16), fp32_weights=fp32_weights(model_args, model_config),
+        gradient_checkpointing=bool(training_args.gradient_checkpointing),
         micro_batch=training_args.per_device_train_batch_size, prompt_len=prompt_len,
         completion_len=training_args.max_completion_length or 256, beta=training_args.beta,
         use_vllm=training_args.use_vllm, colocate=training_args.vllm_mode == "colocate",
@@ -190,14 +209,15 @@ def memory_plan_for(script_args, training_args, model_config, *, world_size: int
 
 
 def check_memory(report: PreflightReport, script_args, training_args, model_config, *, world_size: int,
-                 zero_stage: int, prompt_len: int, n_params: int | None = None, plan_anyway: bool = False) -> None:
+                 zero_stage: int, prompt_len: int, n_params: int | None = None, plan_anyway: bool = False,
+                 model_args=None) -> None:
     from step3_GRPO.memory_plan import suggestions
 
     if training_args.use_cpu and not plan_anyway:
         report.lines.append("memory plan skipped: use_cpu is set")
         return
     mp = memory_plan_for(script_args, training_args, model_config, world_size=world_size, zero_stage=zero_stage,
-                         prompt_len=prompt_len, n_params=n_params)
+                         prompt_len=prompt_len, n_params=n_params, model_args=model_args)
     report.memory_table = mp.table() + "".join(f"\n  suggestion: {s}" for s in suggestions(mp))
     head = (f"{world_size} GPU(s), ZeRO-{zero_stage}, peak ~{mp.peak_gb:.1f} of {mp.inputs.gpu_gb:.1f} GiB per GPU")
     if mp.fits:
@@ -254,7 +274,9 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)
+    check_precision(report, training_args, model_args, model_config, stage)
     check_memory(report, script_args, training_args, model_config, world_size=world, zero_stage=stage,
+                 model_args=model_args,
                  prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config),
                  plan_anyway=plan_anyway)
     if int(os.environ.get("RANK", "0")) == 0:  # every rank checks (a refusal stops all), one prints

@@ -113,7 +113,8 @@ def main(argv=None):
     logger.info("GRPO on %d prompts from %s, rewards %s", len(train_ds), script_args.data_dir,
                 ", ".join(f"{f.__name__} x {w:g}" for f, w in zip(funcs, weights, strict=True)))
     init = dict(training_args.model_init_kwargs or {})
-    init.setdefault("dtype", model_args.dtype or ("bfloat16" if training_args.bf16 else "float32"))
+    # fp32 master weights by default (bf16: true then means autocast); pure bf16 only when asked for
+    init.setdefault("dtype", model_args.dtype or "float32")
     if model_args.attn_implementation:
         init.setdefault("attn_implementation", model_args.attn_implementation)
     if model_args.model_revision != "main":

@@ -57,6 +57,16 @@ def test_fp32_and_reference_model():
     assert mp.terms["reference model"] * GIB == pytest.approx(4e9)
 
 
+def test_fp32_master_weights_without_deepspeed():
+    # dtype float32 + bf16 autocast: fp32 weights, gradients and AdamW moments (16 B/param)
+    mp = plan(PlanInputs(shape=SMALL, gpu_gb=80, bf16=True, fp32_weights=True, use_vllm=False))
+    got = tuple(mp.terms[k] * GIB for k in ("weights", "gradients", "optimizer (AdamW)"))
+    assert got == pytest.approx((4e9, 4e9, 8e9))
+    # DeepSpeed's bf16 mode keeps its own fp32 masters whatever the load dtype: 2 + 2 + 12
+    mp = plan(PlanInputs(shape=SMALL, gpu_gb=80, bf16=True, fp32_weights=True, zero_stage=1, use_vllm=False))
+    assert mp.terms["optimizer (AdamW)"] * GIB == pytest.approx(12e9)
+
+
 def test_activations_with_and_without_checkpointing():
     tokens = 2 * 100
     per_token_layer = 2 * (6 * 1024 + 2 * 256 + 4 * 4096)  # 46,080 bytes
@@ -117,3 +127,18 @@ def test_short_vllm_share_is_raised_before_the_other_fixes():
     advice = suggestions(mp)
     assert advice[0].startswith("vllm_gpu_memory_utilization: 0.40")  # 2.88 + 5.25 + 1 GiB of 24 -> 0.40
     assert advice[1].startswith("vllm_enable_sleep_mode: true") and advice[1].endswith("(fits)")
+
+
+def test_fixes_that_do_not_lower_the_peak_are_not_suggested():
+    from transformers import Qwen2Config
+
+    shape = ModelShape.from_config(Qwen2Config(**QWEN15))
+    mp = plan(PlanInputs(shape=shape, gpu_gb=24, micro_batch=8, prompt_len=512, completion_len=1024,
+                         gradient_checkpointing=True, vllm_gpu_memory_utilization=0.4, gen_sequences=128,
+                         fp32_weights=True))
+    advice = suggestions(mp)
+    # sleep mode (34.1 GiB), then pure bf16 weights; never a smaller batch, which cannot lower a peak set by
+    # the static training state plus vLLM
+    assert advice[0].startswith("vllm_enable_sleep_mode: true -> peak 34.1 GiB")
+    assert advice[1].startswith("dtype: bfloat16") and advice[1].endswith("(fits)")
+    assert not any("per_device_train_batch_size" in a for a in advice)

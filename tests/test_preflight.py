@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+import torch
 
 from common.errors import UserError
 from common.prompts import build_response
@@ -87,3 +88,16 @@ def test_cli_prints_memory_plan_and_refuses_a_plan_that_does_not_fit(tiny_model_
     assert "suggestion: vllm_gpu_memory_utilization: 0.30" in out  # tiny model: vLLM needs ~1 GiB of 4
     report = preflight.main(argv[:-2] + ["--vllm_gpu_memory_utilization", "0.3"])
     assert report.problems == [] and "fits" in report.memory_table
+
+
+def test_pure_bf16_policy_with_a_small_learning_rate_is_warned(tiny_model_dir, toy_data):
+    from step3_GRPO import preflight
+
+    argv = ["--config", "config/grpo_config.yaml", "--model_name_or_path", str(tiny_model_dir),
+            "--data_dir", str(toy_data), "--gpu_memory_gb", "80"]
+    if torch.cuda.is_available():
+        pytest.skip("plans for the local GPU instead")
+    assert not any("pure bf16" in w for w in preflight.main(argv).warnings)  # recipe default: fp32 masters
+    report = preflight.main(argv + ["--dtype", "bfloat16"])
+    assert any("pure bf16" in w and "round away" in w for w in report.warnings)
+    assert "x 2 B" in report.memory_table  # and the plan counts 2-byte weights

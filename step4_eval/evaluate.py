@@ -92,6 +92,16 @@ class EvalArgs:
 
 # ---------------------------------------------------------------------------------------------- data
 
+def _is_list(value) -> bool:
+    return hasattr(value, "__len__") and not isinstance(value, str)
+
+
+def _empty_answer(value) -> bool:
+    if _is_list(value):
+        return len(value) == 0
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
 def load_problems(path: str | Path, limit: int | None = None):
     """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
     import pandas as pd
@@ -113,7 +123,7 @@ def load_problems(path: str | Path, limit: int | None = None):
     df["id"] = df["id"].astype(str)
     dropped = {
         "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
-        "empty answer": df["answer"].isna() | (df["answer"].astype(str).str.strip() == ""),
+        "empty answer": df["answer"].map(_empty_answer),
     }
     bad = dropped["empty prompt"] | dropped["empty answer"]
     if bad.any():
@@ -128,6 +138,8 @@ def load_problems(path: str | Path, limit: int | None = None):
     if df.empty:
         raise UserError(f"--data {path} has no problems to evaluate")
     df["source"] = df["source"].fillna("unknown").astype(str)
+    # several accepted answers may come as a list column: keep them as a list of strings for the grader
+    df["answer"] = df["answer"].map(lambda a: [str(x) for x in a] if _is_list(a) else str(a))
     return df.reset_index(drop=True)
 
 

@@ -187,6 +187,14 @@ def test_contract_diff_names_the_keys():
     assert describe_diff(a, {**a, "checkpoint": {"model": "z"}}) is None  # checkpoints differ by design
 
 
+def test_list_answers_are_kept_as_lists(tmp_path):
+    path = tmp_path / "val.parquet"
+    pd.DataFrame({"id": [1, 2], "prompt": ["p", "q"], "answer": [["1/2", "0.5"], ["3"]]}).to_parquet(path)
+    problems = evaluate.load_problems(path)
+    assert problems["answer"].tolist() == [["1/2", "0.5"], ["3"]] and problems["id"].tolist() == ["1", "2"]
+    assert problems["source"].tolist() == ["unknown", "unknown"]
+
+
 def test_bad_inputs_are_one_line_errors(tmp_path, val):
     with pytest.raises(UserError, match="not found"):
         evaluate.load_problems(tmp_path / "missing.parquet")
@@ -211,6 +219,7 @@ def test_load_problems_counts_and_drops_empty_rows(tmp_path, capsys):
     df.to_parquet(path)
     problems = evaluate.load_problems(path)
     assert problems["id"].tolist() == ["p000", "p002", "p004"]
+    assert problems["answer"].tolist() == [str(1 + 2), str(7 + 16), str(13 + 30)]
     assert "skipping 2 of 5 rows: 1 empty prompt, 1 empty answer" in capsys.readouterr().out
 
 

@@ -38,7 +38,7 @@ Asymmetries (gold vs prediction)
   ``50`` and ``0.5``; but gold ``0.5`` against a bare ``50`` is wrong.
 - math-verify's ``verify(gold, pred)`` is itself asymmetric: an assignment ``x = 5`` is reduced to ``5``
   on either side, but relations and intervals are read from the gold.
-- A prediction far longer than the gold (more than ``max(2000, 20 x len(gold))`` characters) is wrong
+- A prediction far longer than the gold (more than ``max(10000, 20 x len(gold))`` characters) is wrong
   without parsing: no real answer is that long, and parsing it is how graders get stuck.
 - An empty prediction is wrong. An empty or None gold is a caller bug: ``ValueError`` naming the index.
 - Unlike CS336's grader, answer_reward is graded even when the format fails (the eval buckets need it);
@@ -90,7 +90,7 @@ GRADER_VERSION = f"layered-1+{_source_hash()}"  # read by step4_eval's contract
 KILL_MARGIN_S = 0.25  # the parent kills a worker this long after the worker's own soft limit
 WORKER_START_TIMEOUT_S = 120.0
 MAX_DEFAULT_WORKERS = 4
-LONG_ANSWER_CHARS = 2000
+LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
 _SLOW_VERDICTS: dict[tuple, bool] = {}
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -19,6 +19,7 @@ import signal
 from common.grading_norm import CLOSED_FORM_REL_TOL, DECIMAL_REL_TOL, light_clean, normalize
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
+PROSE_CHARS = 200
 _WORDS = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\b")
 _PLAIN_MATH = re.compile(r"^[\w\s.+\-*/^()]+$")
 _SET_OPEN = ("\\{", "\\lbrace")
@@ -124,10 +125,12 @@ def equal(pred: str, gold: str) -> bool:
     if (_is_set(pn) and _is_tuple_or_interval(gn)) or (_is_set(gn) and _is_tuple_or_interval(pn)):
         return False  # bracket type is significant (math-verify would match {1,2} with (1,2))
     gold_exprs = _parse(g, wrap=True)
-    pred_exprs = _parse(p, wrap=True)
+    prose = _WORDS.search(p.replace("\\text", "").replace("\\frac", "")) is not None
+    # Long prose is no LaTeX formula: only math-verify's search of the original text makes sense there.
+    pred_exprs = [] if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
     if gold_exprs and pred_exprs and verify(gold_exprs, pred_exprs, timeout_seconds=None):
         return True
-    if _WORDS.search(p.replace("\\text", "").replace("\\frac", "")):
+    if prose:
         # Prose around the answer ("so x is 5 apples"): let math-verify find the answer in the text.
         raw = _parse(pred, wrap=False)  # the original text: its own $...$ tell math-verify where math is
         if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):

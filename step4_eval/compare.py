@@ -1,6 +1,6 @@
 """List the problems that flipped between two evals, by source.
 
-    python step4_eval/compare.py outputs/r1zero/eval/base outputs/r1zero/eval/checkpoint-200 [--show 5] [--json flips.json]
+    python step4_eval/compare.py outputs/qwen2.5-math-1.5b-r1zero/eval/base outputs/qwen2.5-math-1.5b-r1zero/eval/checkpoint-200 [--show 5] [--json flips.json]
 
 A and B are eval folders (or their summary.json). A problem counts as solved when at least half of its
 samples are correct (with one sample: when it is correct). The report gives, per source, how many

@@ -49,7 +49,7 @@ REQUIRED_COLUMNS = ("id", "prompt", "answer")
 @dataclass
 class EvalArgs:
     ckpt: str | None = field(default=None, metadata={"help": "checkpoint name in run_dir, a path, a hub id, or `all`"})
-    run_dir: str = field(default="outputs/r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
+    run_dir: str = field(default="outputs/qwen2.5-math-1.5b-r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
     base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
     data: str = field(default="data/numina/val.parquet", metadata={"help": "step1 val.parquet (id, source, prompt, answer)"})
     output_dir: str | None = field(default=None, metadata={"help": "default: <run_dir>/../eval[/<checkpoint>]"})

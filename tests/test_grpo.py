@@ -132,3 +132,17 @@ def test_external_commands_sft_then_grpo(tiny_model_dir, toy_data, tmp_path):
     assert (sft / "final" / "config.json").is_file()
     assert (grpo / "final" / "config.json").is_file() and (grpo / "checkpoint-2").is_dir()
     assert "preflight:" in proc.stdout and "FAIL" not in proc.stdout
+
+
+def test_long_prompts_are_left_out_and_counted(tiny_model_dir, caplog):
+    from transformers import AutoTokenizer
+
+    from step3_GRPO.train_trl import drop_long_prompts
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    df = pd.DataFrame({"prompt": ["What is 1 + 1?", "What is 1 + 1? " * 40], "answer": ["2", "2"]})
+    kept = drop_long_prompts(df, tok, max_tokens=50)
+    assert kept["prompt"].tolist() == ["What is 1 + 1?"]
+    assert "left out 1/2 train prompts longer than max_prompt_tokens=50" in caplog.text
+    with pytest.raises(UserError, match="every train prompt is longer"):
+        drop_long_prompts(df, tok, max_tokens=2)

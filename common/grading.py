@@ -124,6 +124,8 @@ def _clean_gold(value) -> str:
 
 
 def _golds(value, index: int) -> tuple[str, ...]:
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars (parquet columns)
+        value = value.tolist()
     items = list(value) if isinstance(value, list | tuple) else [value]
     golds = tuple(g for g in (_clean_gold(v) for v in items if v is not None) if g)
     if not golds:
@@ -262,6 +264,13 @@ class _Pool:
         self.workers: list[_Worker] = []
         self.standby: _Worker | None = None  # started in advance: replacing a killed worker is instant
         self.lock = threading.Lock()
+        self.pid = os.getpid()  # a forked child must not talk to its parent's workers
+
+    def _ensure(self, n: int) -> None:
+        while len(self.workers) < n:
+            self.workers.append(_Worker())
+        if self.standby is None:
+            self.standby = _Worker()
 
     def close(self) -> None:
         if self.standby is not None:
@@ -293,10 +302,7 @@ class _Pool:
         from multiprocessing.connection import wait
 
         with self.lock:
-            while len(self.workers) < n:
-                self.workers.append(_Worker())
-            if self.standby is None:
-                self.standby = _Worker()
+            self._ensure(n)
             deadline = time.monotonic() + WORKER_START_TIMEOUT_S
             while starting := [w for w in self.workers[:n] if not w.ready]:
                 if time.monotonic() > deadline:
@@ -311,16 +317,13 @@ class _Pool:
     def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
         """(equal, timed_out) per task, graded by the first ``n`` workers with a hard limit per task."""
         with self.lock:
-            while len(self.workers) < n:
-                self.workers.append(_Worker())
-            if self.standby is None:
-                self.standby = _Worker()
+            self._ensure(n)
             try:
                 return self._run(tasks, self.workers[:n], timeout_s)
             except BaseException:
                 # Interrupted (Ctrl-C): a busy worker would send stale results into the next call.
                 for w in self.workers[:n]:
-                    if w.busy or not w.ready:
+                    if w.busy:
                         self._replace_worker(w)
                 raise
 
@@ -388,6 +391,8 @@ _POOL_GUARD = threading.Lock()
 def _get_pool() -> _Pool:
     global _POOL
     with _POOL_GUARD:
+        if _POOL is not None and _POOL.pid != os.getpid():
+            _POOL = None  # we are a fork (a DataLoader worker, say): the workers belong to the parent
         if _POOL is None:
             _POOL = _Pool()
             atexit.register(shutdown_pool)
@@ -407,6 +412,6 @@ def shutdown_pool() -> None:
     """Stop the grader's worker processes (also done at exit); the next call starts a fresh pool."""
     global _POOL
     with _POOL_GUARD:
-        if _POOL is not None:
+        if _POOL is not None and _POOL.pid == os.getpid():
             _POOL.close()
-            _POOL = None
+        _POOL = None

@@ -85,8 +85,13 @@ def test_r1_zero_reward_fn_returns_floats():
 
 
 def test_list_ground_truth_matches_any_entry():
+    import numpy as np
+
     assert r1_zero_reward_fn(respond("five"), ["5", "five"])["answer_reward"] == 1.0
     assert r1_zero_reward_fn(respond("6"), ["5", "five"])["answer_reward"] == 0.0
+    # parquet list columns arrive as numpy arrays
+    assert r1_zero_reward_fn(respond("five"), np.array(["5", "five"]))["answer_reward"] == 1.0
+    assert r1_zero_reward_fn(respond("7"), np.int64(7))["answer_reward"] == 1.0
 
 
 @pytest.mark.parametrize("bad", [None, "", "   ", [], [None, ""]])

@@ -115,7 +115,9 @@ def build_trainer(script_args, training_args, model_args):
     if training_args.completion_only_loss is False:
         logger.warning("completion_only_loss is false: the loss also covers the prompt")
     trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)
-    cut = sum(ids[-1] != tokenizer.eos_token_id for ids in trainer.train_dataset["input_ids"])
+    # packed rows end anywhere, so the check only makes sense without packing
+    cut = 0 if training_args.packing else sum(
+        ids[-1] != tokenizer.eos_token_id for ids in trainer.train_dataset["input_ids"])
     if cut:
         logger.warning("%d/%d examples are cut at max_length=%s and lose their EOS: raise max_length",
                        cut, len(trainer.train_dataset), training_args.max_length)

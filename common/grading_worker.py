@@ -11,6 +11,7 @@ the hard limit by killing the process (sympy can block inside C code, where no s
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -36,24 +37,17 @@ class SoftTimeout(BaseException):
     """Raised by the worker's timer; a BaseException so that math-verify's ``except Exception`` can't eat it."""
 
 
-def _configs():
+@functools.cache
+def _configs() -> list:
     from math_verify import ExprExtractionConfig, LatexExtractionConfig
 
     return [LatexExtractionConfig(), ExprExtractionConfig()]
 
 
-_CFG = None
-
-
 def _parse(text: str, wrap: bool):
     from math_verify import parse
 
-    global _CFG
-    if _CFG is None:
-        _CFG = _configs()
-    if wrap:
-        text = f"${text}$"
-    return parse(text, _CFG, parsing_timeout=None)
+    return parse(f"${text}$" if wrap else text, _configs(), parsing_timeout=None)
 
 
 def _is_set(s: str) -> bool:

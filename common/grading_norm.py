@@ -66,16 +66,22 @@ def last_boxed(text: str) -> str | None:
         return None
     if text[i] != "{":  # "\boxed 5": up to the next space or delimiter
         return re.split(r"[\s$]", text[i:], maxsplit=1)[0] or None
+    close = match_braces(text, i)
+    return text[i + 1 : close] if close >= 0 else text[i + 1 :]
+
+
+def match_braces(text: str, open_at: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``open_at``, or -1 if it never closes."""
     depth = 0
-    for j in range(i, len(text)):
+    for j in range(open_at, len(text)):
         c = text[j]
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return text[i + 1 : j]
-    return text[i + 1 :]
+                return j
+    return -1
 
 
 def strip_delimiters(s: str) -> str:

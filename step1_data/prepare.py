@@ -84,78 +84,6 @@ def _length_stats(values) -> dict:
             "p50": int(q[0]), "p90": int(q[1]), "p99": int(q[2]), "max": int(values.max())}
 
 
-def _gather(batches: list, offsets, idx):
-    """Rows ``idx`` (any order) of the table split into ``batches`` (row ``offsets``), as one small table.
-
-    ``Table.take`` with random indices over a many-chunk memory-mapped table first concatenates whole
-    columns (gigabytes at 1M rows); taking from each record batch keeps memory to the rows asked for.
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    order = np.argsort(idx, kind="stable")
-    sorted_idx = idx[order]
-    bounds = np.searchsorted(sorted_idx, offsets)  # rows of batch b are sorted_idx[bounds[b]:bounds[b+1]]
-    pieces = [batches[b].take(pa.array(sorted_idx[bounds[b] : bounds[b + 1]] - offsets[b]))
-              for b in range(len(batches)) if bounds[b + 1] > bounds[b]]
-    part = pa.Table.from_batches(pieces, schema=batches[0].schema).combine_chunks()
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size)
-    return part.take(pa.array(inverse))  # back to the requested (shuffled) order
-
-
-def _open_batches(files: list[str], columns: list[str]) -> tuple[list, object]:
-    """Record batches of the map's Arrow files through a fresh memory map, and their row offsets.
-
-    The mapping lives as long as the returned batches; dropping them unmaps it, so the page cache of
-    rows already written stops counting in this process's RSS.
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    batches = []
-    for name in files:
-        batches += [b.select(columns) for b in pa.ipc.open_stream(pa.memory_map(name))]
-    return batches, np.cumsum([0] + [b.num_rows for b in batches])
-
-
-def _write_split(files: list[str], total_rows: int, idx, path: Path, chunk_rows: int = 20_000) -> None:
-    """Write rows ``idx`` (in that order) of the map's Arrow files as the output parquet.
-
-    Streams ``chunk_rows`` at a time with a fresh memory map per chunk (bounded anonymous memory and
-    RSS), adds the r1_zero ``prompt`` column in Arrow, and writes beside the target before renaming.
-    """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from step1_data.pipeline import OUTPUT_COLUMNS, prompt_parts
-
-    prefix, suffix = prompt_parts()
-    schema = pa.schema([(c, pa.string()) for c in OUTPUT_COLUMNS])
-    stored = [c for c in OUTPUT_COLUMNS if c != "prompt"]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            if len(idx) == 0:
-                writer.write_table(schema.empty_table())
-            for start in range(0, len(idx), chunk_rows):
-                batches, offsets = _open_batches(files, stored)
-                assert offsets[-1] == total_rows, "map output files do not match the dataset"
-                part = _gather(batches, offsets, np.asarray(idx[start : start + chunk_rows]))
-                del batches
-                prompt = pc.binary_join_element_wise(prefix, part.column("problem"), suffix, "")
-                columns = {c: prompt if c == "prompt" else part.column(c) for c in OUTPUT_COLUMNS}
-                writer.write_table(pa.table(columns, schema=schema))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _print_summary(stats: dict, out: Path) -> None:
     rows = [("input rows", stats["input_rows"]), ("train rows", stats["train_rows"]),
             ("val rows", stats["val_rows"])]
@@ -184,6 +112,7 @@ def prepare(args: DataArgs) -> dict:
     from step1_data.loading import MALFORMED, check_columns, load_table
     from step1_data.pipeline import OUTPUT_COLUMNS, RowOptions, output_features, process_batch
     from step1_data.split import stratified_split
+    from step1_data.writer import write_split
 
     hub_logging.set_verbosity_error()  # offline retries would print many lines; our one error line says it
     adapter = get_adapter(args.dataset)
@@ -259,10 +188,11 @@ def prepare(args: DataArgs) -> dict:
         if args.max_train_samples is not None and train_idx.size > args.max_train_samples:
             reason[train_idx[args.max_train_samples:]] = "max_train_samples"
             train_idx = train_idx[: args.max_train_samples]
+        log.info("dedupe and split: %d rows kept, %d train, %d val", kept.size, train_idx.size, val_idx.size)
 
         for name, idx in (("train", train_idx), ("val", val_idx)):
             t1 = time.perf_counter()
-            _write_split([f["filename"] for f in ds.cache_files], len(ds), idx, out / f"{name}.parquet")
+            write_split([f["filename"] for f in ds.cache_files], len(ds), idx, out / f"{name}.parquet")
             log.info("wrote %s.parquet: %d rows in %.1f s", name, idx.size, time.perf_counter() - t1)
 
         counts = Counter(reason.tolist())

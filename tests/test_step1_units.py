@@ -103,3 +103,30 @@ def test_synthetic_rows_are_correct_unique_and_seeded():
         generate(10, ops="/")
     with pytest.raises(UserError):
         generate(100, max_operand=2, ops="+")  # only 9 distinct problems
+
+
+def test_write_split_keeps_requested_order_across_files_and_buckets(tmp_path):
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from step1_data.pipeline import OUTPUT_COLUMNS, prompt_parts
+    from step1_data.writer import write_split
+
+    stored = [c for c in OUTPUT_COLUMNS if c != "prompt"]
+    files, n = [], 0
+    for k, rows in enumerate((45, 58)):  # two "shard" files of small batches, like map(num_proc=2)
+        table = pa.table({c: [f"{c}{n + i}" for i in range(rows)] for c in stored})
+        files.append(str(tmp_path / f"shard{k}.arrow"))
+        with open(files[-1], "wb") as fh, pa.ipc.new_stream(fh, table.schema) as w:
+            for batch in table.to_batches(max_chunksize=10):
+                w.write_batch(batch)
+        n += rows
+    idx = np.random.default_rng(0).permutation(n)[:77]
+    write_split(files, n, idx, tmp_path / "out.parquet", chunk_rows=9)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["id"].tolist() == [f"id{i}" for i in idx]
+    assert (out["solution"].str[8:] == out["id"].str[2:]).all()
+    prefix, suffix = prompt_parts()
+    assert out["prompt"].iloc[0] == prefix + out["problem"].iloc[0] + suffix
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet", "shard0.arrow", "shard1.arrow"]

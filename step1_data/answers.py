@@ -1,12 +1,16 @@
 """Gold-answer extraction from reference solutions: the last ``\\boxed{}`` / ``\\fbox{}``, braces matched.
 
-Plain string scanning (``rfind`` plus a brace counter), no regex backtracking: it runs once per row over
-~2 KB solutions, so it sits on prepare.py's hot path.
+Plain string scanning (``rfind`` plus the grader's brace counter), no regex backtracking: it runs once per
+row over ~2 KB solutions, so it sits on prepare.py's hot path. Unlike the grader's ``last_boxed`` (which
+reads model output, where a truncated box still holds an answer), gold extraction tells an empty or
+unbalanced box apart so that such rows are rejected and counted.
 """
 
 from __future__ import annotations
 
 import re
+
+from common.grading_norm import match_braces
 
 BOX_COMMANDS = ("\\boxed", "\\fbox")
 
@@ -24,27 +28,13 @@ def _last_box_start(text: str) -> tuple[int, str]:
     return best, cmd
 
 
-def _match_braces(text: str, open_at: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``open_at``, or -1 if it never closes."""
-    depth = 0
-    for i in range(open_at, len(text)):
-        ch = text[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
-
-
 def _box_span(text: str, start: int, cmd: str) -> tuple[str, int, int, str]:
     """(status, content_start, end_exclusive, content) of the box command at ``start``."""
     at = start + len(cmd)
     while at < len(text) and text[at] == " ":
         at += 1
     if at < len(text) and text[at] == "{":
-        close = _match_braces(text, at)
+        close = match_braces(text, at)
         if close < 0:
             return UNBALANCED_BOX, at, len(text), ""
         content = text[at + 1 : close].strip()

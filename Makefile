@@ -25,13 +25,13 @@ endif
 	touch $@
 
 test: setup
-	HF_HUB_OFFLINE=1 WANDB_MODE=offline $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
 test-fast: setup
-	HF_HUB_OFFLINE=1 WANDB_MODE=offline $(BIN)/python -m pytest -q -m "not slow and not vllm"
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not vllm"
 
 demo: setup
-	HF_HUB_OFFLINE=1 WANDB_MODE=offline $(BIN)/python -m demo.run_demo
+	HF_HUB_OFFLINE=1 WANDB_MODE=offline $(BIN)/python runs/demo.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -5,9 +5,13 @@ in ``\\boxed{answer}``) and ``messages`` (user/assistant), so ``prepare.py --dat
 like the real dataset. Answers are integers. The wording is fixed and regular on purpose: a ~1M-parameter
 model has to learn the format and the arithmetic, not the English.
 
+With ``--word_problems`` each sum is told as a one-line story ("Ann has 3 pens and gets 4 more. How
+many pens does Ann have now?"), so thousands of distinct problems share a small set of arithmetic
+facts: the model must read the numbers and the operation out of the words (the demo uses this).
+
 CPU only, instant:
     python -m step1_data.synthetic --output data/raw/arith.jsonl --num_rows 3000 --seed 0 \
-        [--max_operand 99] [--ops +,-,*] [--allow_negative]
+        [--max_operand 99] [--ops +,-,*] [--allow_negative] [--word_problems]
 """
 
 from __future__ import annotations
@@ -22,12 +26,26 @@ from common.errors import UserError, run_cli
 
 SOURCE = "synthetic_arithmetic"
 OPS = ("+", "-", "*")
+NAMES = ("Ann", "Ben", "Cara", "Dev", "Ella", "Finn", "Gia", "Hugo", "Ines", "Jack", "Kai", "Lena",
+         "Mia", "Noah", "Omar", "Pia", "Ravi", "Sara", "Tom", "Uma")
+OBJECTS = ("apple", "book", "coin", "card", "ball", "pen", "cup", "egg", "hat", "key", "toy", "shell",
+           "stone", "bead", "leaf", "star", "fish", "bird", "cake", "sock")
+STORIES = {
+    "+": ("{name} has {a} {obj}s and gets {b} more. How many {obj}s does {name} have now?",
+          "A box holds {a} {obj}s. {name} puts in {b} more. How many {obj}s are in the box?",
+          "What is {a} + {b}?"),
+    "-": ("{name} has {a} {obj}s and gives away {b}. How many {obj}s are left?",
+          "There are {a} {obj}s on a table. {name} takes {b}. How many {obj}s stay on the table?",
+          "What is {a} - {b}?"),
+    "*": ("{name} has {a} bags with {b} {obj}s in each. How many {obj}s are there in total?",
+          "What is {a} * {b}?"),
+}
 
 
-def make_row(a: int, op: str, b: int) -> dict:
-    """One NuminaMath-shaped row for ``a op b``."""
+def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name: str = "", obj: str = "") -> dict:
+    """One NuminaMath-shaped row for ``a op b``, told with ``story`` (plain "What is a op b?" by default)."""
     value = a + b if op == "+" else a - b if op == "-" else a * b
-    problem = f"What is {a} {op} {b}?"
+    problem = story.format(a=a, op=op, b=b, name=name, obj=obj)
     solution = f"{a} {op} {b} = {value}. The answer is $\\boxed{{{value}}}$."
     return {
         "source": SOURCE,
@@ -38,11 +56,12 @@ def make_row(a: int, op: str, b: int) -> dict:
 
 
 def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | list[str] = "+,-,*",
-             allow_negative: bool = False, unique: bool = True) -> list[dict]:
+             allow_negative: bool = False, unique: bool = True, word_problems: bool = False) -> list[dict]:
     """``num_rows`` seeded rows; operands are drawn from [0, max_operand].
 
     ``unique`` avoids repeating a problem (so dedupe in prepare.py keeps every row) while the space
     allows it; ``allow_negative=False`` orders subtraction operands so answers are never negative.
+    ``word_problems`` tells each one as a short story; uniqueness is then on the problem text.
     """
     op_list = [o.strip() for o in ops.split(",")] if isinstance(ops, str) else list(ops)
     bad = [o for o in op_list if o not in OPS]
@@ -54,6 +73,9 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
         raise UserError(f"--max_operand must be >= 1, got {max_operand}")
     n = max_operand + 1
     space = sum(n * (n + 1) // 2 if op == "-" and not allow_negative else n * n for op in op_list)
+    if word_problems:
+        return _word_problems(num_rows, random.Random(seed), max_operand, op_list, allow_negative,
+                              space * len(NAMES) * len(OBJECTS), unique)
     if unique and num_rows > space:
         raise UserError(f"only {space} distinct problems exist for --max_operand {max_operand} and --ops "
                         f"{','.join(op_list)}; ask for fewer rows or a larger --max_operand")
@@ -80,6 +102,23 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
     return rows
 
 
+def _word_problems(num_rows: int, rng: random.Random, max_operand: int, op_list: list[str],
+                   allow_negative: bool, space: int, unique: bool) -> list[dict]:
+    if unique and num_rows > space // 4:  # rejection sampling needs headroom
+        raise UserError(f"ask for at most {space // 4} word problems with --max_operand {max_operand}")
+    rows, seen = [], set()
+    while len(rows) < num_rows:
+        a, op, b = rng.randint(0, max_operand), rng.choice(op_list), rng.randint(0, max_operand)
+        if op == "-" and not allow_negative and b > a:
+            a, b = b, a
+        row = make_row(a, op, b, rng.choice(STORIES[op]), rng.choice(NAMES), rng.choice(OBJECTS))
+        if unique and row["problem"] in seen:
+            continue
+        seen.add(row["problem"])
+        rows.append(row)
+    return rows
+
+
 def write_jsonl(rows: list[dict], path: str | Path) -> Path:
     path = Path(path)
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -94,9 +133,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max_operand", type=int, default=99, help="operands are drawn from [0, max_operand]")
     parser.add_argument("--ops", default="+,-,*", help="comma-separated subset of +,-,*")
     parser.add_argument("--allow_negative", action="store_true", help="allow a - b with b > a")
+    parser.add_argument("--word_problems", action="store_true", help="tell each sum as a one-line story")
     args = parser.parse_args(argv)
     rows = generate(args.num_rows, args.seed, max_operand=args.max_operand, ops=args.ops,
-                    allow_negative=args.allow_negative)
+                    allow_negative=args.allow_negative, word_problems=args.word_problems)
     path = write_jsonl(rows, args.output)
     print(f"wrote {len(rows)} synthetic arithmetic rows to {path}")
 

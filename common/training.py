@@ -18,6 +18,17 @@ FINAL_DIR = "final"
 _CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
+def cpu_supports_bf16() -> bool:
+    """True when this CPU runs bf16 natively (AVX512-BF16 or AMX): bf16 autocast then roughly halves
+    CPU step time; elsewhere it is emulated and slower than fp32."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def load_split(data_dir: str | Path, split: str, columns: Sequence[str], *, max_rows: int | None = None):
     """step1's ``<split>.parquet`` as a DataFrame holding ``columns``; refuses another prompt template."""
     import pandas as pd

@@ -54,6 +54,8 @@ def check_gpu_options(training_args) -> None:
     """GPU-only options on a machine (or config) without CUDA are a user error, not a stack trace."""
     import torch
 
+    from common.training import cpu_supports_bf16
+
     cuda = torch.cuda.is_available() and not training_args.use_cpu
     if training_args.use_vllm and not cuda:
         raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
@@ -63,8 +65,8 @@ def check_gpu_options(training_args) -> None:
 
         if importlib.util.find_spec("vllm") is None:
             raise UserError("use_vllm is set but vLLM is not installed: pip install -e '.[vllm]' (or use_vllm: false)")
-    if training_args.bf16 and not cuda:
-        raise UserError("bf16: true needs a CUDA GPU here; set bf16: false (or use config/demo/grpo.yaml)")
+    if training_args.bf16 and not cuda and not cpu_supports_bf16():
+        raise UserError("bf16: true needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16/AMX); set bf16: false")
 
 
 def main(argv=None):

@@ -124,3 +124,37 @@ def write_toy_dataset(data_dir: str | Path, n_train: int = 48, n_val: int = 16, 
     atomic_write_parquet(out / "val.parquet", pd.DataFrame(rows[n_train:]))
     write_manifest(out, "toy_data", {"n_train": n_train, "n_val": n_val, "seed": seed}, seed=seed)
     return out
+
+
+def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
+                   logger, extra: dict | None = None):
+    """Train (resuming from the last complete checkpoint), then write what both training stages leave:
+    ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
+
+    Returns (train result, final folder, seconds spent training).
+    """
+    import time
+
+    from common.artifacts import write_manifest
+
+    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
+                                    auto_resume=script_args.auto_resume)
+    if resume:
+        logger.info("resuming from %s", resume)
+    start = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=resume)
+    elapsed = time.perf_counter() - start
+
+    final_dir = Path(training_args.output_dir) / FINAL_DIR
+    trainer.save_model(str(final_dir))
+    trainer.save_state()  # <output_dir>/trainer_state.json: the full log history, also when save_strategy is no
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(final_dir)
+        info = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
+                "train_loss": result.training_loss, "resumed_from": resume, **(extra or {})}
+        config = {"script": script_args, "training": training_args, "model": model_args}
+        inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
+        for folder in (final_dir, Path(training_args.output_dir)):
+            write_manifest(folder, stage, config, inputs=inputs, seed=training_args.seed, extra=info)
+    return result, final_dir, elapsed
+

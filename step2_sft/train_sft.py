@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,33 +127,14 @@ def main(argv=None):
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-    from common.artifacts import write_manifest
-    from common.training import FINAL_DIR, find_resume_checkpoint
+    from common.training import train_and_save
 
     trainer, tokenizer, model_path = build_trainer(script_args, training_args, model_args)
-    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
-                                    auto_resume=script_args.auto_resume)
-    if resume:
-        logger.info("resuming from %s", resume)
-    start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume)
-    elapsed = time.perf_counter() - start
-
-    # Outputs: final model + tokenizer + manifest
-    final_dir = Path(training_args.output_dir) / FINAL_DIR
-    ensure_generation_stops(trainer.model, tokenizer)
-    trainer.save_model(str(final_dir))
-    trainer.save_state()  # <output_dir>/trainer_state.json: the full log history, also when save_strategy is no
-    if trainer.accelerator.is_main_process:
-        tokenizer.save_pretrained(final_dir)
-        extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
-                 "train_loss": result.training_loss, "resumed_from": resume}
-        config = {"script": script_args, "training": training_args, "model": model_args}
-        inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
-        write_manifest(final_dir, STAGE, config, inputs=inputs, seed=training_args.seed, extra=extra)
-        write_manifest(training_args.output_dir, STAGE, config, inputs=inputs, seed=training_args.seed,
-                       extra=extra)
-        logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
+    ensure_generation_stops(trainer.model, tokenizer)  # saved with final/: generate() stops on our EOS
+    result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
+                                                script_args=script_args, training_args=training_args,
+                                                model_args=model_args, logger=logger)
+    logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 
 

@@ -78,8 +78,7 @@ def main(argv=None):
 
     from transformers import AutoTokenizer
 
-    from common.artifacts import write_manifest
-    from common.training import FINAL_DIR, find_resume_checkpoint, load_split, resolve_model_path
+    from common.training import load_split, resolve_model_path, train_and_save
     from step3_GRPO.preflight import run_preflight
     from step3_GRPO.train.rewards_math import resolve_rewards
 
@@ -137,27 +136,12 @@ def main(argv=None):
     for cb in callbacks:
         cb.trainer = trainer
 
-    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
-                                    auto_resume=script_args.auto_resume)
-    if resume:
-        logger.info("resuming from %s", resume)
-    start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume)
-    elapsed = time.perf_counter() - start
-
-    final_dir = Path(training_args.output_dir) / FINAL_DIR
-    trainer.save_model(str(final_dir))
-    trainer.save_state()  # <output_dir>/trainer_state.json: the full log history, also when save_strategy is no
-    if trainer.accelerator.is_main_process:
-        tokenizer.save_pretrained(final_dir)
-        extra = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
-                 "resumed_from": resume, "reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
-                 "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
-        config = {"script": script_args, "training": training_args, "model": model_args}
-        inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
-        for folder in (final_dir, Path(training_args.output_dir)):
-            write_manifest(folder, STAGE, config, inputs=inputs, seed=training_args.seed, extra=extra)
-        logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
+    extra = {"reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
+             "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+    result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
+                                                script_args=script_args, training_args=training_args,
+                                                model_args=model_args, logger=logger, extra=extra)
+    logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 
 

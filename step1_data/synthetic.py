@@ -1,7 +1,7 @@
 """Synthetic arithmetic problems in NuminaMath-CoT's shape, small enough for a tiny model to learn on CPU.
 
-Each row has ``source``, ``problem`` ("What is 37 + 48?"), ``solution`` (one short worked line ending
-in ``\\boxed{answer}``) and ``messages`` (user/assistant), so ``prepare.py --dataset numina`` reads it
+Each row has ``source``, ``problem`` ("What is 37 + 48?"), ``solution`` (one short line,
+``37 + 48 = \\boxed{85}.``) and ``messages`` (user/assistant), so ``prepare.py --dataset numina`` reads it
 like the real dataset. Answers are integers. The wording is fixed and regular on purpose: a ~1M-parameter
 model has to learn the format and the arithmetic, not the English.
 
@@ -46,7 +46,8 @@ def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name
     """One NuminaMath-shaped row for ``a op b``, told with ``story`` (plain "What is a op b?" by default)."""
     value = a + b if op == "+" else a - b if op == "-" else a * b
     problem = story.format(a=a, op=op, b=b, name=name, obj=obj)
-    solution = f"{a} {op} {b} = {value}. The answer is $\\boxed{{{value}}}$."
+    # One short line: step1 turns it into the sft_target "a op b = value. </think> <answer> value </answer>"
+    solution = f"{a} {op} {b} = \\boxed{{{value}}}."
     return {
         "source": SOURCE,
         "problem": problem,

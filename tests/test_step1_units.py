@@ -130,3 +130,16 @@ def test_write_split_keeps_requested_order_across_files_and_buckets(tmp_path):
     prefix, suffix = prompt_parts()
     assert out["prompt"].iloc[0] == prefix + out["problem"].iloc[0] + suffix
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet", "shard0.arrow", "shard1.arrow"]
+
+
+def test_synthetic_word_problems_are_distinct_stories_over_few_facts():
+    rows = generate(300, seed=1, max_operand=9, ops="+,-", word_problems=True)
+    assert rows == generate(300, seed=1, max_operand=9, ops="+,-", word_problems=True)
+    assert len({r["problem"] for r in rows}) == 300
+    facts = {r["solution"] for r in rows}
+    assert len(facts) < 160  # at most 100 sums + 55 differences of single digits
+    for r in rows:
+        status, value = last_boxed(r["solution"])
+        a, op, b = r["solution"].split(" = ")[0].split()
+        assert status == "ok" and int(value) == (int(a) + int(b) if op == "+" else int(a) - int(b)) >= 0
+        assert a in r["problem"] and b in r["problem"]

@@ -29,9 +29,14 @@ def toy_data(tmp_path_factory):
     return write_toy_dataset(tmp_path_factory.mktemp("toy"), n_train=48, n_val=8)
 
 
+# The demo profile trains 16 prompts x 8 samples per step; these tests want small, per-step-logged steps.
+SMALL_STEPS = ["--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "32",
+               "--logging_steps", "1", "--eval_samples", "8", "--eval_batch_size", "8"]
+
+
 def _argv(model, data, out, *extra):
     return ["--config", "config/demo/grpo.yaml", "--model_name_or_path", str(model), "--data_dir", str(data),
-            "--output_dir", str(out), *extra]
+            "--output_dir", str(out), *SMALL_STEPS, *extra]
 
 
 def digit_count(prompts, completions, answer=None, **kwargs):

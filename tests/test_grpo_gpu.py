@@ -29,7 +29,8 @@ def test_grpo_on_cuda(tiny_model_dir, toy_data, tmp_path, extra):
     trainer = main(["--config", "config/demo/grpo.yaml", "--model_name_or_path", str(tiny_model_dir),
                     "--data_dir", str(toy_data), "--output_dir", str(out), "--max_steps", "2",
                     "--use_cpu", "false", "--bf16", "true", "--gradient_checkpointing", "true",
-                    "--gpu_memory_gb", "10", *extra])
+                    "--gpu_memory_gb", "10", "--per_device_train_batch_size", "8",
+                    "--num_generations", "4", "--logging_steps", "1", *extra])
     assert trainer.state.global_step == 2
     logs = [h for h in trainer.state.log_history if "loss" in h]
     assert all("rewards/r1_zero_format/mean" in h and h["gpu/peak_allocated_gb"] > 0 for h in logs)

@@ -53,7 +53,8 @@ def test_grpo_rerun_resumes_at_the_right_step(tiny_model_dir, tmp_path, caplog, 
     out = tmp_path / "grpo"
     argv = ["--config", "config/demo/grpo.yaml", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
             str(data), "--output_dir", str(out), "--save_steps", "2", "--eval_every_steps", "0",
-            "--preflight", "false"]
+            "--preflight", "false", "--per_device_train_batch_size", "8", "--num_generations", "4",
+            "--max_completion_length", "32", "--logging_steps", "1"]
     first = main(argv + ["--max_steps", "2"])
     assert first.state.global_step == 2 and (out / "checkpoint-2" / "trainer_state.json").is_file()
     step1 = out / "completions" / "completions_00001.parquet"

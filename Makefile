@@ -31,7 +31,7 @@ test-fast: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not vllm"
 
 demo: setup
-	HF_HUB_OFFLINE=1 WANDB_MODE=offline $(BIN)/python runs/demo.py --config config/demo/demo.yaml
+	HF_HUB_OFFLINE=1 $(BIN)/python runs/demo.py --config config/demo/demo.yaml
 
 lint: setup
 	$(BIN)/ruff check .

@@ -50,6 +50,17 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip_vllm)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tiny-model training on a shared 2-core box: one torch thread is far faster than two fighting."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny Qwen2 model + tokenizer folder built offline once for the whole test session."""

@@ -2,19 +2,11 @@
 
 import pandas as pd
 import pytest
-import torch
 
 from common.errors import UserError
 from common.training import write_toy_dataset
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # 2 cores shared with other jobs: one torch thread is ~10x faster than two fighting
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,7 @@ class DemoArgs:
     grpo_config: str = "config/demo/grpo.yaml"
     eval_config: str = "config/demo/eval.yaml"
     time_budget_s: float = 600.0
+    bf16: str = "auto"  # auto: bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX); true | false
 
 
 def run_stage(title: str, cmd: list[str], timings: dict, env: dict) -> None:
@@ -99,21 +100,27 @@ def write_chart(report: dict, path: Path) -> None:
 def main(argv=None) -> dict:
     from common.artifacts import atomic_write_json
     from common.config import parse_args
+    from common.training import cpu_supports_bf16
 
     (args,) = parse_args([DemoArgs], argv)
+    if args.bf16 not in ("auto", "true", "false"):
+        raise UserError(f"--bf16 must be auto, true or false, not {args.bf16!r}")
     out = (REPO / args.out_dir).resolve()
+    marker = out / ".made_by_make_demo"
+    if out.exists() and any(out.iterdir()) and not marker.exists():
+        raise UserError(f"{out} exists and was not made by the demo; refusing to wipe it (pick another --out_dir)")
     if out.exists():
-        shutil.rmtree(out)
+        shutil.rmtree(out)  # a fresh start each time: a rerun reproduces the same numbers
     out.mkdir(parents=True)
+    marker.touch()
     py = sys.executable
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
-    from common.training import cpu_supports_bf16
-
     # bf16 autocast halves CPU step time where the CPU has native bf16 (AVX512-BF16/AMX); fp32 elsewhere
-    precision = ["--bf16", "true" if cpu_supports_bf16() else "false"]
-    print(f"training precision: {'bf16 autocast' if precision[1] == 'true' else 'fp32'} (CPU native bf16: "
+    use_bf16 = cpu_supports_bf16() if args.bf16 == "auto" else args.bf16 == "true"
+    precision = ["--bf16", str(use_bf16).lower()]
+    print(f"training precision: {'bf16 autocast' if use_bf16 else 'fp32'} (CPU native bf16: "
           f"{cpu_supports_bf16()})", flush=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()

@@ -4,19 +4,9 @@ import logging
 import os
 
 import pytest
-import torch
 
 from common.errors import UserError
 from common.training import find_resume_checkpoint, write_toy_dataset
-
-
-@pytest.fixture
-def one_thread():
-    # 2 cores shared with other jobs: one torch thread is several times faster than two fighting
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _ckpt(root, step, complete=True):
@@ -46,7 +36,7 @@ def test_explicit_checkpoint_and_opt_out(tmp_path):
 
 
 @pytest.mark.slow
-def test_grpo_rerun_resumes_at_the_right_step(tiny_model_dir, tmp_path, caplog, one_thread):
+def test_grpo_rerun_resumes_at_the_right_step(tiny_model_dir, tmp_path, caplog, one_torch_thread):
     from step3_GRPO.train_trl import main
 
     data = write_toy_dataset(tmp_path / "data", n_train=48, n_val=8)

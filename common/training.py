@@ -1,9 +1,10 @@
-"""Helpers shared by the training stages (step2 SFT, step3 GRPO): data loading, model paths, resume.
+"""Helpers shared by the training stages (step2 SFT, step3 GRPO) and step4's checkpoint lookup.
 
 - ``load_split``: read step1's ``<data_dir>/<split>.parquet`` after checking its manifest (prompt
   template) and columns, with one-line errors for the usual mistakes.
 - ``resolve_model_path``: a hub id, a model folder, or a run folder whose model is in ``final/``.
-- ``find_resume_checkpoint``: the checkpoint to resume from (explicit, or the last ``checkpoint-N``).
+- ``list_checkpoints`` / ``find_resume_checkpoint``: a run's ``checkpoint-N`` folders by step, and the one
+  to resume from (explicit, or the last complete one).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from common.errors import UserError
 
 FINAL_DIR = "final"
-_CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
 def cpu_supports_bf16() -> bool:
@@ -74,7 +75,7 @@ def list_checkpoints(output_dir: str | Path) -> list[Path]:
     folder = Path(output_dir)
     if not folder.is_dir():
         return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := _CHECKPOINT_RE.match(p.name))]
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := CHECKPOINT_RE.match(p.name))]
     return [p for _, p in sorted(found)]
 
 

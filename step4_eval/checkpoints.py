@@ -15,8 +15,9 @@ from pathlib import Path
 
 from common.artifacts import read_manifest
 from common.errors import UserError
+from common.training import CHECKPOINT_RE as CKPT_RE
+from common.training import list_checkpoints
 
-CKPT_RE = re.compile(r"^checkpoint-(\d+)$")
 HUB_ID_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
@@ -26,14 +27,6 @@ class Checkpoint:
     model: str          # what the engine loads: a local folder or a hub id
     step: int | None    # training step (0 for the base model), None when unknown
     local: bool
-
-
-def list_checkpoints(run_dir: Path) -> list[Path]:
-    """checkpoint-N folders of a run, by step."""
-    if not run_dir.is_dir():
-        return []
-    found = [p for p in run_dir.iterdir() if p.is_dir() and CKPT_RE.match(p.name)]
-    return sorted(found, key=lambda p: int(CKPT_RE.match(p.name).group(1)))
 
 
 def _available(run_dir: Path) -> str:

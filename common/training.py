@@ -30,10 +30,22 @@ def cpu_supports_bf16() -> bool:
         return False
 
 
-def load_split(data_dir: str | Path, split: str, columns: Sequence[str], *, max_rows: int | None = None):
-    """step1's ``<split>.parquet`` as a DataFrame holding ``columns``; refuses another prompt template."""
+def read_step1_parquet(path: Path, columns: Sequence[str]):
+    """A step1 parquet file (train or val), with one-line errors for an unreadable file or missing columns."""
     import pandas as pd
 
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        raise UserError(f"{path} is not a readable parquet file: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserError(f"{path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    return df
+
+
+def load_split(data_dir: str | Path, split: str, columns: Sequence[str], *, max_rows: int | None = None):
+    """step1's ``<split>.parquet`` as a DataFrame holding ``columns``; refuses another prompt template."""
     from common.artifacts import check_manifest
 
     data_dir = Path(data_dir)
@@ -43,10 +55,7 @@ def load_split(data_dir: str | Path, split: str, columns: Sequence[str], *, max_
     path = data_dir / f"{split}.parquet"
     if not path.is_file():
         raise UserError(f"{path} not found: --data_dir must be step1's output folder with {split}.parquet")
-    df = pd.read_parquet(path)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise UserError(f"{path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    df = read_step1_parquet(path, columns)
     if df.empty:
         raise UserError(f"{path} has no rows")
     if max_rows is not None and max_rows > 0:

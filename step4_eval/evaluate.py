@@ -104,19 +104,13 @@ def _empty_answer(value) -> bool:
 
 def load_problems(path: str | Path, limit: int | None = None):
     """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
-    import pandas as pd
+    from common.training import read_step1_parquet
 
     path = Path(path)
     if not path.is_file():
         raise UserError(f"--data {path} not found (make it with step1_data)")
     check_manifest(path.parent)
-    try:
-        df = pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
-        raise UserError(f"--data {path} is not a readable parquet file: {str(exc).splitlines()[0]}") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        raise UserError(f"--data {path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    df = read_step1_parquet(path, REQUIRED_COLUMNS)
     if "source" not in df.columns:
         df["source"] = "unknown"
     df = df[["id", "source", "prompt", "answer"]].copy()

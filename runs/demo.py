@@ -118,10 +118,11 @@ def main(argv=None) -> dict:
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
     # bf16 autocast halves CPU step time where the CPU has native bf16 (AVX512-BF16/AMX); fp32 elsewhere
-    use_bf16 = cpu_supports_bf16() if args.bf16 == "auto" else args.bf16 == "true"
+    native_bf16 = cpu_supports_bf16()
+    use_bf16 = native_bf16 if args.bf16 == "auto" else args.bf16 == "true"
     precision = ["--bf16", str(use_bf16).lower()]
-    print(f"training precision: {'bf16 autocast' if use_bf16 else 'fp32'} (CPU native bf16: "
-          f"{cpu_supports_bf16()})", flush=True)
+    print(f"training precision: {'bf16 autocast' if use_bf16 else 'fp32'} (CPU native bf16: {native_bf16})",
+          flush=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
 

@@ -28,8 +28,8 @@ Semantics
      compare by letter (``(B)``, ``\\text{B}``, ``b``, ``(B) 12``);
   3. math-verify (``parse`` + ``verify``) for everything else: symbolic expressions, matrices, intervals,
      equations; if the answer contains prose, math-verify also searches the original text;
-  4. sympy fallbacks: plain-text math (``sqrt(2)/2``, ``2*pi``, ``3*s**2``; ``i`` is imaginary) and
-     numeric evaluation of closed forms.
+  4. plain-text math (``sqrt(2)/2``, ``2*pi``, ``3*s**2``; ``i`` is imaginary) read by
+     ``common.plain_math``, compared with sympy, and numeric evaluation of closed forms.
 - Bracket type is significant: a set ``\\{1,2\\}`` never equals a tuple or interval ``(1,2)``/``[1,2]``;
   ``(0,1)`` is not ``[0,1)``. A choice letter never equals a number (``E`` is not Euler's e).
 
@@ -45,6 +45,11 @@ Asymmetries (gold vs prediction)
   ``reward`` is the same as CS336's in every case.
 
 Time and safety
+- No answer or gold is ever run as code: no ``eval``/``exec``/``parse_expr``/``sympify`` of text. Plain
+  text is read by an allow-listed grammar (``common.plain_math``), LaTeX by math-verify's ANTLR-based
+  parser, and each worker grades under an audit hook (``common.grading_guard``) that refuses code
+  execution, processes, sockets, file writes and unexpected imports; a refused operation makes the
+  answer wrong and is logged (``refused_events()``). See docs/security.md.
 - The cheap layers run in the calling process with bounded work; they settle most answers (all-number
   golds, the bulk of GSM8K and MATH). Only the rest goes to a process pool (math-verify uses SIGALRM,
   which threads cannot use), created once, reused across calls and shut down at exit.
@@ -65,6 +70,7 @@ Time and safety
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
@@ -93,6 +99,9 @@ MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
 _SLOW_VERDICTS: dict[tuple, bool] = {}
+MAX_REFUSALS_KEPT = 1000
+_REFUSALS: list[dict] = []
+logger = logging.getLogger("common.grading")
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -310,9 +319,10 @@ class _Pool:
                 for conn in wait([w.conn for w in starting], timeout=1.0):
                     w = next(w for w in starting if w.conn is conn)
                     try:
-                        w.ready = conn.recv()[0] == "ready"
+                        message = conn.recv()
                     except (EOFError, OSError):
                         raise RuntimeError("a grader worker process failed to start") from None
+                    w.ready = _ready(message)
 
     def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
         """(equal, timed_out) per task, graded by the first ``n`` workers with a hard limit per task."""
@@ -359,7 +369,7 @@ class _Pool:
                 i = next(k for k, w in enumerate(active) if w.conn is conn)
                 w = active[i]
                 try:
-                    task_id, ok, timed_out = conn.recv()
+                    message = conn.recv()
                 except (EOFError, OSError):  # the worker died (a crash in C code): score 0, replace it
                     if not w.ready:
                         raise RuntimeError("a grader worker process failed to start") from None
@@ -368,9 +378,11 @@ class _Pool:
                     else:
                         active[i] = self._replace_worker(w)
                     continue
-                if task_id == "ready":
-                    w.ready = True
+                if message[0] == "ready":
+                    w.ready = _ready(message)
                     continue
+                task_id, ok, timed_out, refused = message
+                _record_refusals(refused, tasks[task_id][0])
                 results[task_id] = (bool(ok), bool(timed_out))
                 left -= 1
                 w.pos += 1
@@ -382,6 +394,26 @@ class _Pool:
                 elif not w.ready and now - w.born > WORKER_START_TIMEOUT_S:
                     raise RuntimeError(f"a grader worker did not start within {WORKER_START_TIMEOUT_S:.0f} s")
         return results
+
+
+def _ready(message: tuple) -> bool:
+    """A worker's start-up message: ("ready", what its guard refused during warm-up)."""
+    _record_refusals(message[1], "(warm-up)")
+    return message[0] == "ready"
+
+
+def _record_refusals(refused: list[str], answer: str) -> None:
+    for what in refused:
+        entry = {"refused": what, "answer": answer[:200]}
+        _REFUSALS.append(entry)
+        logger.warning("grader guard refused %s while grading %r; the answer scored 0", what, entry["answer"])
+    del _REFUSALS[:-MAX_REFUSALS_KEPT]
+
+
+def refused_events() -> list[dict]:
+    """What the workers' audit guard refused so far in this process (``common.grading_guard``): each
+    ``{"refused": event and detail, "answer": the answer being graded}``. Empty unless the grader has a bug."""
+    return list(_REFUSALS)
 
 
 _POOL: _Pool | None = None

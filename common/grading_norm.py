@@ -36,7 +36,7 @@ _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
-_NUM_RE = re.compile(rf"({_NUM})")
+NUMBER_RE = re.compile(rf"({_NUM})")
 _PLAIN_RE = re.compile(rf"^({_NUM})$")
 _SCI_RE = re.compile(rf"^({_NUM})(?:e([+-]?\d{{1,3}})|(?:\\times|\\cdot|\*|x)10\^\{{?([+-]?\d{{1,3}})\}}?)$")
 _POW_RE = re.compile(r"^([+-]?\d{1,6})\^\{?(\d{1,3})\}?$")
@@ -423,6 +423,6 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return decided
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers
-    if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and _NUM_RE.search(p) is None:
+    if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
         return False  # a number against an answer with no digits and no math at all
     return None

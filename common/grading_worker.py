@@ -7,6 +7,13 @@ as soon as it is done, which is what lets the parent time every task and kill a 
 math-verify's own timeouts use SIGALRM, which only works in a main thread; we switch them off and time
 each task here with ``setitimer`` (a soft limit that keeps the worker alive), while the parent enforces
 the hard limit by killing the process (sympy can block inside C code, where no signal handler runs).
+
+No text is ever evaluated: plain-text answers go through ``common.plain_math`` (an allow-listed grammar),
+LaTeX through math-verify's ``LatexExtractionConfig`` (latex2sympy2's ANTLR parser, which builds sympy
+trees). math-verify's ``ExprExtractionConfig`` is not used: it hands text to sympy's ``parse_expr``, which
+runs Python. Each answer is graded under ``common.grading_guard``'s audit hook, so a regression that tries
+to run code, start a process, open a socket or write a file fails closed: the answer scores 0 and the
+parent logs what was refused. A worker exits on its own within ``PARENT_CHECK_S`` once its parent is gone.
 """
 
 from __future__ import annotations
@@ -14,15 +21,28 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import re
 import signal
+import threading
+import time
 
-from common.grading_norm import CLOSED_FORM_REL_TOL, DECIMAL_REL_TOL, light_clean, normalize
+from common import grading_guard
+from common.grading_norm import (
+    CLOSED_FORM_REL_TOL,
+    DECIMAL_REL_TOL,
+    NUMBER_RE,
+    cheap_equal,
+    light_clean,
+    normalize,
+)
+from common.plain_math import parse_plain
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
 PROSE_CHARS = 200
 _WORDS = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\b")
-_PLAIN_MATH = re.compile(r"^[\w\s.+\-*/^()]+$")
+PARENT_CHECK_S = 0.2
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SET_OPEN = ("\\{", "\\lbrace")
 
 
@@ -39,9 +59,9 @@ class SoftTimeout(BaseException):
 
 @functools.cache
 def _configs() -> list:
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig
+    from math_verify import LatexExtractionConfig
 
-    return [LatexExtractionConfig(), ExprExtractionConfig()]
+    return [LatexExtractionConfig()]  # never ExprExtractionConfig: it runs parse_expr (Python) on the text
 
 
 def _parse(text: str, wrap: bool):
@@ -58,34 +78,13 @@ def _is_tuple_or_interval(s: str) -> bool:
     return len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and "," in s
 
 
-def _sympy_plain(s: str):
-    """Parse plain-text math (``sqrt(2)/2``, ``2*pi``, ``x^2+1``) with sympy, or None."""
-    if not _PLAIN_MATH.match(s) or len(s) > 200:
-        return None
-    from sympy import E, I, pi, sqrt
-    from sympy.parsing.sympy_parser import (
-        convert_xor,
-        implicit_multiplication_application,
-        parse_expr,
-        standard_transformations,
-    )
-
-    transformations = standard_transformations + (implicit_multiplication_application, convert_xor)
-    try:
-        return parse_expr(s, local_dict={"pi": pi, "sqrt": sqrt, "e": E, "i": I}, transformations=transformations)
-    except BaseException as exc:  # noqa: BLE001 - sympy raises anything, including TokenError
-        if isinstance(exc, SoftTimeout):
-            raise
-        return None
-
-
 def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
-    """Layer 3: sympy on plain-text answers, then numeric evaluation of closed forms."""
+    """Layer 4: plain-text answers read by ``parse_plain``, then numeric evaluation of closed forms."""
     from sympy import Basic, N, simplify
 
     # Plain-text readings first: math-verify reads "2*pi" as 2*p*i.
-    preds = [_sympy_plain(pred)] + [e for e in pred_exprs if isinstance(e, Basic)]
-    golds = [_sympy_plain(gold)] + [e for e in gold_exprs if isinstance(e, Basic)]
+    preds = [parse_plain(pred)] + [e for e in pred_exprs if isinstance(e, Basic)]
+    golds = [parse_plain(gold)] + [e for e in gold_exprs if isinstance(e, Basic)]
     for p in preds:
         for g in golds:
             if p is None or g is None or not (hasattr(p, "free_symbols") and hasattr(g, "free_symbols")):
@@ -125,41 +124,63 @@ def equal(pred: str, gold: str) -> bool:
     if gold_exprs and pred_exprs and verify(gold_exprs, pred_exprs, timeout_seconds=None):
         return True
     if prose:
-        # Prose around the answer ("so x is 5 apples"): let math-verify find the answer in the text.
-        raw = _parse(pred, wrap=False)  # the original text: its own $...$ tell math-verify where math is
+        # Prose around the answer ("so x is 5 apples"): math-verify finds the LaTeX in the text (its own
+        # $...$ tell it where math is), and the last number in the text is read as a number.
+        raw = _parse(pred, wrap=False)
         if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
+            return True
+        numbers = NUMBER_RE.findall(p)
+        if numbers and cheap_equal(numbers[-1], gold):
             return True
     return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)
 
 
-def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, bool]:
-    """(equal to any gold, timed out) for one task, under a soft ``timeout_s`` limit."""
-    from common.grading_norm import cheap_equal
+def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, bool, list[str]]:
+    """(equal to any gold, timed out, refused operations) for one task, under a soft ``timeout_s`` limit.
+
+    Anything the audit guard refused makes the answer wrong, whatever the comparison said (fail closed).
+    """
 
     def on_alarm(signum, frame):
         raise SoftTimeout
 
     signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
-        for gold in golds:
-            decided = cheap_equal(pred, gold)
-            if decided is None:
-                decided = equal(pred, gold)
-            if decided:
-                return True, False
-        return False, False
-    except SoftTimeout:
-        return False, True
-    except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
-        return False, False
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    ok, timed_out = False, False
+    with grading_guard.guarding() as refused:
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            for gold in golds:
+                decided = cheap_equal(pred, gold)
+                if decided is None:
+                    decided = equal(pred, gold)
+                if decided:
+                    ok = True
+                    break
+        except SoftTimeout:
+            timed_out = True
+        except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return ok and not refused, timed_out, refused
 
 
-def _init_worker() -> None:
+def _exit_with_parent(parent: int) -> None:
+    """Exit as soon as the parent is gone (its pid changes when it dies), even in the middle of a task."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker() -> list[str]:
+    """Set the worker up; returns what the guard refused during warm-up (nothing, unless a bug)."""
     import resource
 
+    _exit_with_parent(os.getppid())
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
@@ -168,16 +189,25 @@ def _init_worker() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (_MEMORY_LIMIT_BYTES, hard))
     except (ValueError, OSError):
         pass
-    # Warm every path (parsers, sets, matrices, simplify, plain-text sympy) before the first timed task:
-    # first use costs up to a second, which must not count against an answer's time limit.
+    # Warm every path (parsers, sets, matrices, simplify, plain text) before the first timed task: first
+    # use costs up to a second. The first round runs unguarded, because importing some of sympy runs its
+    # own constant strings through sympify (simplify imports sympy.physics.units lazily); the second runs
+    # under the guard and reports anything it refuses (nothing, unless the libraries changed).
+    import sympy.physics.units  # noqa: F401
+
     for pred, gold in WARM_UP:
-        grade_task(pred, [gold], 30.0)
+        equal(pred, gold)
+    grading_guard.install(_REPO_ROOT)
+    refused = []
+    for pred, gold in WARM_UP:
+        refused += grade_task(pred, [gold], 30.0)[2]
+    return refused
 
 
 def serve(conn) -> None:
-    """Worker loop: receive ``[(task_id, pred, golds, timeout_s), ...]``, send ``(task_id, equal, timeout)``."""
-    _init_worker()
-    conn.send(("ready", None, None))
+    """Worker loop: receive ``[(task_id, pred, golds, timeout_s), ...]``; send ``(task_id, equal, timeout,
+    refused)`` per task."""
+    conn.send(("ready", _init_worker()))
     while True:
         try:
             chunk = conn.recv()
@@ -186,8 +216,7 @@ def serve(conn) -> None:
         if chunk is None:
             return
         for task_id, pred, golds, timeout_s in chunk:
-            ok, timed_out = grade_task(pred, golds, timeout_s)
-            conn.send((task_id, ok, timed_out))
+            conn.send((task_id, *grade_task(pred, golds, timeout_s)))
 
 
 if __name__ == "__main__":

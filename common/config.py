@@ -5,7 +5,10 @@ pass TRL's ``SFTConfig`` / ``GRPOConfig`` straight through instead of re-declari
 
 Differences from a bare ``TrlParser``, all about user mistakes:
 - an unknown key (in the YAML or on the command line) or a bad value is one line naming it, exit 2;
+- flags are never abbreviated (``--learning_rat`` is an unknown flag, not ``--learning_rate``);
 - scalar YAML values are validated with the field's type (``lr: abc`` is refused, not carried along);
+- sizes, counts, rates and timeouts out of range (``--limit -3``, ``--num_generations 0``) are refused
+  before any dataclass is built, so before any model loads (``OPTION_BOUNDS``);
 - a missing or non-mapping config file is one line, not a traceback.
 """
 
@@ -36,16 +39,60 @@ def load_yaml_config(path: str | Path) -> dict:
     return data
 
 
+# Lowest (and highest) values of options, ours and TRL's / transformers', whose bad values would otherwise
+# fail late and deep (a ZeroDivisionError inside GRPOConfig, a negative deque size mid-training):
+# name -> (low, high, low_inclusive). An option absent from a script, or set to None, is not checked.
+OPTION_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
+    **{name: (1, None, True) for name in (
+        # TRL / transformers
+        "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+        "num_generations", "max_completion_length", "max_prompt_length", "max_length", "num_iterations",
+        "steps_per_generation", "generation_batch_size", "vllm_tensor_parallel_size", "save_total_limit",
+        # ours
+        "limit", "num_samples", "max_tokens", "chunk_size", "batch_size", "grader_workers", "tensor_parallel_size",
+        "max_model_len", "max_train_samples", "max_prompt_tokens", "eval_samples", "eval_max_new_tokens",
+        "eval_batch_size", "max_problem_chars", "max_solution_chars", "max_sft_target_tokens", "ngram_size",
+        "num_proc")},
+    **{name: (0, None, True) for name in (
+        "learning_rate", "warmup_steps", "weight_decay", "max_grad_norm", "beta", "epsilon", "temperature",
+        "dataloader_num_workers", "eval_every_steps", "gold_check_samples", "wandb_samples", "val_size")},
+    **{name: (0, None, False) for name in (
+        "num_train_epochs", "logging_steps", "save_steps", "eval_steps", "grader_timeout_s", "gpu_memory_gb")},
+    **{name: (0, 1, False) for name in ("top_p", "gpu_memory_utilization", "vllm_gpu_memory_utilization")},
+    "max_ungradable_fraction": (0, 1, True),
+}
+
+
+def check_bounds(values: dict) -> None:
+    """Raise UserError naming the first option outside ``OPTION_BOUNDS`` (``max_steps``: -1 or >= 1)."""
+    steps = values.get("max_steps")
+    if isinstance(steps, int) and not isinstance(steps, bool) and (steps == 0 or steps < -1):
+        raise UserError(f"--max_steps must be -1 (use num_train_epochs) or at least 1, got {steps}")
+    for name, (low, high, inclusive) in OPTION_BOUNDS.items():
+        value = values.get(name)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if value < low or (value == low and not inclusive) or (high is not None and value > high):
+            expected = f"{'>=' if inclusive else '>'} {low:g}" + (f" and <= {high:g}" if high is not None else "")
+            raise UserError(f"--{name} must be {expected}, got {value:g}")
+
+
 def _make_parser(dataclass_types):
     from trl import TrlParser
 
     class OneLineParser(TrlParser):
-        """argparse prints usage plus the error; we print only the error line."""
+        """argparse prints usage plus the error; we print only the error line. Values are range-checked
+        as soon as argparse has them, before the dataclasses (and their own checks) run."""
 
         def error(self, message):  # noqa: D401 - argparse hook
             fail(message)
 
-    return OneLineParser(dataclass_types)
+        def parse_known_args(self, args=None, namespace=None):
+            namespace, remaining = super().parse_known_args(args, namespace)
+            check_bounds(vars(namespace))
+            return namespace, remaining
+
+    return OneLineParser(dataclass_types, allow_abbrev=False)
 
 
 def _stringify_scalars(config: dict) -> dict:

@@ -41,6 +41,12 @@ def read_step1_parquet(path: Path, columns: Sequence[str]):
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise UserError(f"{path} lacks column(s) {', '.join(missing)} (has {', '.join(map(str, df.columns))})")
+    for column in ("prompt", "sft_target"):
+        if column in columns:
+            bad = df.index[df[column].map(lambda v: v is not None and v == v and not isinstance(v, str))]
+            if len(bad):
+                raise UserError(f"{path}: column {column} must hold text, but row {bad[0]} holds "
+                                f"{type(df[column][bad[0]]).__name__}")
     return df
 
 
@@ -67,13 +73,15 @@ def resolve_model_path(name_or_path: str) -> str:
     """A hub id or model folder as is; a run folder (``outputs/<run>/sft``) resolves to its ``final/``."""
     if not name_or_path:
         raise UserError("--model_name_or_path is required")
+    from common.model_folder import check_model_folder
+
     path = Path(name_or_path)
     if path.is_dir():
-        if (path / "config.json").is_file():
-            return str(path)
-        if (path / FINAL_DIR / "config.json").is_file():
-            return str(path / FINAL_DIR)
-        raise UserError(f"{path} holds no model (no config.json there or in {FINAL_DIR}/)")
+        if (path / FINAL_DIR / "config.json").is_file() and not (path / "config.json").is_file():
+            path = path / FINAL_DIR
+        if not (path / "config.json").is_file():
+            raise UserError(f"{path} holds no model (no config.json there or in {FINAL_DIR}/)")
+        return str(check_model_folder(path))
     if path.is_absolute() or name_or_path.startswith((".", "~")) or name_or_path.count("/") > 1:
         raise UserError(f"model folder {name_or_path} does not exist")
     return name_or_path  # a hub id such as Qwen/Qwen2.5-Math-1.5B
@@ -136,6 +144,31 @@ def write_toy_dataset(data_dir: str | Path, n_train: int = 48, n_val: int = 16, 
     return out
 
 
+def is_finished(training_args, logger) -> bool:
+    """True, and says so, when ``output_dir`` holds a finished run that these settings would not extend.
+
+    A run is finished when ``train_and_save`` wrote ``final/`` and marked the folder's manifest complete;
+    rerunning it with the same ``max_steps`` (or epochs) must change nothing, while a larger ``max_steps``
+    continues it from its last checkpoint.
+    """
+    from common.artifacts import read_manifest
+
+    output_dir = Path(training_args.output_dir)
+    manifest = read_manifest(output_dir) or {}
+    if not manifest.get("complete") or not (output_dir / FINAL_DIR / "config.json").is_file():
+        return False
+    step = int(manifest.get("global_step") or 0)
+    if training_args.max_steps > 0:
+        finished = step >= training_args.max_steps
+    else:
+        recorded = ((manifest.get("config") or {}).get("training") or {}).get("num_train_epochs")
+        finished = recorded is not None and float(recorded) >= training_args.num_train_epochs
+    if finished:
+        logger.info("%s holds a finished run (step %d) for these settings: nothing to do (raise max_steps to "
+                    "continue it, or choose another output_dir)", output_dir, step)
+    return finished
+
+
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
                    logger, extra: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
@@ -161,7 +194,7 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         info = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
-                "train_loss": result.training_loss, "resumed_from": resume, **(extra or {})}
+                "train_loss": result.training_loss, "resumed_from": resume, "complete": True, **(extra or {})}
         config = {"script": script_args, "training": training_args, "model": model_args}
         inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
         for folder in (final_dir, Path(training_args.output_dir)):

@@ -1,8 +1,9 @@
 """Reading inputs: local .parquet / .jsonl / .json files or hub ids, with one-line errors for mistakes.
 
-A JSON(L) file that Arrow cannot read in one go (a broken line, a field whose type changes between rows)
-is read line by line instead: unparsable lines and wrongly typed fields become rows flagged
-``__malformed__``, which prepare.py counts under ``malformed`` instead of crashing.
+A JSON(L) file that Arrow cannot read in one go (a broken line, a field whose type changes between rows,
+bytes that are not UTF-8, an escaped lone surrogate such as ``\ud800`` that no UTF-8 text can hold) is read
+line by line instead: unparsable lines and wrongly typed fields become rows flagged ``__malformed__``,
+which prepare.py counts under ``malformed`` instead of crashing.
 """
 
 from __future__ import annotations
@@ -25,33 +26,47 @@ def _looks_local(spec: str) -> bool:
     return spec.endswith(LOCAL_SUFFIXES) or spec.startswith((".", "/", "~")) or spec.count("/") > 1
 
 
+def _decode_record(line: bytes):
+    """One JSON line as a Python value, or None when it is not UTF-8, not JSON, or holds a lone surrogate."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+        json.dumps(record, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be written back
+    except (UnicodeError, ValueError):
+        return None
+    return record
+
+
+def _clean_json_lines(path: Path) -> bool:
+    """True when every line of a JSON(L) file is UTF-8 without lone surrogates (Arrow may read it then)."""
+    with open(path, "rb") as fh:
+        for line in fh:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+            if (b"\\ud" in line or b"\\uD" in line) and line.strip() and _decode_record(line) is None:
+                return False
+    return True
+
+
 def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
     """Line-by-line JSON(L) reader for files Arrow rejects; keeps text columns, flags bad rows."""
     from datasets import Dataset
 
-    raw = path.read_text(encoding="utf-8", errors="replace")
+    raw = path.read_bytes()
     stripped = raw.lstrip()
-    if path.suffix.lower() == ".json" and stripped.startswith("{"):
-        try:
-            whole = json.loads(stripped)
-        except json.JSONDecodeError:
-            whole = None
+    if stripped.startswith((b"{", b"[")) and path.suffix.lower() == ".json":
+        whole = _decode_record(stripped)
         if isinstance(whole, dict):
             raise UserError(f"cannot read {path}: expected a JSON list of records or JSON lines, "
                             f"got one object with keys {', '.join(list(whole)[:5])}")
-    if stripped.startswith("["):
-        try:
-            records = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"cannot read {path}: not valid JSON ({_first_line(exc)})") from None
+        if stripped.startswith(b"[") and whole is None:
+            raise UserError(f"cannot read {path}: not valid UTF-8 JSON")
+        records = whole if isinstance(whole, list) else None
     else:
-        records = []
-        for line in raw.splitlines():
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    records.append(None)
+        records = None
+    if records is None:
+        records = [_decode_record(line) for line in raw.splitlines() if line.strip()]
     keys = list(columns) if columns else sorted({k for r in records if isinstance(r, dict) for k in r})
     data: dict[str, list] = {k: [] for k in keys}
     data[MALFORMED] = []
@@ -112,10 +127,12 @@ def load_table(spec: str, *, split: str = "train", hub_config: str | None = None
             except Exception as exc:
                 raise UserError(f"cannot read {spec} as parquet: {_first_line(exc)}") from None
         if suffix in (".jsonl", ".json"):
-            try:
-                return datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
-            except Exception:
-                return _read_json_lenient(path, columns)
+            if _clean_json_lines(path):
+                try:
+                    return datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
+                except Exception:  # noqa: BLE001 - Arrow rejects it: read it line by line instead
+                    pass
+            return _read_json_lenient(path, columns)
         raise UserError(f"cannot read {what} {spec}: unsupported format {suffix or '(no suffix)'}; "
                         f"use {', '.join(LOCAL_SUFFIXES)} or a hub id")
     if _looks_local(spec):

@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a file: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.errors import UserError, run_cli  # noqa: E402
+from common.run_lock import hold_output_dir  # noqa: E402
 
 log = logging.getLogger("step1_data.prepare")
 
@@ -98,8 +99,8 @@ def _print_summary(stats: dict, out: Path) -> None:
         print(f"  {s:<{src_w}}  {c['input']:>9,}  {c['train']:>9,}  {c['val']:>7,}  {c['rejected']:>9,}")
 
 
-def prepare(args: DataArgs) -> dict:
-    """Run the stage; returns the stats dict (also written to stats.json)."""
+def prepare(args: DataArgs, out: Path) -> dict:
+    """Run the stage into ``out``; returns the stats dict (also written to stats.json)."""
     import datasets
     import numpy as np
     from huggingface_hub.utils import logging as hub_logging
@@ -121,18 +122,14 @@ def prepare(args: DataArgs) -> dict:
     if isinstance(args.decontaminate, str):
         args.decontaminate = [args.decontaminate]
     inputs = args.input or [adapter.DEFAULT_INPUT]
-    out = Path(args.output_dir or f"data/{args.dataset}")
     val_size = adapter.DEFAULT_VAL_SIZE if args.val_size is None else args.val_size
     for name in ("val_size", "max_train_samples", "max_problem_chars", "max_solution_chars"):
         value = val_size if name == "val_size" else getattr(args, name)
         if value is not None and value < 0:
             raise UserError(f"--{name} must be >= 0, got {value}")
     t0 = time.perf_counter()
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
     cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)  # beside the outputs: same disk, not RAM
     datasets.disable_caching()
-    ok = False
     try:
         eval_grams, eval_counts = frozenset(), {}
         if args.decontaminate:
@@ -182,7 +179,9 @@ def prepare(args: DataArgs) -> dict:
             reason[dup] = "duplicate"
             kept = np.flatnonzero(reason == "")
         if kept.size == 0:
-            log.warning("no rows survived the filters; see the rejected counts below")
+            counts = Counter(r for r in reason.tolist() if r)
+            raise UserError(f"no usable rows: all {len(reason)} input rows were rejected "
+                            f"({', '.join(f'{n} {r}' for r, n in counts.most_common())})")
         train_pos, val_pos = stratified_split(source[kept].tolist(), val_size, args.seed)
         train_idx, val_idx = kept[train_pos], kept[val_pos]
         if args.max_train_samples is not None and train_idx.size > args.max_train_samples:
@@ -226,11 +225,8 @@ def prepare(args: DataArgs) -> dict:
                        inputs={f"input_{k}": spec for k, spec in enumerate(inputs)},
                        extra={"outputs": {f: file_sha256(out / f) for f in ("train.parquet", "val.parquet")},
                               "val_size": val_size, "output_columns": list(OUTPUT_COLUMNS)})
-        ok = True
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-        if created and not ok:  # a failed first run leaves no half-made folder behind
-            shutil.rmtree(out, ignore_errors=True)
     _print_summary(stats, out)
     return stats
 
@@ -241,7 +237,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     log.setLevel(logging.INFO)
     (args,) = parse_args([DataArgs], argv)
-    prepare(args)
+    out = Path(args.output_dir or f"data/{args.dataset}")
+    created = not out.exists()
+    with hold_output_dir(out, "step1_data"):
+        try:
+            prepare(args, out)
+        except BaseException:
+            if created:  # a failed first run leaves no half-made folder behind
+                shutil.rmtree(out, ignore_errors=True)
+            raise
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def load_model_and_tokenizer(model_args, training_args):
         tokenizer = AutoTokenizer.from_pretrained(path, revision=model_args.model_revision)
         model = AutoModelForCausalLM.from_pretrained(
             path, revision=model_args.model_revision, dtype=dtype,
-            attn_implementation=model_args.attn_implementation,
+            attn_implementation=model_args.attn_implementation, use_safetensors=True,  # never a pickle
         )
     except OSError as exc:
         raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
@@ -127,13 +127,17 @@ def main(argv=None):
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-    from common.training import train_and_save
+    from common.run_lock import hold_output_dir
+    from common.training import is_finished, train_and_save
 
-    trainer, tokenizer, model_path = build_trainer(script_args, training_args, model_args)
-    ensure_generation_stops(trainer.model, tokenizer)  # saved with final/: generate() stops on our EOS
-    result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
-                                                script_args=script_args, training_args=training_args,
-                                                model_args=model_args, logger=logger)
+    with hold_output_dir(training_args.output_dir, STAGE):
+        if is_finished(training_args, logger):
+            return None
+        trainer, tokenizer, model_path = build_trainer(script_args, training_args, model_args)
+        ensure_generation_stops(trainer.model, tokenizer)  # saved with final/: generate() stops on our EOS
+        result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
+                                                    script_args=script_args, training_args=training_args,
+                                                    model_args=model_args, logger=logger)
     logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 

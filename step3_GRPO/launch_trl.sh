@@ -12,7 +12,9 @@
 # Server mode starts `trl vllm-serve` (VLLM_PORT, default 8000; VLLM_ARGS adds serve options such as
 # "--max_model_len 2048 --gpu_memory_utilization 0.9") on the first VLLM_GPUS GPUs, waits for its
 # /health endpoint (VLLM_TIMEOUT seconds, default 600), trains on the next N GPUs with
-# --vllm_mode server, and stops the server on exit (also on Ctrl-C or failure).
+# --vllm_mode server, and stops the server on exit (also on Ctrl-C or failure). The server binds
+# VLLM_HOST, 127.0.0.1 by default: its API (generation and weight updates) has no authentication, so only
+# set VLLM_HOST=0.0.0.0 on a trusted network (docs/security.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +37,8 @@ EXTRA=()
 if [[ "$SERVER" == 1 ]]; then
   VLLM_GPUS=${VLLM_GPUS:-1}
   VLLM_PORT=${VLLM_PORT:-8000}
+  VLLM_HOST=${VLLM_HOST:-127.0.0.1}
+  CLIENT_HOST=$VLLM_HOST; [[ "$VLLM_HOST" == "0.0.0.0" ]] && CLIENT_HOST=127.0.0.1
   VLLM_TIMEOUT=${VLLM_TIMEOUT:-600}
   # The model vLLM serves: --model_name_or_path among the extra args, else the config's (an SFT run folder
   # resolves to its final/ model).
@@ -52,25 +56,25 @@ PY
 )
   VLLM_DEVICES=$(seq -s, 0 $((VLLM_GPUS - 1)))
   TRAIN_DEVICES=$(seq -s, "$VLLM_GPUS" $((VLLM_GPUS + N - 1)))
-  echo "vLLM server: $MODEL on GPU(s) $VLLM_DEVICES, port $VLLM_PORT; training on GPU(s) $TRAIN_DEVICES"
+  echo "vLLM server: $MODEL on GPU(s) $VLLM_DEVICES, $VLLM_HOST:$VLLM_PORT; training on GPU(s) $TRAIN_DEVICES"
   if [[ -n "${DRY_RUN:-}" ]]; then
-    echo "CUDA_VISIBLE_DEVICES=$VLLM_DEVICES trl vllm-serve --model $MODEL --tensor_parallel_size $VLLM_GPUS --port $VLLM_PORT ${VLLM_ARGS:-}"
+    echo "CUDA_VISIBLE_DEVICES=$VLLM_DEVICES trl vllm-serve --model $MODEL --tensor_parallel_size $VLLM_GPUS --host $VLLM_HOST --port $VLLM_PORT ${VLLM_ARGS:-}"
   else
     CUDA_VISIBLE_DEVICES=$VLLM_DEVICES trl vllm-serve --model "$MODEL" --tensor_parallel_size "$VLLM_GPUS" \
-      --port "$VLLM_PORT" ${VLLM_ARGS:-} > "${VLLM_LOG:-vllm_server.log}" 2>&1 &
+      --host "$VLLM_HOST" --port "$VLLM_PORT" ${VLLM_ARGS:-} > "${VLLM_LOG:-vllm_server.log}" 2>&1 &
     VLLM_PID=$!
     cleanup() { kill "$VLLM_PID" 2>/dev/null && wait "$VLLM_PID" 2>/dev/null; echo "vLLM server stopped"; }
     trap cleanup EXIT INT TERM
     echo -n "waiting for vLLM /health"
     for ((t = 0; t < VLLM_TIMEOUT; t += 5)); do
-      if curl -sf "http://127.0.0.1:$VLLM_PORT/health" > /dev/null; then echo " ready after ${t}s"; break; fi
+      if curl -sf "http://$CLIENT_HOST:$VLLM_PORT/health" > /dev/null; then echo " ready after ${t}s"; break; fi
       kill -0 "$VLLM_PID" 2>/dev/null || { echo; echo "error: vLLM server exited; see ${VLLM_LOG:-vllm_server.log}" >&2; exit 1; }
       echo -n "."; sleep 5
     done
-    curl -sf "http://127.0.0.1:$VLLM_PORT/health" > /dev/null || { echo "error: vLLM not healthy after ${VLLM_TIMEOUT}s" >&2; exit 1; }
+    curl -sf "http://$CLIENT_HOST:$VLLM_PORT/health" > /dev/null || { echo "error: vLLM not healthy after ${VLLM_TIMEOUT}s" >&2; exit 1; }
   fi
   export CUDA_VISIBLE_DEVICES=$TRAIN_DEVICES
-  EXTRA=(--use_vllm true --vllm_mode server --vllm_server_host 127.0.0.1 --vllm_server_port "$VLLM_PORT")
+  EXTRA=(--use_vllm true --vllm_mode server --vllm_server_host "$CLIENT_HOST" --vllm_server_port "$VLLM_PORT")
 fi
 
 run accelerate launch --num_processes "$N" --config_file "$ACCEL" \

@@ -76,6 +76,17 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     check_gpu_options(training_args)
 
+    from common.run_lock import hold_output_dir
+    from common.training import is_finished
+
+    with hold_output_dir(training_args.output_dir, STAGE):
+        if is_finished(training_args, logger):
+            return None
+        return train(script_args, training_args, model_args)
+
+
+def train(script_args, training_args, model_args):
+    """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
     from transformers import AutoTokenizer
 
     from common.training import load_split, resolve_model_path, train_and_save
@@ -119,6 +130,7 @@ def main(argv=None):
     init = dict(training_args.model_init_kwargs or {})
     # fp32 master weights by default (bf16: true then means autocast); pure bf16 only when asked for
     init.setdefault("dtype", model_args.dtype or "float32")
+    init.setdefault("use_safetensors", True)  # never load pickled weights (docs/security.md)
     if model_args.attn_implementation:
         init.setdefault("attn_implementation", model_args.attn_implementation)
     if model_args.model_revision != "main":

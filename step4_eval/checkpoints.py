@@ -15,6 +15,7 @@ from pathlib import Path
 
 from common.artifacts import read_manifest
 from common.errors import UserError
+from common.model_folder import check_model_folder
 from common.training import CHECKPOINT_RE as CKPT_RE
 from common.training import list_checkpoints
 
@@ -73,14 +74,14 @@ def hub_label(model_id: str) -> str:
 
 
 def _local(path: Path, label: str | None = None) -> Checkpoint:
-    path = path.resolve()
+    path = check_model_folder(path.resolve())
     return Checkpoint(label or path.name, str(path), step_of(path), True)
 
 
 def _model(model: str, label: str, step: int | None) -> Checkpoint:
     path = Path(model).expanduser()
     if path.is_dir():
-        return Checkpoint(label, str(path.resolve()), step, True)
+        return Checkpoint(label, str(check_model_folder(path.resolve())), step, True)
     return Checkpoint(label, model, step, False)
 
 

@@ -26,7 +26,7 @@ def grader_version() -> str:
     return "src-" + file_sha256(Path(grading.__file__))[:12]
 
 
-def build_contract(*, sampling, engine: str, data_sha256: str, num_problems: int, checkpoint: dict) -> dict:
+def build_contract(*, sampling, engine: dict, data_sha256: str, num_problems: int, checkpoint: dict) -> dict:
     return {
         "prompt_template_hash": PROMPT_TEMPLATE_HASH,
         "sampling": {**asdict(sampling), "stop": list(sampling.stop)},

@@ -36,6 +36,7 @@ from common.artifacts import (
     write_manifest,
 )
 from common.errors import UserError, run_cli
+from common.run_lock import hold_output_dir
 from common.scoring import RECORD_FIELDS, build_summary, check_summary, format_summary, grade_records
 from step4_eval import checkpoints
 from step4_eval.contract import build_contract, contract_diff
@@ -43,6 +44,7 @@ from step4_eval.engines import ENGINES, EngineOptions, Sampling, load_engine
 from step4_eval.report import GENERATIONS, SUMMARY, read_generations, write_comparison
 
 STATE = "eval_state.json"
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 REQUIRED_COLUMNS = ("id", "prompt", "answer")
 
 
@@ -81,8 +83,18 @@ class EvalArgs:
         for name in ("num_samples", "max_tokens", "chunk_size", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
+
+    @property
+    def engine_settings(self) -> dict:
+        """Every engine setting that can change the generated text (the hf engine's batch composition
+        changes its samples), recorded in the eval contract."""
+        return {"name": self.engine, "dtype": self.dtype, "chunk_size": self.chunk_size,
+                "batch_size": self.batch_size if self.engine == "hf" else None,
+                "max_model_len": self.max_model_len, "tensor_parallel_size": self.tensor_parallel_size}
 
     @property
     def sampling(self) -> Sampling:
@@ -139,40 +151,50 @@ def load_problems(path: str | Path, limit: int | None = None):
 
 # -------------------------------------------------------------------------------------------- resume
 
-def prepare_output(out_dir: Path, contract: dict, layout: dict, num_problems: int, n: int, overwrite: bool) -> dict:
+def prepare_output(out_dir: Path, contract: dict, chunk_size: int, num_problems: int, n: int,
+                   overwrite: bool) -> dict:
     """Check what ``out_dir`` already holds and return the state to continue from.
 
-    Keeps only whole chunks of generations (a kill can tear a chunk), refuses a partial run made under
-    another contract unless ``overwrite``.
+    Keeps only whole chunks of generations (a kill can tear a chunk; unreadable lines are skipped), refuses
+    a partial run made under another contract unless ``overwrite``. A folder holding no generations (an
+    earlier attempt failed before its first chunk, say with a bad checkpoint) blocks nothing.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     gen_path, state_path = out_dir / GENERATIONS, out_dir / STATE
-    fresh = {"contract": contract, "layout": layout, "timing": {"load_s": 0.0, "generation_s": 0.0, "grading_s": 0.0,
-                                                               "write_s": 0.0, "wall_s": 0.0, "sessions": 0}}
-    has_rows = gen_path.is_file() and gen_path.stat().st_size > 0
-    if overwrite or not (has_rows or state_path.is_file()):
+    rows, bad = read_generations(gen_path) if gen_path.is_file() else ([], 0)
+    if overwrite or not rows:
         for name in (GENERATIONS, SUMMARY, STATE):
             (out_dir / name).unlink(missing_ok=True)
+        fresh = {"contract": contract, "timing": {"load_s": 0.0, "generation_s": 0.0, "grading_s": 0.0,
+                                                  "write_s": 0.0, "wall_s": 0.0, "sessions": 0}}
         atomic_write_json(state_path, fresh)
         return fresh
     try:
         state = json.loads(state_path.read_text())
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         raise UserError(f"{out_dir} holds generations without a readable {STATE}; pass --overwrite to start over") from None
     diff = contract_diff(state.get("contract"), contract)
-    if state.get("layout") != layout:
-        diff.append(f"layout {state.get('layout')} vs {layout}")
     if diff:
         raise UserError(f"{out_dir} holds an eval made with another contract (differs in: {', '.join(diff[:5])}); "
                         "pass --overwrite to start over, or choose another --output_dir")
-    if has_rows:
-        rows, good = read_generations(gen_path)
-        complete = _complete_chunks(rows, layout["chunk_size"], num_problems, n)
-        keep = [r for r in rows if r["index"] // layout["chunk_size"] in complete]
-        if len(keep) != len(rows) or good != gen_path.stat().st_size:
-            atomic_write_bytes(gen_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep).encode())
-            print(f"[eval] resume: kept {len(keep)} of {len(rows)} rows (whole chunks only)", flush=True)
+    complete = _complete_chunks(rows, chunk_size, num_problems, n)
+    keep = [r for r in rows if r["index"] // chunk_size in complete]
+    if len(keep) != len(rows) or bad:
+        atomic_write_bytes(gen_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep).encode())
+        print(f"[eval] resume: kept {len(keep)} of {len(rows)} rows (whole chunks only)"
+              f"{f'; skipped {bad} unreadable line(s)' if bad else ''}", flush=True)
     return state
+
+
+def finished_summary(out_dir: Path, contract: dict, overwrite: bool) -> dict | None:
+    """The summary of a finished eval in ``out_dir`` made under ``contract``, else None (rerun: no change)."""
+    path = out_dir / SUMMARY
+    if overwrite or not path.is_file():
+        return None
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) and not contract_diff(summary.get("contract"), contract) else None
 
 
 def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: int) -> set[int]:
@@ -191,12 +213,20 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
 
     ``on_chunk(chunk_index)`` is called after each chunk is safely on disk (tests use it to simulate a kill).
     """
+    with hold_output_dir(out_dir, "eval"):
+        return _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk)
+
+
+def _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk) -> tuple[dict, list[dict]]:
     t_start = time.perf_counter()
     sampling = args.sampling
-    contract = build_contract(sampling=sampling, engine=args.engine, data_sha256=data_sha,
+    contract = build_contract(sampling=sampling, engine=args.engine_settings, data_sha256=data_sha,
                               num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt))
-    layout = {"chunk_size": args.chunk_size, "batch_size": args.batch_size if args.engine == "hf" else None}
-    state = prepare_output(out_dir, contract, layout, len(problems), sampling.n, args.overwrite)
+    finished = finished_summary(out_dir, contract, args.overwrite)
+    if finished is not None:
+        print(f"[eval] {ckpt.label}: {out_dir} already holds this finished eval; nothing to do", flush=True)
+        return finished, read_generations(out_dir / GENERATIONS)[0]
+    state = prepare_output(out_dir, contract, args.chunk_size, len(problems), sampling.n, args.overwrite)
     gen_path = out_dir / GENERATIONS
     rows = read_generations(gen_path)[0] if gen_path.is_file() else []
     done = _complete_chunks(rows, args.chunk_size, len(problems), sampling.n)

@@ -14,18 +14,23 @@ SUMMARY = "summary.json"
 
 
 def read_generations(path: str | Path) -> tuple[list[dict], int]:
-    """Rows of a generations.jsonl and the byte length of its intact prefix (a killed run may leave a torn line)."""
-    rows, good = [], 0
+    """The rows of a generations.jsonl, and how many lines were unreadable and skipped.
+
+    A killed run may leave a torn last line, and a damaged file a bad line in the middle (invalid JSON, a
+    byte that is not UTF-8): each such line is skipped and counted, and every valid row after it is kept.
+    """
+    rows, bad = [], 0
     with open(path, "rb") as fh:
         for line in fh:
-            if not line.endswith(b"\n"):
-                break
             try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-            good += len(line)
-    return rows, good
+                row = json.loads(line) if line.endswith(b"\n") else None
+            except ValueError:  # JSONDecodeError, UnicodeDecodeError
+                row = None
+            if isinstance(row, dict):
+                rows.append(row)
+            elif line.strip():
+                bad += 1
+    return rows, bad
 
 
 def load_eval(path: str | Path) -> tuple[dict, list[dict]]:

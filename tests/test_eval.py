@@ -73,7 +73,7 @@ def test_bar_command_writes_consistent_outputs(tiny_model_dir, val, tmp_path):
         assert r["prompt"].endswith("Assistant: <think>")
     assert summary["truncated"] == sum(r["truncated"] for r in rows)
     c = summary["contract"]
-    assert c["sampling"]["n"] == 2 and c["sampling"]["max_tokens"] == 48 and c["engine"] == "hf"
+    assert c["sampling"]["n"] == 2 and c["sampling"]["max_tokens"] == 48 and c["engine"]["name"] == "hf" and c["engine"]["batch_size"] is not None
     assert c["data"]["num_problems"] == 6 and c["prompt_template_hash"] and c["grader_version"]
     assert c["checkpoint"]["sha256_sampled"] and "transformers" in c["packages"]
     t = summary["timing"]
@@ -82,7 +82,7 @@ def test_bar_command_writes_consistent_outputs(tiny_model_dir, val, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path):
+def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path, capsys):
     argv = ["--ckpt", str(tiny_model_dir), "--data", str(val), "--engine", "hf", "--num_samples", "2",
             "--max_tokens", "12", "--chunk_size", "4", "--batch_size", "2", "--temperature", "1.0"]
     ckpt = checkpoints.resolve(str(tiny_model_dir), tmp_path)[0]
@@ -102,19 +102,34 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path)
     part_dir = tmp_path / "part"
     with pytest.raises(Killed):
         evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir, on_chunk=kill_after_first_chunk)
-    # a kill in the middle of writing chunk 1: some of its rows plus a torn line
-    with open(part_dir / "generations.jsonl", "a") as fh:
-        fh.write("".join(full_rows[8:11]) + full_rows[11][:25])
+    # a damaged line (not UTF-8), then the whole of chunk 1, then a kill in the middle of writing chunk 2:
+    # some of its rows plus a torn line
+    with open(part_dir / "generations.jsonl", "ab") as fh:
+        fh.write(b'{"index": 4, "sample\xffindex": 0}\n' + "".join(full_rows[8:19]).encode()
+                 + full_rows[19][:25].encode())
     assert not (part_dir / "summary.json").exists()
+    capsys.readouterr()
     resumed, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir)
+    # the rows after the damaged line were kept: only chunk 2 was generated again
+    assert "kept 16 of 19 rows (whole chunks only); skipped 2 unreadable line(s)" in capsys.readouterr().out
     assert resumed["timing"]["sessions"] == 2
     assert (part_dir / "generations.jsonl").read_text().splitlines(keepends=True) == full_rows
     norm = lambda s: {**strip_timing(s), "generations": None}  # noqa: E731 - the folders differ by name only
     assert norm(resumed) == norm(full)
 
-    # rerunning a finished eval generates nothing and rewrites the same summary
+    # rerunning a finished eval generates nothing and writes nothing
+    stamps = {p.name: p.stat().st_mtime_ns for p in part_dir.iterdir() if not p.name.startswith(".run.lock")}
     again, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir)
-    assert strip_timing(again) == strip_timing(resumed) and again["timing"]["sessions"] == 2
+    assert again == resumed
+    assert {p.name: p.stat().st_mtime_ns for p in part_dir.iterdir() if not p.name.startswith(".run.lock")} == stamps
+
+    # a folder where an attempt failed before generating anything (another checkpoint, say) blocks nothing
+    failed_dir = tmp_path / "failed"
+    failed_dir.mkdir()
+    (failed_dir / "eval_state.json").write_text(json.dumps({"contract": {"checkpoint": "bad"}, "timing": {}}))
+    (failed_dir / "generations.jsonl").write_text("")
+    small_rerun, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems.head(2), sha, failed_dir)
+    assert small_rerun["total"] == 4
 
     # another contract on a partial (or finished) run is refused, --overwrite starts over
     with pytest.raises(UserError, match="another contract.*seed"):

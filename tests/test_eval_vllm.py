@@ -53,7 +53,7 @@ def test_vllm_summary_is_consistent(vllm_eval):
     rows, _ = read_generations(out / "generations.jsonl")
     check_summary(summary)
     assert summary["total"] == 16 and set(summary["by_source"]) == set(SOURCES)
-    assert summary["contract"]["engine"] == "vllm" and summary["contract"]["sampling"]["stop"] == ["</answer>"]
+    assert summary["contract"]["engine"]["name"] == "vllm" and summary["contract"]["sampling"]["stop"] == ["</answer>"]
     assert summary["timing"]["generated_tokens"] == sum(r["completion_tokens"] for r in rows)
     assert summary["truncated"] == sum(r["finish_reason"] == "length" for r in rows)
     assert {"pass@2", "maj@2", "mean@2"} <= set(summary)

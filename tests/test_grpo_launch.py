@@ -35,9 +35,14 @@ def test_launch_trl_server_mode_splits_gpus(tiny_model_dir):
                 VLLM_GPUS="1", VLLM_PORT="8123", PYTHON=sys.executable)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert f"CUDA_VISIBLE_DEVICES=0 trl vllm-serve --model {tiny_model_dir} --tensor_parallel_size 1 --port 8123" in out
+    # the server's unauthenticated API binds to localhost unless the user names a host
+    assert (f"CUDA_VISIBLE_DEVICES=0 trl vllm-serve --model {tiny_model_dir} --tensor_parallel_size 1 "
+            "--host 127.0.0.1 --port 8123") in out
     assert "training on GPU(s) 1,2,3" in out
     assert "--num_processes 3" in out and "--vllm_mode server --vllm_server_host 127.0.0.1 --vllm_server_port 8123" in out
+    exposed = _dry("step3_GRPO/launch_trl.sh", "--server", "1", "--model_name_or_path", str(tiny_model_dir),
+                   VLLM_HOST="0.0.0.0", PYTHON=sys.executable).stdout
+    assert "--host 0.0.0.0 --port 8000" in exposed and "--vllm_server_host 127.0.0.1" in exposed
 
 
 def test_launch_sft_and_bad_zero_stage():

@@ -59,3 +59,16 @@ def test_grpo_rerun_resumes_at_the_right_step(tiny_model_dir, tmp_path, caplog, 
     assert os.stat(step1).st_mtime_ns == stamp  # step 1 was not trained (and logged) again
     assert (out / "completions" / "completions_00004.parquet").is_file()
     assert (out / "checkpoint-4").is_dir()
+
+    # rerunning the finished run changes nothing: no step past max_steps, final/ and checkpoints untouched
+    before = _snapshot(out)
+    caplog.clear()
+    assert main(argv + ["--max_steps", "4"]) is None
+    assert "holds a finished run (step 4) for these settings: nothing to do" in caplog.text
+    assert _snapshot(out) == before
+
+
+def _snapshot(folder):
+    """Every file under ``folder`` with its size and modification time (the run lock aside)."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".run.lock")}

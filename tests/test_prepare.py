@@ -58,7 +58,8 @@ def test_cli_contract_on_bundled_sample(tmp_path):
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "step1_data summary" in proc.stdout
-    assert {p.name for p in out.iterdir()} == {"train.parquet", "val.parquet", "stats.json", "manifest.json"}
+    assert {p.name for p in out.iterdir() if p.name != ".run.lock"} == {"train.parquet", "val.parquet", "stats.json",
+                                                                   "manifest.json"}
     stats = json.loads((out / "stats.json").read_text())
     train, val = check_accounting(out, stats)
     assert len(train) == 150 and len(val) == 20 and stats["rejected"]["max_train_samples"] > 0
@@ -220,6 +221,7 @@ def test_token_limits_with_a_tokenizer(tmp_path, tiny_model_dir):
     stats = run(tmp_path / "b", "--input", str(data), "--val_size", "0", "--tokenizer", str(tiny_model_dir),
                 "--max_sft_target_tokens", str(target_tokens["max"] - 1))
     assert 0 < stats["rejected"]["too_long"] < 40
-    stats = run(tmp_path / "c", "--input", str(data), "--val_size", "0", "--tokenizer", str(tiny_model_dir),
-                "--max_prompt_tokens", str(prompt_tokens["min"] - 1))
-    assert stats["rejected"]["too_long"] == 40 and stats["train_rows"] == 0
+    with pytest.raises(UserError, match="no usable rows: all 40 input rows were rejected \\(40 too_long\\)"):
+        run(tmp_path / "c", "--input", str(data), "--val_size", "0", "--tokenizer", str(tiny_model_dir),
+            "--max_prompt_tokens", str(prompt_tokens["min"] - 1))
+    assert not (tmp_path / "c").exists()  # a failed first run leaves no folder behind

@@ -77,3 +77,9 @@ def test_sft_lowers_loss_and_the_tuned_model_stops(tiny_model_dir, toy_data, tmp
         assert tok.eos_token_id in ids, tok.decode(ids)  # it stops on its own, well before the budget
         text = tok.decode(ids[: ids.index(tok.eos_token_id)])
         assert text.rstrip().endswith("</answer>") and "</think> <answer>" in text
+
+    # a rerun of the finished run trains nothing and writes nothing
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and not p.name.startswith(".run.lock")}
+    assert main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "60", "--logging_steps", "5",
+                      "--save_steps", "1000")) is None
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps

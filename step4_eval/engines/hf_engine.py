@@ -26,7 +26,8 @@ class HFEngine:
             dtype = "bfloat16" if self.device == "cuda" else "float32"
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model)
-            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype))
+            self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype),
+                                                              use_safetensors=True)  # never a pickle
         except OSError as exc:
             raise UserError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         self.model.to(self.device).eval()

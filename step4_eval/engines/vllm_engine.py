@@ -34,6 +34,7 @@ class VLLMEngine:
             # ignore the model's generation_config defaults (repetition penalty, top_k...): the eval
             # protocol is exactly the SamplingParams we pass, for every model
             generation_config="vllm",
+            load_format="safetensors",  # never load pickled weights (docs/security.md)
             **options.extra,
         )
         if on_cpu:

@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 # NuminaMath-CoT's source mix (rounded shares of its 859,494 rows).
 SOURCES = {"cn_k12": 0.32, "synthetic_math": 0.19, "orca_math": 0.18, "olympiads": 0.17, "synthetic_amc": 0.07,

@@ -25,10 +25,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from common.errors import UserError, run_cli
 
-from common.errors import UserError, run_cli  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 MODELS = ("base", "sft", "grpo")
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -27,11 +26,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a file: make the repo root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from common.errors import UserError, run_cli  # noqa: E402
-from common.run_lock import hold_output_dir  # noqa: E402
+from common.errors import UserError, run_cli
+from common.run_lock import hold_output_dir
 
 log = logging.getLogger("step1_data.prepare")
 

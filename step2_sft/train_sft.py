@@ -20,12 +20,7 @@ and all of TRL's SFTConfig (learning_rate, max_steps, per_device_train_batch_siz
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-
-if __package__ in (None, ""):  # `python step2_sft/train_sft.py` from a checkout without install
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.errors import UserError, run_cli
 

@@ -22,12 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
-from pathlib import Path
-
-if __package__ in (None, ""):  # `python step3_GRPO/train_trl.py` from a checkout without install
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.errors import UserError, run_cli
 

@@ -12,12 +12,7 @@ or grader), it says how, since the flips then mix model change with protocol cha
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import defaultdict
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the repo importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.artifacts import atomic_write_json
 from common.errors import UserError, run_cli

@@ -1,7 +1,6 @@
 """Shared test setup: offline hubs, offline W&B, the tiny model built once per session, markers."""
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,6 @@ os.environ["WANDB_MODE"] = "disabled"  # hermetic: tests that check W&B opt into
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 def _has_vllm() -> bool:

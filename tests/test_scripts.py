@@ -1,5 +1,5 @@
 """Every entry-point script runs by path from any folder: the project is an installed package (make setup
-installs it in editable mode), so no script edits sys.path."""
+installs it in editable mode), so no script edits its import path."""
 
 import subprocess
 import sys

@@ -29,10 +29,6 @@ class GRPOScriptArguments:
     eval_samples: int = field(default=128, metadata={"help": "Val rows used by the in-training eval."})
     eval_max_new_tokens: int = field(default=1024, metadata={"help": "Token budget per eval answer."})
     eval_batch_size: int = field(default=32, metadata={"help": "Prompts per generate() call in the eval."})
-    # completions
-    completions_history: bool = field(
-        default=True, metadata={"help": "Save completions per logging step: completions/step_N.parquet and a "
-                                        "W&B table per step (needs log_completions: true)."})
     # preflight
     preflight: bool = field(default=True, metadata={"help": "Run the preflight checks before training."})
     preflight_override: bool = field(

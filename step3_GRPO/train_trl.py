@@ -138,8 +138,7 @@ def train(script_args, training_args, model_args):
                                         max_new_tokens=script_args.eval_max_new_tokens,
                                         batch_size=script_args.eval_batch_size))
     trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
-                                processing_class=tokenizer, callbacks=callbacks,
-                                completions_history=script_args.completions_history)
+                                processing_class=tokenizer, callbacks=callbacks)
     for cb in callbacks:
         cb.trainer = trainer
 

@@ -1,10 +1,8 @@
 """GRPOTrainer plus what our runs need: in-training eval and a per-step completions history.
 
 - ``R1ZeroGRPOTrainer.log`` adds pending eval metrics and GPU memory (``gpu/peak_allocated_gb``,
-  ``gpu/used_gb``) to each log line, and (with
-  ``log_completions``) writes ``completions/completions_<step>.parquet`` and a W&B table under its own
-  key ``completions/step_<step>`` each logging step, instead of TRL's single ``completions`` key that
-  every step overwrites.
+  ``gpu/used_gb``) to each log line. TRL itself keeps the completions (``log_completions``: a
+  ``completions/completions_<step>.parquet`` file and a W&B table per logging step).
 - ``InTrainingEval`` generates greedily on a val subset every N steps, grades with
   ``common.grading.grade_many``, buckets with ``common.scoring`` and logs ``eval_accuracy``,
   ``eval_format_accuracy``, ``eval_correct_rate``, ``eval_wrong_answer_rate``,
@@ -45,48 +43,22 @@ def gpu_memory_logs() -> dict[str, float]:
 
 
 class R1ZeroGRPOTrainer(GRPOTrainer):
-    def __init__(self, *args, completions_history: bool = True, **kwargs):
+    """GRPOTrainer whose log lines also carry the in-training eval's metrics and GPU memory.
+
+    ``log`` is the Trainer's public logging hook; everything else (completions tables and parquet files per
+    logging step with ``log_completions``, reward metrics) is TRL's own.
+    """
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.completions_history = completions_history
         self.pending_logs: dict[str, float] = {}
-        self._completions_saved_at = -1  # the end-of-training summary log must not save the last step twice
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         if self.pending_logs:
             logs.update(self.pending_logs)
             self.pending_logs = {}
         logs.update(gpu_memory_logs())
-        own = self.completions_history and self.log_completions
-        if own:
-            self.log_completions = False  # we write the parquet and W&B tables ourselves, below
-        try:
-            super().log(logs, start_time)
-        finally:
-            if own:
-                self.log_completions = True
-        step = self.state.global_step
-        if own and self.accelerator.is_main_process and len(self._logs["prompt"]) and step != self._completions_saved_at:
-            self._completions_saved_at = step
-            self._save_completions()
-
-    def _save_completions(self) -> None:
-        import pandas as pd
-
-        from common.artifacts import atomic_write_parquet
-
-        step = self.state.global_step
-        frame = pd.DataFrame({
-            "step": [step] * len(self._logs["prompt"]),
-            "prompt": list(self._logs["prompt"]),
-            "completion": list(self._logs["completion"]),
-            **{name: list(values) for name, values in self._logs["rewards"].items()},
-            **{name: list(values) for name, values in self._logs["extra"].items()},
-            "advantage": list(self._logs["advantages"]),
-        })
-        atomic_write_parquet(Path(self.args.output_dir) / "completions" / f"completions_{step:05d}.parquet", frame)
-        wandb = _wandb_run() if self.args.report_to and "wandb" in self.args.report_to else None
-        if wandb is not None:
-            wandb.log({f"completions/step_{step:06d}": wandb.Table(dataframe=frame), "train/global_step": step})
+        super().log(logs, start_time)
 
 
 def generate_greedy(trainer, prompts: list[str], *, max_new_tokens: int, batch_size: int) -> list[dict]:

@@ -107,9 +107,6 @@ def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_da
         frame = pd.read_parquet(out / "completions" / f"completions_{step:05d}.parquet")
         assert set(frame["step"]) == {step} and len(frame) == 8
         assert {"prompt", "completion", "r1_zero_format", "digit_count", "advantage"} <= set(frame.columns)
-    # W&B: one completions table per logging step under its own key (history, not one key overwritten)
-    tables = [k for payload in logged for k in payload if k.startswith("completions/")]
-    assert tables == ["completions/step_000001", "completions/step_000002"]
     assert any("eval_samples/step_000002" in payload for payload in logged)
     graded = pd.read_parquet(out / "eval" / "eval_00002.parquet")
     assert len(graded) == 8 and set(graded["category"]) <= {"correct", "wrong_answer", "format_failure"}

@@ -1,0 +1,152 @@
+"""Benchmark the code sandbox (``common.sandbox``) against unsandboxed subprocesses, on a GRPO-like mix; CPU only.
+
+    python bench/bench_executor.py                     # 24 MBPP problems x groups of 8, 2 workers, 3 rounds
+    python bench/bench_executor.py --problems 8 --rounds 1
+
+The mix, per problem of the bundled MBPP sample (step1_data/sample/mbpp_sample.jsonl, task 123 left out:
+its reference alone runs for seconds and would measure nothing but itself): groups of 8 programs, like
+GRPO's, of which 4 are the reference solution, 2 return a wrong value, 1 has a syntax error and 1 raises at
+import. Each group goes through ``execute_many`` with ``--workers`` processes at once (GRPO grades one
+group per call in the worst case), and through two baselines with the same parallelism, in the same run:
+- ``plain``: what one would do without a sandbox: the program, setup and tests written to one file and run
+  by ``python -S file.py`` (pass = exit status 0; no per-test fractions);
+- ``harness``: the sandbox's own harness (``common/sandbox_runner.py``) as a plain subprocess: no
+  bubblewrap, no limits, no uid switch. The ratio to it is the cost of the isolation layers alone.
+Rounds interleave the three, and the figures are programs per second, with candidate/baseline ratios per
+round and their median. The machine is shared, so expect noise; the median of several rounds is the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from common import sandbox  # noqa: E402
+
+SAMPLE = REPO / "step1_data" / "sample" / "mbpp_sample.jsonl"
+SLOW_TASKS = {123}
+GROUP = 8
+
+
+def _groups(path: Path, problems: int) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r["task_id"] not in SLOW_TASKS][:problems]
+    groups = []
+    for r in rows:
+        name = re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\()?(\w+)\(", r["test_list"][0]).group(1)
+        wrong = r["code"] + f"\ndef {name}(*args, **kwargs):\n    return None\n"
+        programs = [r["code"]] * 4 + [wrong] * 2 + ["def broken(:\n    pass\n", "raise ValueError('no')\n"]
+        # distinct texts: execute_many runs repeated programs once, which would flatter the sandbox here
+        programs = [f"{p}\n# sample {k}\n" for k, p in enumerate(programs)]
+        groups.append({"programs": programs, "tests": r["test_list"], "setup": r["test_setup_code"]})
+    return groups
+
+
+def _run_sandbox(groups, workers: int, limits) -> tuple[float, int]:
+    start, passed = time.perf_counter(), 0
+    for g in groups:
+        results = sandbox.execute_many(g["programs"], [g["tests"]] * GROUP, setups=[g["setup"]] * GROUP,
+                                       workers=workers, limits=limits)
+        passed += sum(r["status"] == "passed" for r in results)
+    return time.perf_counter() - start, passed
+
+
+def _pooled(workers: int, groups, one) -> tuple[float, int]:
+    """``one(k, program, tests, setup) -> passed`` for every program, ``workers`` at once, group after group."""
+    start, passed = time.perf_counter(), 0
+    with ThreadPoolExecutor(workers) as pool:
+        for g in groups:
+            jobs = [(k, p, g["tests"], g["setup"]) for k, p in enumerate(g["programs"])]
+            passed += sum(pool.map(lambda job: one(*job), jobs))
+    return time.perf_counter() - start, passed
+
+
+# The baselines are lean on purpose: output to /dev/null, a blocking wait per thread (no polling), no limits.
+
+
+def _run_plain(groups, workers: int, python: str, scratch: Path) -> tuple[float, int]:
+    def one(k, program, tests, setup) -> bool:
+        path = scratch / f"check_{k}.py"
+        path.write_text(f"{program}\n{setup}\n" + "\n".join(tests) + "\n")
+        return subprocess.run([python, "-S", "-B", str(path)], cwd=scratch, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+    return _pooled(workers, groups, one)
+
+
+def _run_harness(groups, workers: int, python: str, scratch: Path) -> tuple[float, int]:
+    source = (REPO / "common" / "sandbox_runner.py").read_text()
+    unlimited = [str(10**6), "-1", "-1", str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
+                 str(resource.getrlimit(resource.RLIMIT_NPROC)[1]), "-1"]  # limits as they are, our own uid
+
+    def one(k, program, tests, setup) -> bool:
+        with tempfile.TemporaryFile() as result:
+            subprocess.run([python, "-S", "-B", "-c", source, *unlimited, str(result.fileno()), program, setup,
+                            *tests], cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, pass_fds=(result.fileno(),))
+            result.seek(0)
+            return result.read().decode().split("\n")[:-1] == ["ok"] + ["pass"] * len(tests)
+
+    return _pooled(workers, groups, one)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=Path, default=SAMPLE)
+    parser.add_argument("--problems", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--timeout_s", type=float, default=10.0)
+    args = parser.parse_args()
+
+    groups = _groups(args.sample, args.problems)
+    n = len(groups) * GROUP
+    limits = sandbox.Limits(timeout_s=args.timeout_s)
+    info = sandbox.sandbox_info()
+    python = info["python"]
+    print(f"{len(groups)} problems x {GROUP} programs = {n} per round, {args.workers} workers, "
+          f"{len(os.sched_getaffinity(0))} CPUs; sandbox {info['mode']} (own uid: {info['own_uid']}), {python}")
+    # the expected result: 4 of 8 pass in every group (the references), in every runner
+    _run_sandbox(groups[:1], args.workers, limits)  # warm the page cache
+    rates: dict[str, list[float]] = {"sandbox": [], "plain": [], "harness": []}
+    scratch = Path(tempfile.mkdtemp(prefix="bench-executor-"))
+    for k in range(args.rounds):
+        for name in ("plain", "sandbox", "harness") if k % 2 == 0 else ("harness", "sandbox", "plain"):
+            if name == "sandbox":
+                seconds, passed = _run_sandbox(groups, args.workers, limits)
+            elif name == "plain":
+                seconds, passed = _run_plain(groups, args.workers, python, scratch)
+            else:
+                seconds, passed = _run_harness(groups, args.workers, python, scratch)
+            if passed != 4 * len(groups):
+                raise SystemExit(f"{name}: {passed} programs passed, expected {4 * len(groups)}")
+            rates[name].append(n / seconds)
+        print(f"round {k + 1}: " + ", ".join(f"{name} {r[-1]:.1f} programs/s" for name, r in rates.items())
+              + f"; sandbox/plain {rates['sandbox'][-1] / rates['plain'][-1]:.2f}, "
+              f"sandbox/harness {rates['sandbox'][-1] / rates['harness'][-1]:.2f}")
+    shutil.rmtree(scratch)
+    ratio_plain = statistics.median(s / p for s, p in zip(rates["sandbox"], rates["plain"], strict=True))
+    ratio_harness = statistics.median(s / h for s, h in zip(rates["sandbox"], rates["harness"], strict=True))
+    print(f"\nmedian over {args.rounds} rounds: sandbox {statistics.median(rates['sandbox']):.1f} programs/s, "
+          f"plain subprocess {statistics.median(rates['plain']):.1f}, harness without isolation "
+          f"{statistics.median(rates['harness']):.1f}")
+    print(f"sandbox / plain subprocess = {ratio_plain:.2f} (goal >= 0.80); sandbox / unisolated harness = "
+          f"{ratio_harness:.2f}")
+
+
+if __name__ == "__main__":
+    main()

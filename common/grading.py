@@ -4,7 +4,7 @@ API (fixed, other stages code against it):
 - ``r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}``;
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
   also carrying ``extracted_answer`` (str or None) and ``timeout`` (bool);
-- ``format_ok(response)`` and ``extract_answer(response)``.
+- ``format_ok(response)``, ``extract_answer(response)`` and ``answer_block(response)`` (the raw block).
 
 Semantics
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
@@ -110,15 +110,20 @@ def format_ok(response: str) -> bool:
     return THINK_CLOSE_ANSWER_OPEN in response and ANSWER_CLOSE in response
 
 
-def extract_answer(response: str) -> str | None:
-    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
+def answer_block(response: str) -> str | None:
+    """The text between the last ``<answer>`` and the first ``</answer>`` after it (None without both)."""
     start = response.rfind(ANSWER_OPEN)
     if start < 0:
         return None
     end = response.find(ANSWER_CLOSE, start)
-    if end < 0:
+    return None if end < 0 else response[start + len(ANSWER_OPEN) : end]
+
+
+def extract_answer(response: str) -> str | None:
+    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
+    inside = answer_block(response)
+    if inside is None:
         return None
-    inside = response[start + len(ANSWER_OPEN) : end]
     boxed = last_boxed(inside) if "\\boxed" in inside or "\\fbox" in inside else None
     return (boxed if boxed is not None else inside).strip()
 

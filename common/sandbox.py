@@ -21,10 +21,10 @@ How a program runs (docs/sandbox.md says what this protects against and what it 
 - kernel resource limits set before the program runs (``common.sandbox_runner``): CPU seconds, address
   space, tasks (processes and threads), size of any file written (its output included), open files, no
   core dumps. Started as root, each program gets a uid of its own (the kernel does not limit root's tasks);
-- bubblewrap (``bwrap``), when it works here: new user, PID, network (no interface but a downed loopback),
-  IPC, UTS and cgroup namespaces; a file system view of only ``/usr``, the interpreter and a few loader
-  files, read-only, plus an empty size-limited ``/tmp`` as the working directory and fresh ``/dev`` and
-  ``/proc``; an empty environment; every process dies with the sandbox;
+- bubblewrap (``bwrap``), when it works here: new user, PID, network (a loopback of its own, nothing else) and
+  IPC namespaces; a file system view of only ``/usr``, the interpreter, a few loader files and
+  ``/dev/{null,zero,urandom}``, read-only, plus an empty size-limited ``/tmp`` as the working directory
+  (no ``/proc``, no home folders); an empty environment; every process dies with the sandbox;
 - without bubblewrap (not installed, or user namespaces refused): the limits and the process group only,
   in a temporary directory that is removed afterwards, with a warning that says what is missing.
   ``R1ZERO_SANDBOX=bwrap`` refuses to run without bubblewrap; ``R1ZERO_SANDBOX=rlimits`` forces the
@@ -391,7 +391,8 @@ def default_workers() -> int:
     return max(1, min(MAX_DEFAULT_WORKERS, cpus))
 
 
-def _as_tests(value, index: int) -> tuple[str, ...]:
+def as_tests(value, index: int = 0) -> tuple[str, ...]:
+    """A row's tests as a tuple of code strings (a list, a numpy array from parquet, or one string)."""
     if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays from parquet list columns
         value = value.tolist()
     tests = (value,) if isinstance(value, str) else tuple(value or ())
@@ -414,7 +415,7 @@ def execute_many(programs, tests, *, setups=None, workers: int | None = None,
     unique: dict[tuple, int] = {}  # GRPO groups repeat programs: run each distinct job once
     keys = []
     for i, (program, test, setup) in enumerate(zip(programs, tests, setups, strict=True)):
-        key = ("" if program is None else str(program), _as_tests(test, i), setup)
+        key = ("" if program is None else str(program), as_tests(test, i), setup)
         unique.setdefault(key, len(unique))
         keys.append(key)
     jobs = list(unique)

@@ -1,4 +1,4 @@
-"""Prepare a math dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
+"""Prepare a dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
 
 Reads NuminaMath-CoT (``--dataset numina``), GSM8K (``gsm8k``) or Hendrycks MATH (``math``) from a hub id
 or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
@@ -6,12 +6,15 @@ or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
   stats.json                  input/train/val rows, rejected rows by reason, per-source counts, lengths
   manifest.json               resolved config, git commit, package versions, input hashes, seed
 Every input row is either written or counted under one reject reason (see step1_data/filters.py).
+Code datasets (``--dataset mbpp``) keep their own task_id splits and add test columns: see
+step1_data/code_pipeline.py and docs/code_rl.md.
 
 CPU only (no GPU needed; ``--num_proc`` workers share the rows):
     python step1_data/prepare.py --config config/data.yaml --dataset numina \
         --input AI-MO/NuminaMath-CoT --output_dir data/numina
     python step1_data/prepare.py --config config/data.yaml --dataset numina \
         --input data/raw/arith.jsonl step1_data/sample/numina_sample.jsonl --output_dir data/demo --val_size 100
+    python step1_data/prepare.py --config config/mbpp/data.yaml       # MBPP from the hub, or --input mbpp.jsonl
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ log = logging.getLogger("step1_data.prepare")
 
 @dataclass
 class DataArgs:
-    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k or math"})
+    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k, math or mbpp (code)"})
     input: list[str] | None = field(default=None, metadata={
         "help": "hub id(s) or local .parquet/.jsonl/.json file(s); default: the dataset's hub id"})
     output_dir: str | None = field(default=None, metadata={"help": "default: data/<dataset>"})
-    split: str = field(default="train", metadata={"help": "split to read from a hub id"})
+    split: str | None = field(default=None, metadata={
+        "help": "split to read from a hub id (default: train; mbpp: all, re-split by task_id)"})
     hub_config: str | None = field(default=None, metadata={"help": "hub config name (gsm8k: main)"})
     val_size: int | None = field(default=None, metadata={
         "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)"})
@@ -63,6 +67,8 @@ class DataArgs:
     ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
     num_proc: int | None = field(default=None, metadata={
         "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
+    prompt_tests: int = field(default=1, metadata={
+        "help": "code datasets: test asserts shown in the prompt (0: all); the reward runs every test"})
 
 
 def _auto_num_proc(rows: int, requested: int | None) -> int | None:
@@ -118,6 +124,10 @@ def prepare(args: DataArgs) -> dict:
     adapter = get_adapter(args.dataset)
     if isinstance(args.input, str):  # `input: one/path` in the YAML rather than a list
         args.input = [args.input]
+    if getattr(adapter, "KIND", "math") == "code":
+        from step1_data.code_pipeline import prepare_code
+
+        return prepare_code(args, adapter)
     if isinstance(args.decontaminate, str):
         args.decontaminate = [args.decontaminate]
     inputs = args.input or [adapter.DEFAULT_INPUT]
@@ -154,7 +164,7 @@ def prepare(args: DataArgs) -> dict:
         parts = []
         for k, spec in enumerate(inputs):
             t1 = time.perf_counter()
-            ds = load_table(spec, split=args.split, hub_config=args.hub_config or adapter.HUB_CONFIG,
+            ds = load_table(spec, split=args.split or "train", hub_config=args.hub_config or adapter.HUB_CONFIG,
                             cache_dir=cache, columns=adapter.REQUIRED_COLUMNS)
             check_columns(ds, adapter.REQUIRED_COLUMNS, spec, adapter.NAME)
             keep = [c for c in (*adapter.REQUIRED_COLUMNS, MALFORMED) if c in ds.column_names]

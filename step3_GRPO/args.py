@@ -21,6 +21,9 @@ class GRPOScriptArguments:
         default_factory=lambda: ["r1_zero"],
         metadata={"help": "Reward registry names, or one preset name (see step3_GRPO/train/rewards_math.py). "
                           "Weights go to GRPOConfig's reward_weights."})
+    code_timeout_s: float = field(
+        default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
+                                        "sandbox (common/sandbox.py)."})
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})

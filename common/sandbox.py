@@ -285,7 +285,7 @@ def _parse_report(raw: bytes, total: int) -> tuple[str | None, list[str | None]]
     return None
 
 
-def _run_jobs(jobs: list[dict], workers: int, limits: Limits, iso: _Isolation) -> list[dict]:
+def _run_jobs(jobs: list[tuple], workers: int, limits: Limits, iso: _Isolation) -> list[dict]:
     results: list = [None] * len(jobs)
     queue = deque(range(len(jobs)))
     free_slots = list(range(workers))
@@ -300,7 +300,10 @@ def _run_jobs(jobs: list[dict], workers: int, limits: Limits, iso: _Isolation) -
                 wait_s = 0.0
             pidfds = [r.pidfd for r in running if r.pidfd is not None]
             if len(pidfds) == len(running):
-                select.select(pidfds, [], [], wait_s)  # wakes when a program exits
+                poller = select.poll()  # not select(): a trainer's descriptors can number over 1024
+                for fd in pidfds:
+                    poller.register(fd, select.POLLIN)
+                poller.poll(wait_s * 1000)  # wakes when a program exits
             else:
                 time.sleep(min(wait_s, 0.005))
             now = time.monotonic()

@@ -24,27 +24,16 @@ Semantics
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import textwrap
 
-from common.grading import answer_block, format_ok
+from common.grading import answer_block, format_ok, source_hash
 from common.sandbox import Limits, as_tests, execute_many
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
-def _source_hash() -> str:
-    here = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256()
-    for name in ("code_grading.py", "sandbox.py", "sandbox_runner.py"):
-        with open(os.path.join(here, name), "rb") as fh:
-            digest.update(fh.read())
-    return digest.hexdigest()[:12]
-
-
-CODE_GRADER_VERSION = f"code-1+{_source_hash()}"  # recorded in eval contracts
+CODE_GRADER_VERSION = f"code-1+{source_hash('code_grading.py', 'sandbox.py', 'sandbox_runner.py')}"  # contracts
 CODE_DATA_COLUMNS = ("tests", "test_setup")
 
 

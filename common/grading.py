@@ -80,19 +80,19 @@ from common.grading_norm import cheap_equal, last_boxed
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE_ANSWER_OPEN
 
 
-def _source_hash() -> str:
-    """A short hash of the grader's three modules, so eval manifests change when grading can."""
+def source_hash(*names: str) -> str:
+    """A short hash of these modules of common/, so eval manifests change when grading can."""
     import hashlib
 
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
-    for name in ("grading.py", "grading_norm.py", "grading_worker.py"):
+    for name in names:
         with open(os.path.join(here, name), "rb") as fh:
             digest.update(fh.read())
     return digest.hexdigest()[:12]
 
 
-GRADER_VERSION = f"layered-1+{_source_hash()}"  # read by step4_eval's contract
+GRADER_VERSION = f"layered-1+{source_hash('grading.py', 'grading_norm.py', 'grading_worker.py')}"  # step4 contract
 KILL_MARGIN_S = 0.25  # the parent kills a worker this long after the worker's own soft limit
 WORKER_START_TIMEOUT_S = 120.0
 MAX_DEFAULT_WORKERS = 4
@@ -165,11 +165,9 @@ def _cheap(pred: str, golds: tuple[str, ...]) -> bool | None:
 
 
 def default_workers() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+    from common.training import usable_cpus
+
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus()))
 
 
 def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:

@@ -15,9 +15,8 @@ that finishes cleanly scores: an error or a timeout passes no test. Content of a
 caller mistakes (lengths differ, no tests) raise ``ValueError``.
 
 How a program runs (docs/sandbox.md says what this protects against and what it does not):
-- a fresh process (``python -S``: standard library only), started from this process without fork
-  overhead, in a new session; at most ``workers`` at once; killed with its whole process group at
-  ``timeout_s`` of wall-clock time;
+- a fresh process (``python -S``: standard library only) in a new session; at most ``workers`` at once
+  (default: one per CPU, shared among this machine's ranks); killed with its whole process group at ``timeout_s`` of wall-clock time;
 - kernel resource limits set before the program runs (``common.sandbox_runner``): CPU seconds, address
   space, tasks (processes and threads), size of any file written (its output included), open files, no
   core dumps. Started as root, each program gets a uid of its own (the kernel does not limit root's tasks);
@@ -56,7 +55,6 @@ MAX_WORKERS = 64  # slots per batch: each gets its own uid when we run as root
 UID_BASE = 1 << 30  # per-program uids (as root): UID_BASE + (our pid << 6) + slot, unused by real accounts
 MODES = ("auto", "bwrap", "rlimits")
 MAX_PROGRAM_BYTES = 100_000  # a program travels on the command line (at most 128 KiB per argument)
-STATUSES = ("passed", "failed", "error", "timeout")
 
 
 @dataclass(frozen=True)
@@ -387,11 +385,12 @@ def sandbox_info() -> dict:
 
 
 def default_workers() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+    """One program per CPU, the CPUs shared among the training processes of this machine (DDP ranks each
+    grade their own completions): the limit is wall-clock time, which more programs than CPUs stretch."""
+    from common.training import usable_cpus
+
+    ranks = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus() // ranks))
 
 
 def as_tests(value, index: int = 0) -> tuple[str, ...]:

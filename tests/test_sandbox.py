@@ -205,6 +205,13 @@ def test_caller_mistakes_raise_and_odd_programs_do_not():
     assert empty["status"] == "passed"  # an empty program is a program; the test decides
 
 
+def test_default_workers_share_the_cpus_among_local_ranks(monkeypatch):
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    alone = sandbox.default_workers()
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(10 * alone))
+    assert alone >= 1 and sandbox.default_workers() == 1
+
+
 def test_one_result_per_program_in_order_even_when_repeated():
     programs = ["def f():\n    return 1\n", "def f():\n    return 2\n"] * 3
     results = execute_many(programs, [["assert f() == 1"]] * 6, workers=2)

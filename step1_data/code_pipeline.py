@@ -83,10 +83,15 @@ def prepare_code(args, adapter) -> dict:
     inputs = args.input or [adapter.DEFAULT_INPUT]
     out = Path(args.output_dir or f"data/{args.dataset}")
     t0 = time.perf_counter()
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)
     try:
         splits, rejected, rows_in = _records(args, adapter, inputs, cache)
+    except BaseException:
+        if created:  # a failed first run leaves no half-made folder behind
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     if args.max_train_samples is not None and len(splits["train"]) > args.max_train_samples:

@@ -29,16 +29,14 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from common import sandbox
 
-from common import sandbox  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 SAMPLE = REPO / "step1_data" / "sample" / "mbpp_sample.jsonl"
 SLOW_TASKS = {123}

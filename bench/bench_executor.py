@@ -12,8 +12,9 @@ group per call in the worst case), and through two baselines with the same paral
   by ``python -S file.py`` (pass = exit status 0; no per-test fractions);
 - ``harness``: the sandbox's own harness (``common/sandbox_runner.py``) as a plain subprocess: no
   bubblewrap, no limits, no uid switch. The ratio to it is the cost of the isolation layers alone.
-Each runner is measured with each ``--workers`` count; rounds interleave all of them, and the figures are
-programs per second (median over rounds), with sandbox/plain ratios at equal workers and best against best.
+Each runner is measured with each ``--workers`` count, interleaved group by group (so that load from other
+jobs hits all of them alike); the figures are programs per second (median over rounds), with sandbox/plain
+ratios at equal workers and best against best.
 Most of bubblewrap's cost is waiting in the kernel (namespace set-up and teardown), not CPU, so the
 sandbox gains from more workers than cores where the CPU-bound baselines do not. The machine is shared,
 so expect noise; the median of several rounds is the figure.
@@ -124,17 +125,22 @@ def main() -> None:
           f"{info['mode']} (own uid: {info['own_uid']}), {python}; default workers {sandbox.default_workers()}")
     _run_sandbox(groups[:1], 2, limits)  # warm the page cache
     scratch = Path(tempfile.mkdtemp(prefix="bench-executor-"))
-    runs = {"plain": lambda w: _run_plain(groups, w, python, scratch),
-            "harness": lambda w: _run_harness(groups, w, python, scratch),
-            "sandbox": lambda w: _run_sandbox(groups, w, limits)}
+    runs = {"plain": lambda g, w: _run_plain(g, w, python, scratch),
+            "harness": lambda g, w: _run_harness(g, w, python, scratch),
+            "sandbox": lambda g, w: _run_sandbox(g, w, limits)}
     order = [(name, w) for w in args.workers for name in runs]
     rates: dict[tuple[str, int], list[float]] = {key: [] for key in order}
     for k in range(args.rounds):
-        for name, w in order if k % 2 == 0 else order[::-1]:  # interleaved: drift hits every runner alike
-            seconds, passed = runs[name](w)
-            if passed != 4 * len(groups):  # the 4 references of each group pass, in every runner
-                raise SystemExit(f"{name}: {passed} programs passed, expected {4 * len(groups)}")
-            rates[name, w].append(n / seconds)
+        seconds, passed = dict.fromkeys(order, 0.0), dict.fromkeys(order, 0)
+        for j, group in enumerate(groups):  # interleaved group by group: load from other jobs hits all alike
+            for name, w in order if (j + k) % 2 == 0 else order[::-1]:
+                s, p = runs[name]([group], w)
+                seconds[name, w] += s
+                passed[name, w] += p
+        for key in order:
+            if passed[key] != 4 * len(groups):  # the 4 references of each group pass, in every runner
+                raise SystemExit(f"{key}: {passed[key]} programs passed, expected {4 * len(groups)}")
+            rates[key].append(n / seconds[key])
         print(f"round {k + 1}: " + ", ".join(f"{name}@{w} {r[-1]:.1f}" for (name, w), r in rates.items())
               + " programs/s")
     shutil.rmtree(scratch)

@@ -52,6 +52,7 @@ def _limit(cpu_s, memory_bytes, output_bytes, open_files, nproc, uid) -> None:
 def main(cpu_s, memory_bytes, output_bytes, open_files, nproc, uid, result_fd, program, setup, *tests) -> None:
     report, exit_now, me = posix.write, posix._exit, posix.getpid()  # kept before the program can replace them
     _limit(cpu_s, memory_bytes, output_bytes, open_files, nproc, uid)
+    sys.argv[:] = ["solution.py"]  # what a script sees, not the job (its tests, the report's descriptor)
     lines = []
     try:
         namespace = {"__name__": "__sandbox__", "__file__": "solution.py"}

@@ -172,11 +172,12 @@ def test_results_count_passed_tests_and_report_the_first_failure():
     assert (wrong["passed"], wrong["status"]) == (0, "failed")
 
 
-def test_setup_code_main_blocks_stdin_and_a_forked_child():
+def test_setup_code_main_blocks_argv_stdin_and_a_forked_child():
     tests = ["assert area(2) == 4 * UNIT"]
     assert execute("def area(x):\n    return x * x * UNIT\n", tests, setup="UNIT = 1\n")["status"] == "passed"
     main_block = "def f():\n    return 1\nif __name__ == '__main__':\n    raise SystemExit(3)\n"
     assert execute(main_block, ["assert f() == 1"])["status"] == "passed"
+    assert execute("import sys\nARGV = list(sys.argv)\n", ["assert ARGV == ['solution.py']"])["status"] == "passed"
     reads_stdin = execute("x = input()\n", ["assert True"])
     assert reads_stdin["status"] == "error" and reads_stdin["error"].startswith("EOFError")
     # a child forked at import runs the tests too, but only the harness reports (no duplicate lines)

@@ -24,6 +24,10 @@ class GRPOScriptArguments:
     code_timeout_s: float = field(
         default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
                                         "sandbox (common/sandbox.py)."})
+    code_workers: int | None = field(
+        default=None, metadata={"help": "Code rewards: programs run at once (default: the CPUs shared among "
+                                        "this machine's ranks; more hides the sandbox's start-up, "
+                                        "docs/sandbox.md)."})
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
@@ -47,6 +51,13 @@ class GRPOScriptArguments:
         default=2000, metadata={"help": "Train gold answers checked for gradability (0: all)."})
     max_ungradable_fraction: float = field(
         default=0.01, metadata={"help": "Preflight refuses when more gold answers than this fail to grade."})
+
+
+def code_limits(script_args):
+    """The sandbox limits of the code rewards and the code eval, from our options."""
+    from common.sandbox import Limits
+
+    return Limits(timeout_s=script_args.code_timeout_s)
 
 
 def parse(argv=None):

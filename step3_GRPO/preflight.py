@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from common.code_grading import CODE_DATA_COLUMNS
 from common.errors import UserError, run_cli
 from common.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
-from common.sandbox import Limits
-from step3_GRPO.train.rewards_code import CODE_FUNCS, set_limits
+from step3_GRPO.args import code_limits
+from step3_GRPO.train.rewards_code import CODE_FUNCS, configure
 
 logger = logging.getLogger("step3_GRPO.preflight")
 THINK_OPEN = "<think>"
@@ -274,7 +274,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     if funcs is None:
         funcs, default_weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
         weights = weights or default_weights
-        set_limits(Limits(timeout_s=script_args.code_timeout_s))  # as train_trl.py does
+        configure(code_limits(script_args), script_args.code_workers)  # as train_trl.py does
     path = resolve_model_path(model_args.model_name_or_path)
     try:
         model_config = AutoConfig.from_pretrained(path)
@@ -294,7 +294,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     checked = df if not n or n <= 0 else df.iloc[:n]
     code_columns = {c: checked[c].tolist() for c in CODE_DATA_COLUMNS if c in checked.columns}
     check_gold(report, checked["answer"], max_fraction=script_args.max_ungradable_fraction, **code_columns,
-               limits=Limits(timeout_s=script_args.code_timeout_s))
+               limits=code_limits(script_args))
     prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)

@@ -70,7 +70,7 @@ def check_gpu_options(training_args) -> None:
 
 
 def main(argv=None):
-    from step3_GRPO.args import parse
+    from step3_GRPO.args import code_limits, parse
 
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -79,7 +79,6 @@ def main(argv=None):
     from transformers import AutoTokenizer
 
     from common.code_grading import CODE_DATA_COLUMNS
-    from common.sandbox import Limits
     from common.training import load_split, resolve_model_path, train_and_save
     from step3_GRPO.preflight import run_preflight
     from step3_GRPO.train import rewards_code
@@ -106,7 +105,7 @@ def main(argv=None):
     # Rewards: names from our config, weights into GRPOConfig's own reward_weights
     funcs, weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
     training_args.reward_weights = weights
-    rewards_code.set_limits(Limits(timeout_s=script_args.code_timeout_s))
+    rewards_code.configure(code_limits(script_args), script_args.code_workers)
 
     # Preflight (every rank runs it so that a refusal stops them all)
     if script_args.preflight:
@@ -134,7 +133,7 @@ def main(argv=None):
         callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps,
                                         max_new_tokens=script_args.eval_max_new_tokens,
                                         batch_size=script_args.eval_batch_size,
-                                        code_limits=Limits(timeout_s=script_args.code_timeout_s)))
+                                        code_limits=code_limits(script_args)))
     trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
                                 processing_class=tokenizer, callbacks=callbacks,
                                 completions_history=script_args.completions_history)

@@ -10,8 +10,8 @@ by name in ``rewards_math``'s registry (``REWARD_FUNCS`` / ``REWARD_PRESETS``):
 Presets: ``mbpp`` (``code_tests``) and ``mbpp_strict``, each logging the two others at weight 0.
 
 The components of one step share one sandbox run per completion (the last few batches are cached).
-Programs run under ``common.sandbox.Limits()`` unless ``set_limits`` says otherwise (train_trl.py passes
-``code_timeout_s``). A program that hangs, crashes or attacks the machine scores 0; the trainer goes on.
+Programs run under ``common.sandbox.Limits()`` and its default workers unless ``configure`` says otherwise
+(train_trl.py passes ``code_timeout_s`` and ``code_workers``). A program that hangs, crashes or attacks the machine scores 0; the trainer goes on.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from step3_GRPO.train.completions import completion_text
 
 _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 _CACHE_SIZE = 4
-_LIMITS = Limits()
+_LIMITS, _WORKERS = Limits(), None
 
 
-def set_limits(limits: Limits) -> None:
-    """The sandbox limits for every later reward call (a new value also empties the cache)."""
-    global _LIMITS
-    _LIMITS = limits
+def configure(limits: Limits, workers: int | None = None) -> None:
+    """Sandbox limits and programs at once for every later reward call (also empties the cache)."""
+    global _LIMITS, _WORKERS
+    _LIMITS, _WORKERS = limits, workers
     _CACHE.clear()
 
 
@@ -50,7 +50,7 @@ def _graded(completions, tests, test_setup) -> list[dict]:
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    results = grade_code_many(texts, tests, setups=setups, limits=_LIMITS)
+    results = grade_code_many(texts, tests, setups=setups, workers=_WORKERS, limits=_LIMITS)
     _CACHE[key] = results
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -4,7 +4,7 @@ API (fixed, other stages code against it):
 - ``r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}``;
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
   also carrying ``extracted_answer`` (str or None) and ``timeout`` (bool);
-- ``format_ok(response)`` and ``extract_answer(response)``.
+- ``format_ok(response)``, ``extract_answer(response)`` and ``answer_block(response)`` (the raw block).
 
 Semantics
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
@@ -80,19 +80,19 @@ from common.grading_norm import cheap_equal, last_boxed
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE_ANSWER_OPEN
 
 
-def _source_hash() -> str:
-    """A short hash of the grader's three modules, so eval manifests change when grading can."""
+def source_hash(*names: str) -> str:
+    """A short hash of these modules of common/, so eval manifests change when grading can."""
     import hashlib
 
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
-    for name in ("grading.py", "grading_norm.py", "grading_worker.py"):
+    for name in names:
         with open(os.path.join(here, name), "rb") as fh:
             digest.update(fh.read())
     return digest.hexdigest()[:12]
 
 
-GRADER_VERSION = f"layered-1+{_source_hash()}"  # read by step4_eval's contract
+GRADER_VERSION = f"layered-1+{source_hash('grading.py', 'grading_norm.py', 'grading_worker.py')}"  # step4 contract
 KILL_MARGIN_S = 0.25  # the parent kills a worker this long after the worker's own soft limit
 WORKER_START_TIMEOUT_S = 120.0
 MAX_DEFAULT_WORKERS = 4
@@ -110,15 +110,20 @@ def format_ok(response: str) -> bool:
     return THINK_CLOSE_ANSWER_OPEN in response and ANSWER_CLOSE in response
 
 
-def extract_answer(response: str) -> str | None:
-    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
+def answer_block(response: str) -> str | None:
+    """The text between the last ``<answer>`` and the first ``</answer>`` after it (None without both)."""
     start = response.rfind(ANSWER_OPEN)
     if start < 0:
         return None
     end = response.find(ANSWER_CLOSE, start)
-    if end < 0:
+    return None if end < 0 else response[start + len(ANSWER_OPEN) : end]
+
+
+def extract_answer(response: str) -> str | None:
+    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
+    inside = answer_block(response)
+    if inside is None:
         return None
-    inside = response[start + len(ANSWER_OPEN) : end]
     boxed = last_boxed(inside) if "\\boxed" in inside or "\\fbox" in inside else None
     return (boxed if boxed is not None else inside).strip()
 
@@ -160,11 +165,9 @@ def _cheap(pred: str, golds: tuple[str, ...]) -> bool | None:
 
 
 def default_workers() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+    from common.training import usable_cpus
+
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus()))
 
 
 def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:

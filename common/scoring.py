@@ -15,6 +15,11 @@ Generation-independent eval logic lives here so both callers produce the same nu
 ``build_summary`` turns graded records into the summary dict (``summary.json``). Samples of one
 problem share an ``id``; with several samples per problem the summary adds pass@k (unbiased
 estimator), maj@k and mean@n.
+
+Code (rows with a ``tests`` column, e.g. MBPP): each program runs against its tests in the sandbox
+(``common.code_grading``); ``answer_reward`` is 1 iff every test passed, so the buckets and pass@k mean
+"all tests pass". Records add ``CODE_RECORD_FIELDS`` and summaries a ``code`` block (mean fraction of
+tests passed, program timeouts and errors).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ RECORD_FIELDS = (
     "format_reward", "answer_reward", "reward", "category", "completion_tokens", "finish_reason",
     "truncated", "grader_timeout",
 )
+# Added for code: tests passed / run, how the program's run ended (common.sandbox status, or no_answer).
+CODE_RECORD_FIELDS = ("pass_fraction", "tests_passed", "tests_total", "run_status", "run_error")
 
 
 def categorize(format_reward: float, answer_reward: float) -> str:
@@ -167,13 +174,24 @@ def length_stats(records: Iterable[Mapping]) -> dict:
     return out
 
 
+def code_stats(records: Sequence[Mapping]) -> dict:
+    """For code records: mean fraction of tests passed and how the runs ended (timeouts, errors...)."""
+    statuses = Counter(str(r["run_status"]) for r in records)
+    return {"mean_pass_fraction": statistics.fmean(float(r["pass_fraction"]) for r in records) if records else 0.0,
+            "timeouts": statuses.get("timeout", 0), "errors": statuses.get("error", 0),
+            "run_statuses": dict(sorted(statuses.items()))}
+
+
 def _block(records: list[Mapping], k_values) -> dict:
-    return {
+    block = {
         **bucket_summary(r["category"] for r in records),
         "num_problems": len({str(r["id"]) for r in records}),
         **sampling_metrics(records, k_values),
         **length_stats(records),
     }
+    if records and "run_status" in records[0]:
+        block["code"] = code_stats(records)
+    return block
 
 
 def build_summary(records: Iterable[Mapping], *, k_values: Sequence[int] | None = None,
@@ -208,18 +226,42 @@ def check_summary(summary: Mapping) -> None:
 
 # ------------------------------------------------------------------------------------------- grading
 
-def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:
+def _grade_code(rows: list[Mapping], workers: int | None, limits) -> list[dict]:
+    """``common.code_grading`` results in the math grader's terms (answer_reward: every test passed)."""
+    from common.code_grading import grade_code_many
+
+    results = grade_code_many([r["completion"] for r in rows], [r["tests"] for r in rows],
+                              setups=[r.get("test_setup") or "" for r in rows], workers=workers, limits=limits)
+    return [{"format_reward": res["format_reward"], "answer_reward": res["all_passed"],
+             "reward": res["strict_reward"], "extracted_answer": res["extracted_answer"], "timeout": res["timeout"],
+             "pass_fraction": res["pass_fraction"], "tests_passed": res["passed"], "tests_total": res["total"],
+             "run_status": res["status"], "run_error": res["error"]} for res in results]
+
+
+def record_fields(record: Mapping) -> tuple[str, ...]:
+    """The fields of ``record`` written to generations.jsonl (code records have a few more)."""
+    return RECORD_FIELDS + (CODE_RECORD_FIELDS if "run_status" in record else ())
+
+
+def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0,
+                  code_limits=None) -> list[dict]:
     """Grade completions with ``common.grading.grade_many`` into records (the generations.jsonl schema).
 
     Each row needs ``id``, ``completion`` and ``gold`` (or ``answer``, step1's column name); ``source``,
     ``prompt``, ``index``, ``sample_index``, ``completion_tokens`` and ``finish_reason`` are carried over
     when present. A sample is ``truncated`` when its finish reason is ``length`` (or when the row says so).
+    Rows with ``tests`` (and optionally ``test_setup``) are code: their programs run in the sandbox under
+    ``code_limits`` (``common.sandbox.Limits``; None: its defaults) and ``timeout_s`` does not apply.
     """
     from common.grading import grade_many
 
     rows = [r if "gold" in r else {**r, "gold": r["answer"]} for r in rows]
-    results = grade_many([r["completion"] for r in rows], [r["gold"] for r in rows],
-                         workers=workers, timeout_s=timeout_s)
+    code = bool(rows) and "tests" in rows[0]
+    if code:
+        results = _grade_code(rows, workers, code_limits)
+    else:
+        results = grade_many([r["completion"] for r in rows], [r["gold"] for r in rows],
+                             workers=workers, timeout_s=timeout_s)
     records = []
     for row, res in zip(rows, results, strict=True):
         rec = {
@@ -240,14 +282,17 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
             "truncated": bool(row["truncated"]) if "truncated" in row else row.get("finish_reason") == "length",
             "grader_timeout": bool(res.get("timeout", False)),
         }
+        if code:
+            rec.update({k: res[k] for k in CODE_RECORD_FIELDS})
         records.append(rec)
     return records
 
 
 def score_completions(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0,
-                      k_values: Sequence[int] | None = None, extra: Mapping | None = None) -> tuple[list[dict], dict]:
+                      k_values: Sequence[int] | None = None, extra: Mapping | None = None,
+                      code_limits=None) -> tuple[list[dict], dict]:
     """Grade completions and summarize them in one call (what step3's in-training eval uses)."""
-    records = grade_records(rows, workers=workers, timeout_s=timeout_s)
+    records = grade_records(rows, workers=workers, timeout_s=timeout_s, code_limits=code_limits)
     return records, build_summary(records, k_values=k_values, extra=extra)
 
 
@@ -269,8 +314,13 @@ def format_summary(summary: Mapping) -> str:
     for cat in CATEGORIES:
         lines.append(f"  {cat:<20} {_pct(counts[cat] / total if total else 0):>10}  {counts[cat]}")
     lines.append(f"{'truncated':<22} {_pct(summary.get('truncation_rate', 0.0)):>10}  {summary.get('truncated', 0)}")
-    if summary.get("grader_timeouts"):
+    if summary.get("grader_timeouts") and "code" not in summary:
         lines.append(f"{'grader timeouts':<22} {'':>10}  {summary['grader_timeouts']}")
+    if "code" in summary:
+        code = summary["code"]
+        lines.append(f"{'tests passed (mean)':<22} {_pct(code['mean_pass_fraction']):>10}")
+        lines.append(f"{'program timeouts':<22} {'':>10}  {code['timeouts']}")
+        lines.append(f"{'program errors':<22} {'':>10}  {code['errors']}")
     for key, value in summary.items():
         if key.startswith(("pass@", "maj@", "mean@")):
             lines.append(f"{key:<22} {_pct(value):>10}")
@@ -303,6 +353,8 @@ def flat_metrics(summary: Mapping, prefix: str = "eval") -> dict[str, float]:
     out.update({f"{prefix}/{k}": v for k, v in summary.items() if k.startswith(("pass@", "maj@", "mean@"))})
     if "completion_tokens" in summary:
         out[f"{prefix}/completion_tokens_mean"] = summary["completion_tokens"]["mean"]
+    if "code" in summary:
+        out.update({f"{prefix}/code_{k}": summary["code"][k] for k in ("mean_pass_fraction", "timeouts", "errors")})
     for src, block in (summary.get("by_source") or {}).items():
         out[f"{prefix}/by_source/{src}/accuracy"] = block["accuracy"]
         out[f"{prefix}/by_source/{src}/format_accuracy"] = block["format_accuracy"]
@@ -321,7 +373,8 @@ def samples_table(records: Sequence[Mapping], max_rows: int | None = 200):
     import wandb
 
     rows = records if max_rows is None else records[:max_rows]
-    return wandb.Table(columns=list(SAMPLE_COLUMNS), data=[[r.get(c) for c in SAMPLE_COLUMNS] for r in rows])
+    columns = SAMPLE_COLUMNS + (CODE_RECORD_FIELDS if rows and "run_status" in rows[0] else ())
+    return wandb.Table(columns=list(columns), data=[[r.get(c) for c in columns] for r in rows])
 
 
 SOURCE_COLUMNS = ("source", "total", "accuracy", "format_accuracy", "correct", "wrong_answer", "format_failure",

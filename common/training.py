@@ -19,6 +19,16 @@ FINAL_DIR = "final"
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def cpu_supports_bf16() -> bool:
     """True when this CPU runs bf16 natively (AVX512-BF16 or AMX): bf16 autocast then roughly halves
     CPU step time; elsewhere it is emulated and slower than fp32."""

@@ -2,8 +2,9 @@
 
 A JSON(L) file that Arrow cannot read in one go (a broken line, a field whose type changes between rows,
 bytes that are not UTF-8, an escaped lone surrogate such as ``\ud800`` that no UTF-8 text can hold) is read
-line by line instead: unparsable lines and wrongly typed fields become rows flagged ``__malformed__``,
-which prepare.py counts under ``malformed`` instead of crashing.
+line by line instead: unparsable lines and wrongly typed fields (text, unless ``column_types`` says
+otherwise) become rows flagged ``__malformed__``, which prepare.py counts under ``malformed`` instead of
+crashing.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def _clean_json_lines(path: Path) -> bool:
     return True
 
 
-def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
-    """Line-by-line JSON(L) reader for files Arrow rejects; keeps text columns, flags bad rows."""
+def _read_json_lenient(path: Path, columns: tuple[str, ...] | None, column_types: dict | None = None):
+    """Line-by-line JSON(L) reader for files Arrow rejects; keeps the columns (text unless ``column_types``
+    names another type), flags bad rows."""
     from datasets import Dataset
 
     raw = path.read_bytes()
@@ -74,7 +76,7 @@ def _read_json_lenient(path: Path, columns: tuple[str, ...] | None):
         bad = not isinstance(r, dict)
         for k in keys:
             v = r.get(k) if isinstance(r, dict) else None
-            if v is not None and not isinstance(v, str):
+            if v is not None and not isinstance(v, (column_types or {}).get(k, str)):
                 bad, v = True, None
             data[k].append(v)
         data[MALFORMED].append(bad)
@@ -109,7 +111,7 @@ def _read_parquet_streaming(path: Path, cache_dir: str | None, columns: tuple[st
 
 
 def load_table(spec: str, *, split: str = "train", hub_config: str | None = None, cache_dir: str | None = None,
-               columns: tuple[str, ...] | None = None, what: str = "input"):
+               columns: tuple[str, ...] | None = None, what: str = "input", column_types: dict | None = None):
     """A ``datasets.Dataset`` from a local file or a hub id (``split`` and ``hub_config`` apply to hub ids)."""
     import datasets
 
@@ -132,7 +134,7 @@ def load_table(spec: str, *, split: str = "train", hub_config: str | None = None
                     return datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
                 except Exception:  # noqa: BLE001 - Arrow rejects it: read it line by line instead
                     pass
-            return _read_json_lenient(path, columns)
+            return _read_json_lenient(path, columns, column_types)
         raise UserError(f"cannot read {what} {spec}: unsupported format {suffix or '(no suffix)'}; "
                         f"use {', '.join(LOCAL_SUFFIXES)} or a hub id")
     if _looks_local(spec):

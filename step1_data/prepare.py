@@ -1,4 +1,4 @@
-"""Prepare a math dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
+"""Prepare a dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
 
 Reads NuminaMath-CoT (``--dataset numina``), GSM8K (``gsm8k``) or Hendrycks MATH (``math``) from a hub id
 or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
@@ -6,12 +6,15 @@ or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
   stats.json                  input/train/val rows, rejected rows by reason, per-source counts, lengths
   manifest.json               resolved config, git commit, package versions, input hashes, seed
 Every input row is either written or counted under one reject reason (see step1_data/filters.py).
+Code datasets (``--dataset mbpp``) keep their own task_id splits and add test columns: see
+step1_data/code_pipeline.py and docs/code_rl.md.
 
 CPU only (no GPU needed; ``--num_proc`` workers share the rows):
     python step1_data/prepare.py --config config/data.yaml --dataset numina \
         --input AI-MO/NuminaMath-CoT --output_dir data/numina
     python step1_data/prepare.py --config config/data.yaml --dataset numina \
         --input data/raw/arith.jsonl step1_data/sample/numina_sample.jsonl --output_dir data/demo --val_size 100
+    python step1_data/prepare.py --config config/mbpp/data.yaml       # MBPP from the hub, or --input mbpp.jsonl
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ log = logging.getLogger("step1_data.prepare")
 
 @dataclass
 class DataArgs:
-    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k or math"})
+    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k, math or mbpp (code)"})
     input: list[str] | None = field(default=None, metadata={
         "help": "hub id(s) or local .parquet/.jsonl/.json file(s); default: the dataset's hub id"})
     output_dir: str | None = field(default=None, metadata={"help": "default: data/<dataset>"})
-    split: str = field(default="train", metadata={"help": "split to read from a hub id"})
+    split: str | None = field(default=None, metadata={
+        "help": "split to read from a hub id (default: train; mbpp: all, re-split by task_id)"})
     hub_config: str | None = field(default=None, metadata={"help": "hub config name (gsm8k: main)"})
     val_size: int | None = field(default=None, metadata={
         "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)"})
@@ -60,6 +64,8 @@ class DataArgs:
     ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
     num_proc: int | None = field(default=None, metadata={
         "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
+    prompt_tests: int = field(default=1, metadata={
+        "help": "code datasets: test asserts shown in the prompt (0: all); the reward runs every test"})
 
 
 def _auto_num_proc(rows: int, requested: int | None) -> int | None:
@@ -95,8 +101,14 @@ def _print_summary(stats: dict, out: Path) -> None:
         print(f"  {s:<{src_w}}  {c['input']:>9,}  {c['train']:>9,}  {c['val']:>7,}  {c['rejected']:>9,}")
 
 
-def prepare(args: DataArgs, out: Path) -> dict:
-    """Run the stage into ``out``; returns the stats dict (also written to stats.json)."""
+def output_dir(args: DataArgs) -> Path:
+    return Path(args.output_dir or f"data/{args.dataset}")
+
+
+def prepare(args: DataArgs, out: Path | None = None) -> dict:
+    """Run the stage into ``out`` (default: ``output_dir(args)``, which must exist); returns the stats dict
+    (also written to stats.json). ``main`` adds the folder's lock and its clean-up after a failed first run."""
+    out = out or output_dir(args)
     import datasets
     import numpy as np
     from huggingface_hub.utils import logging as hub_logging
@@ -115,6 +127,10 @@ def prepare(args: DataArgs, out: Path) -> dict:
     adapter = get_adapter(args.dataset)
     if isinstance(args.input, str):  # `input: one/path` in the YAML rather than a list
         args.input = [args.input]
+    if getattr(adapter, "KIND", "math") == "code":
+        from step1_data.code_pipeline import prepare_code
+
+        return prepare_code(args, adapter, out)
     if isinstance(args.decontaminate, str):
         args.decontaminate = [args.decontaminate]
     inputs = args.input or [adapter.DEFAULT_INPUT]
@@ -147,7 +163,7 @@ def prepare(args: DataArgs, out: Path) -> dict:
         parts = []
         for k, spec in enumerate(inputs):
             t1 = time.perf_counter()
-            ds = load_table(spec, split=args.split, hub_config=args.hub_config or adapter.HUB_CONFIG,
+            ds = load_table(spec, split=args.split or "train", hub_config=args.hub_config or adapter.HUB_CONFIG,
                             cache_dir=cache, columns=adapter.REQUIRED_COLUMNS)
             check_columns(ds, adapter.REQUIRED_COLUMNS, spec, adapter.NAME)
             keep = [c for c in (*adapter.REQUIRED_COLUMNS, MALFORMED) if c in ds.column_names]
@@ -233,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     log.setLevel(logging.INFO)
     (args,) = parse_args([DataArgs], argv)
-    out = Path(args.output_dir or f"data/{args.dataset}")
+    out = output_dir(args)
     created = not out.exists()
     with hold_output_dir(out, "step1_data"):
         try:

@@ -21,6 +21,13 @@ class GRPOScriptArguments:
         default_factory=lambda: ["r1_zero"],
         metadata={"help": "Reward registry names, or one preset name (see step3_GRPO/train/rewards_math.py). "
                           "Weights go to GRPOConfig's reward_weights."})
+    code_timeout_s: float = field(
+        default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
+                                        "sandbox (common/sandbox.py)."})
+    code_workers: int | None = field(
+        default=None, metadata={"help": "Code rewards: programs run at once (default: the CPUs shared among "
+                                        "this machine's ranks; more hides the sandbox's start-up, "
+                                        "docs/sandbox.md)."})
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
@@ -40,6 +47,13 @@ class GRPOScriptArguments:
         default=2000, metadata={"help": "Train gold answers checked for gradability (0: all)."})
     max_ungradable_fraction: float = field(
         default=0.01, metadata={"help": "Preflight refuses when more gold answers than this fail to grade."})
+
+
+def code_limits(script_args):
+    """The sandbox limits of the code rewards and the code eval, from our options."""
+    from common.sandbox import Limits
+
+    return Limits(timeout_s=script_args.code_timeout_s)
 
 
 def parse(argv=None):

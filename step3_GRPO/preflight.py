@@ -7,7 +7,9 @@
 2. A memory plan for vLLM colocate mode (weights, gradients, optimizer under the ZeRO stage,
    activations with and without gradient checkpointing, vLLM weights + KV cache) against the GPU's
    memory, printed as a table with suggestions.
-3. The train set's gold answers are gradable: a completion that states the gold answer gets full marks.
+3. The train set's gold answers are gradable: a completion that states the gold answer gets full marks
+   (a code dataset's reference solutions pass their own tests in the sandbox; its rewards must be code
+   rewards).
 
 It refuses to start (exit 2) when a check fails, unless `--preflight_override true`.
 
@@ -24,8 +26,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from common.code_grading import CODE_DATA_COLUMNS
 from common.errors import UserError, run_cli
 from common.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
+from step3_GRPO.args import code_limits
+from step3_GRPO.train.rewards_code import CODE_FUNCS, configure
 
 logger = logging.getLogger("step3_GRPO.preflight")
 THINK_OPEN = "<think>"
@@ -56,10 +61,11 @@ class PreflightReport:
         return "\n".join(out)
 
 
-def _total_rewards(funcs, weights, prompts, completions, answers) -> list[float]:
+def _total_rewards(funcs, weights, prompts, completions, answers, columns=None) -> list[float]:
+    """Weighted total reward; ``columns`` are the other dataset columns TRL passes (a code set's tests)."""
     totals = [0.0] * len(completions)
     for fn, w in zip(funcs, weights, strict=True):
-        values = fn(prompts=prompts, completions=completions, answer=answers)
+        values = fn(prompts=prompts, completions=completions, answer=answers, **(columns or {}))
         totals = [t + w * (v or 0.0) for t, v in zip(totals, values, strict=True)]
     return totals
 
@@ -80,17 +86,22 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     if not report.problems:
         report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
 
+    code_data = "tests" in sample.columns
+    if code_data and not any(fn.__name__ in CODE_FUNCS and w > 0 for fn, w in zip(funcs, weights, strict=True)):
+        report.problems.append("the data is a code dataset (it has a `tests` column) but no code reward has a "
+                               f"positive weight; use reward_funcs: [mbpp] (or one of {', '.join(CODE_FUNCS)})")
     answers = [a.tolist() if hasattr(a, "tolist") else a for a in sample["answer"]]  # list columns: accepted set
     first = [str(a[0]) if isinstance(a, list) and a else "" if isinstance(a, list) else str(a) for a in answers]
-    usable = [(p, a, f) for p, a, f in zip(prompts, answers, first, strict=True) if f.strip()][:8]
-    if not usable:
+    rows = [i for i, f in enumerate(first) if f.strip()][:8]
+    if not rows:
         report.problems.append("no row with a non-empty gold answer in the first rows of the train set")
         return
-    p8, gold = [u[0] for u in usable], [u[1] for u in usable]
-    good = [" " + build_response("Let me compute it step by step.", u[2]) for u in usable]
-    untagged = [f" Let me compute it step by step. The answer is {u[2]}." for u in usable]
-    r_good = _total_rewards(funcs, weights, p8, good, gold)
-    r_bad = _total_rewards(funcs, weights, p8, untagged, gold)
+    p8, gold = [prompts[i] for i in rows], [answers[i] for i in rows]
+    columns = {c: [sample[c].iloc[i] for i in rows] for c in CODE_DATA_COLUMNS if c in sample.columns}
+    good = [" " + build_response("Let me compute it step by step.", first[i]) for i in rows]
+    untagged = [f" Let me compute it step by step. The answer is {first[i]}." for i in rows]
+    r_good = _total_rewards(funcs, weights, p8, good, gold, columns)
+    r_bad = _total_rewards(funcs, weights, p8, untagged, gold, columns)
     names = ", ".join(f"{fn.__name__} x {w:g}" for fn, w in zip(funcs, weights, strict=True))
     if not all(g > b for g, b in zip(r_good, r_bad, strict=True)):
         report.problems.append(f"the rewards ({names}) do not prefer a well-formed completion "
@@ -101,7 +112,7 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
                             f"{max(r_bad):g}")
     if tokenizer is not None:
         round_trip = [tokenizer.decode(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in good]
-        r_trip = _total_rewards(funcs, weights, p8, round_trip, gold)
+        r_trip = _total_rewards(funcs, weights, p8, round_trip, gold, columns)
         if r_trip != r_good:
             report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
                                    f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
@@ -124,16 +135,26 @@ def check_eos(report: PreflightReport, tokenizer, model_config=None) -> None:
     report.lines.append(line)
 
 
-def check_gold(report: PreflightReport, answers, *, max_fraction: float) -> None:
-    """A completion that states the gold answer must grade as correct."""
-    from common.grading import grade_many
-
+def check_gold(report: PreflightReport, answers, *, max_fraction: float, tests=None, test_setup=None,
+               limits=None) -> None:
+    """A completion that states the gold answer must grade as correct; with ``tests`` (a code dataset), the
+    reference code must pass its own tests in the sandbox."""
     golds = [a.tolist() if hasattr(a, "tolist") else a for a in answers]
     empty = [i for i, g in enumerate(golds) if g is None or str(g).strip() in ("", "[]")]
-    usable = [g for i, g in enumerate(golds) if i not in set(empty)]
-    first = [g[0] if isinstance(g, list) else g for g in usable]
-    results = grade_many([build_response("check", str(f)) for f in first], usable) if usable else []
-    failed = [str(f) for f, r in zip(first, results, strict=True) if r["answer_reward"] < 1]
+    keep = [i for i in range(len(golds)) if i not in set(empty)]
+    first = [golds[i][0] if isinstance(golds[i], list) else golds[i] for i in keep]
+    responses = [build_response("check", str(f)) for f in first]
+    if tests is not None:
+        from common.code_grading import grade_code_many
+
+        setups = None if test_setup is None else [test_setup[i] for i in keep]
+        results = grade_code_many(responses, [tests[i] for i in keep], setups=setups, limits=limits) if keep else []
+        failed = [f"{str(f)[:60]}... ({r['error']})" for f, r in zip(first, results, strict=True) if r["all_passed"] < 1]
+    else:
+        from common.grading import grade_many
+
+        results = grade_many(responses, [golds[i] for i in keep]) if keep else []
+        failed = [str(f) for f, r in zip(first, results, strict=True) if r["answer_reward"] < 1]
     bad = len(failed) + len(empty)
     frac = bad / max(1, len(golds))
     msg = (f"{bad}/{len(golds)} gold answers are not gradable ({len(empty)} empty, {len(failed)} not matched by "
@@ -253,6 +274,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     if funcs is None:
         funcs, default_weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
         weights = weights or default_weights
+        configure(code_limits(script_args), script_args.code_workers)  # as train_trl.py does
     path = resolve_model_path(model_args.model_name_or_path)
     try:
         model_config = AutoConfig.from_pretrained(path)
@@ -269,8 +291,10 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     report = PreflightReport()
     check_template(report, df, tokenizer, funcs, weights, model_config)
     n = script_args.gold_check_samples
-    golds = df["answer"] if not n or n <= 0 else df["answer"].iloc[:n]
-    check_gold(report, golds, max_fraction=script_args.max_ungradable_fraction)
+    checked = df if not n or n <= 0 else df.iloc[:n]
+    code_columns = {c: checked[c].tolist() for c in CODE_DATA_COLUMNS if c in checked.columns}
+    check_gold(report, checked["answer"], max_fraction=script_args.max_ungradable_fraction, **code_columns,
+               limits=code_limits(script_args))
     prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)

@@ -84,8 +84,11 @@ def train(script_args, training_args, model_args):
     """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
     from transformers import AutoTokenizer
 
+    from common.code_grading import CODE_DATA_COLUMNS
     from common.training import load_split, resolve_model_path, train_and_save
+    from step3_GRPO.args import code_limits
     from step3_GRPO.preflight import run_preflight
+    from step3_GRPO.train import rewards_code
     from step3_GRPO.train.rewards_math import resolve_rewards
 
     # Model path and tokenizer (the model itself is loaded by GRPOTrainer, ZeRO-3 aware)
@@ -97,8 +100,8 @@ def train(script_args, training_args, model_args):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
 
-    # Data: the prompt plus the columns reward functions and the eval read
-    keep = ["prompt", "answer", "id", "source"]
+    # Data: the prompt plus the columns reward functions and the eval read (a code set's tests too)
+    keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
     train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
     train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens)
     eval_rows = []
@@ -109,6 +112,7 @@ def train(script_args, training_args, model_args):
     # Rewards: names from our config, weights into GRPOConfig's own reward_weights
     funcs, weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
     training_args.reward_weights = weights
+    rewards_code.configure(code_limits(script_args), script_args.code_workers)
 
     # Preflight (every rank runs it so that a refusal stops them all)
     if script_args.preflight:
@@ -136,7 +140,8 @@ def train(script_args, training_args, model_args):
     if eval_rows:
         callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps,
                                         max_new_tokens=script_args.eval_max_new_tokens,
-                                        batch_size=script_args.eval_batch_size))
+                                        batch_size=script_args.eval_batch_size,
+                                        code_limits=code_limits(script_args)))
     trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
                                 processing_class=tokenizer, callbacks=callbacks)
     for cb in callbacks:

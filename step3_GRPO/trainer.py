@@ -98,8 +98,8 @@ def generate_greedy(trainer, prompts: list[str], *, max_new_tokens: int, batch_s
 class InTrainingEval(TrainerCallback):
     """Greedy eval on ``rows`` (dicts with prompt, answer, source, id) every ``every`` optimizer steps."""
 
-    def __init__(self, rows: list[dict], *, every: int, max_new_tokens: int, batch_size: int):
-        self.rows, self.every = rows, every
+    def __init__(self, rows: list[dict], *, every: int, max_new_tokens: int, batch_size: int, code_limits=None):
+        self.rows, self.every, self.code_limits = rows, every, code_limits  # code_limits: for code data
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
         self.trainer: R1ZeroGRPOTrainer | None = None
 
@@ -126,7 +126,7 @@ class InTrainingEval(TrainerCallback):
         rows = gather_object([{**r, **g} for r, g in zip(mine, gens, strict=True)])
         if not acc.is_main_process:
             return {}
-        records, summary = score_completions(rows, extra={"step": step})
+        records, summary = score_completions(rows, extra={"step": step}, code_limits=self.code_limits)
         total = max(1, summary["total"])
         metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
                    **{f"eval_{c}_rate": summary["counts"][c] / total for c in CATEGORIES},

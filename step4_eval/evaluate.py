@@ -9,6 +9,10 @@
     # N GPUs: one model across them with vLLM tensor parallelism
     python step4_eval/evaluate.py --config config/eval.yaml --ckpt final --tensor_parallel_size 4
 
+Code data (step1's MBPP output, with a ``tests`` column) is scored by running each program against its
+tests in the sandbox (``common.code_grading``): correct means every test passed, and the summary adds
+the mean fraction of tests passed and program timeouts / errors (``--code_timeout_s`` per program).
+
 ``--ckpt`` is a checkpoint name in ``run_dir``, a path, a hub id, or ``all``. Outputs go to
 ``--output_dir`` (default ``<run_dir>/../eval/<checkpoint>``): ``generations.jsonl`` (one graded row per
 sample), ``summary.json`` (buckets, rates, pass@k / maj@k / mean@n, lengths, timing, contract) and
@@ -31,9 +35,11 @@ from common.artifacts import (
     file_sha256,
     write_manifest,
 )
+from common.code_grading import CODE_DATA_COLUMNS, code_contract
 from common.errors import UserError, run_cli
 from common.run_lock import hold_output_dir
-from common.scoring import RECORD_FIELDS, build_summary, check_summary, format_summary, grade_records
+from common.sandbox import Limits
+from common.scoring import build_summary, check_summary, format_summary, grade_records, record_fields
 from step4_eval import checkpoints
 from step4_eval.contract import build_contract, contract_diff
 from step4_eval.engines import ENGINES, EngineOptions, Sampling, load_engine
@@ -66,6 +72,7 @@ class EvalArgs:
     max_model_len: int | None = None
     grader_workers: int | None = None
     grader_timeout_s: float = 2.0
+    code_timeout_s: float = field(default=10.0, metadata={"help": "code data: wall-clock limit per program"})
     overwrite: bool = field(default=False, metadata={"help": "discard a partial or finished eval in output_dir"})
     report_to: str = field(default="auto", metadata={"help": "wandb | none | auto (wandb when WANDB_MODE or WANDB_API_KEY is set)"})
     wandb_project: str = "r1zero-math"
@@ -121,7 +128,7 @@ def load_problems(path: str | Path, limit: int | None = None):
     df = read_step1_parquet(path, REQUIRED_COLUMNS)
     if "source" not in df.columns:
         df["source"] = "unknown"
-    df = df[["id", "source", "prompt", "answer"]].copy()
+    df = df[["id", "source", "prompt", "answer", *(c for c in CODE_DATA_COLUMNS if c in df.columns)]].copy()
     df["id"] = df["id"].astype(str)
     dropped = {
         "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
@@ -218,6 +225,8 @@ def _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk) -> tuple
     sampling = args.sampling
     contract = build_contract(sampling=sampling, engine=args.engine_settings, data_sha256=data_sha,
                               num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt))
+    if "tests" in problems.columns:  # code: the programs' grader, sandbox and limits decide the numbers too
+        contract["code"] = code_contract(Limits(timeout_s=args.code_timeout_s))
     finished = finished_summary(out_dir, contract, args.overwrite)
     if finished is not None:
         print(f"[eval] {ckpt.label}: {out_dir} already holds this finished eval; nothing to do", flush=True)
@@ -276,9 +285,9 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
     def grade_and_write(fh, part, indices, samples):
         t0 = time.perf_counter()
         records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
-                                timeout_s=args.grader_timeout_s)
+                                timeout_s=args.grader_timeout_s, code_limits=Limits(timeout_s=args.code_timeout_s))
         t1 = time.perf_counter()
-        fh.write("".join(json.dumps({k: r[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n" for r in records))
+        fh.write("".join(json.dumps({k: r[k] for k in record_fields(r)}, ensure_ascii=False) + "\n" for r in records))
         fh.flush()
         os.fsync(fh.fileno())
         return records, t1 - t0, time.perf_counter() - t1
@@ -322,7 +331,8 @@ def _completion_rows(part, indices, samples):
         for j, s in enumerate(outs):
             yield {"id": row["id"], "source": row["source"], "index": index, "sample_index": j,
                    "prompt": row["prompt"], "completion": s.text, "gold": row["answer"],
-                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason}
+                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason,
+                   **{c: row[c] for c in CODE_DATA_COLUMNS if c in row}}
 
 
 def _timing_block(timing: dict, summary: dict) -> dict:

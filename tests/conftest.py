@@ -64,3 +64,26 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from common.tiny_model import build
 
     return build(tmp_path_factory.mktemp("tiny_model"), quiet=True)
+
+
+@pytest.fixture(scope="session")
+def mbpp_data_dir(tmp_path_factory) -> Path:
+    """step1's MBPP output (train/val/test parquet + manifest) from the bundled sample, with task_ids moved
+    so that every split has rows: 24 train (601+), 8 val (511+), the rest test (the sample holds only the
+    prompt examples and test tasks)."""
+    import json
+
+    from step1_data.prepare import DataArgs, prepare
+
+    rows = [json.loads(line) for line in (REPO / "step1_data" / "sample" / "mbpp_sample.jsonl").open()]
+    tests = [r for r in rows if r["task_id"] >= 11 and r["task_id"] != 123]  # 123's reference runs for seconds
+    for k, r in enumerate(tests[:24]):
+        r["task_id"] = 601 + k
+    for k, r in enumerate(tests[24:32]):
+        r["task_id"] = 511 + k
+    folder = tmp_path_factory.mktemp("mbpp")
+    source = folder / "mbpp.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in tests))
+    (folder / "data").mkdir()
+    prepare(DataArgs(dataset="mbpp", input=[str(source)], output_dir=str(folder / "data")))
+    return folder / "data"

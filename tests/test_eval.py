@@ -164,7 +164,7 @@ def test_hf_finish_reasons_and_stop_cut(tiny_model_dir):
 def test_resolve_checkpoints(tmp_path, tiny_model_dir):
     run = tmp_path / "run" / "grpo"
     for step in (10, 2, 100):
-        (run / f"checkpoint-{step}").mkdir(parents=True)
+        shutil.copytree(tiny_model_dir, run / f"checkpoint-{step}")
     (run / "manifest.json").write_text(json.dumps({"config": {"model": {"model_name_or_path": "Qwen/Qwen2.5-0.5B"}}}))
     everything = checkpoints.resolve("all", run)
     assert [(c.label, c.step) for c in everything] == [("base", 0), ("checkpoint-2", 2), ("checkpoint-10", 10),

@@ -6,6 +6,8 @@ is the dataset's answer column (a string, a number or a list of accepted answers
 
 Choose rewards by name (``REWARD_FUNCS``) or by preset (``REWARD_PRESETS``) with ``resolve_rewards``;
 each function's ``__name__`` is its registry name, so TRL logs ``rewards/<name>/mean`` per component.
+The registry also holds the code rewards of ``rewards_code`` (``code_tests``..., presets ``mbpp`` and
+``mbpp_strict``), which read the dataset's ``tests`` column instead of ``answer``.
 
 - ``r1_zero`` (format and answer, the CS336 / Dr. GRPO reward), ``r1_zero_format``, ``r1_zero_answer``.
 - GRAIL components (the seeds' GSM8K and MATH scripts), each in [0, 1]:
@@ -29,6 +31,8 @@ from collections.abc import Callable, Sequence
 from common.errors import UserError
 from common.grading import grade_many
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN
+from step3_GRPO.train import rewards_code
+from step3_GRPO.train.completions import completion_text
 
 THINK_CLOSE = "</think>"
 GSM8K_NUMERIC_ONLY = re.compile(r"[-+]?[\d.,]+")
@@ -38,21 +42,6 @@ MATH_MAX_TRAILING = 50
 # Grading several reward components of the same step must not grade the batch several times.
 _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 _CACHE_SIZE = 4
-
-
-def completion_text(completion) -> str:
-    """The generated text of one completion: a string, or a conversational list of messages."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, dict):
-        completion = [completion]
-    parts = []
-    for message in completion or []:
-        content = message.get("content", "") if isinstance(message, dict) else message
-        if isinstance(content, list):  # multimodal-style content parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        parts.append(str(content or ""))
-    return "".join(parts)
 
 
 def _gold(value):
@@ -192,6 +181,7 @@ _FUNCS = {
     "grail_answer_tags": grail_answer_tags,
     "grail_no_trailing": grail_no_trailing,
     "grail_math_answer_format": grail_math_answer_format,
+    **rewards_code.CODE_FUNCS,  # code datasets (MBPP): rewards_code.py
 }
 
 
@@ -224,6 +214,7 @@ REWARD_PRESETS: dict[str, dict[str, float]] = {
         "grail_thinking": 0.1,
         "grail_no_trailing": 0.05,
     },
+    **rewards_code.CODE_PRESETS,
 }
 
 

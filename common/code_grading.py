@@ -1,0 +1,86 @@
+"""r1_zero grading for code: the format, the program in the answer, and the tests it passes in the sandbox.
+
+API (the code counterpart of ``common.grading``):
+- ``extract_program(response) -> str | None``: the program a response answers with;
+- ``grade_code_many(responses, tests, *, setups=None, workers=None, limits=None) -> list[dict]``, one dict
+  per response, in input order;
+- ``CODE_DATA_COLUMNS``: the columns of a code dataset that grading reads (step1 writes them);
+- ``code_contract(limits)``: what decides code eval numbers (grader version, sandbox, limits).
+
+Semantics
+- ``format_reward`` is ``common.grading.format_ok``: 1 iff ``</think> <answer>`` and ``</answer>`` appear.
+- The program is the text of the last ``<answer>...</answer>`` block; if that holds a fenced block
+  (```` ```python ... ``` ````), the body of the last one (an unclosed fence runs to the end of the block);
+  dedented, without the whitespace around it.
+- Each program runs once against its tests in ``common.sandbox`` (identical programs of a batch share the
+  run), whether or not the format is right, as the math grader grades the answer either way; a response
+  with no answer block runs nothing.
+- ``pass_fraction``: tests passed / tests (0 when the program errs, crashes or times out);
+  ``all_passed``: 1.0 iff every test passed. ``reward = format_reward * pass_fraction`` and
+  ``strict_reward = format_reward * all_passed``.
+- Also returned: ``extracted_answer`` (the program, or None), ``status`` (a ``common.sandbox`` status, or
+  ``no_answer``), ``error``, ``timeout``, ``passed``, ``total``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from common.grading import answer_block, format_ok, source_hash
+from common.sandbox import Limits, as_tests, execute_many
+
+_FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+CODE_GRADER_VERSION = f"code-1+{source_hash('code_grading.py', 'sandbox.py', 'sandbox_runner.py')}"  # contracts
+CODE_DATA_COLUMNS = ("tests", "test_setup")
+
+
+def code_contract(limits: Limits | None = None) -> dict:
+    """For an eval's contract: the code grader's version, the sandbox mode and the limits."""
+    from dataclasses import asdict
+
+    from common.sandbox import sandbox_info
+
+    return {"grader_version": CODE_GRADER_VERSION, "sandbox": sandbox_info()["mode"],
+            "limits": asdict(limits or Limits())}
+
+
+def extract_program(response: str) -> str | None:
+    """The program in the response's last answer block (its last fenced block, if any); None if no block."""
+    inside = answer_block(response)
+    if inside is None:
+        return None
+    fenced = _FENCE.findall(inside)
+    # "<answer> def f(): ..." puts a space before the first line: dedent, then drop the outer whitespace
+    return textwrap.dedent(fenced[-1] if fenced else inside).strip()
+
+
+def grade_code_many(responses, tests, *, setups=None, workers: int | None = None,
+                    limits: Limits | None = None) -> list[dict]:
+    """Grade responses by running their programs against ``tests`` (one list per response); see module doc."""
+    responses, tests = list(responses), list(tests)
+    setups = [""] * len(responses) if setups is None else list(setups)
+    if not len(responses) == len(tests) == len(setups):
+        raise ValueError(f"got {len(responses)} responses, {len(tests)} test lists and {len(setups)} setups")
+    tests = [as_tests(t, i) for i, t in enumerate(tests)]
+    texts = [r if isinstance(r, str) else "" if r is None else str(r) for r in responses]
+    programs = [extract_program(t) for t in texts]
+    runnable = [i for i, p in enumerate(programs) if p is not None]
+    ran = execute_many([programs[i] for i in runnable], [tests[i] for i in runnable],
+                       setups=[setups[i] for i in runnable], workers=workers, limits=limits)
+    by_index = dict(zip(runnable, ran, strict=True))
+    out = []
+    for i, text in enumerate(texts):
+        fmt = 1.0 if format_ok(text) else 0.0
+        run = by_index.get(i)
+        if run is None:
+            run = {"passed": 0, "total": len(tests[i]), "pass_fraction": 0.0, "status": "no_answer",
+                   "timeout": False, "error": "no <answer> block"}
+        fraction, all_passed = run["pass_fraction"], 1.0 if run["status"] == "passed" else 0.0
+        out.append({"format_reward": fmt, "pass_fraction": fraction, "all_passed": all_passed,
+                    "reward": fmt * fraction, "strict_reward": fmt * all_passed, "extracted_answer": programs[i],
+                    "status": run["status"], "error": run["error"], "timeout": run["timeout"],
+                    "passed": run["passed"], "total": run["total"]})
+    return out

@@ -71,6 +71,9 @@ def check_gpu_options(training_args) -> None:
         if importlib.util.find_spec("vllm") is None:
             raise UserError("use_vllm is set but vLLM is not installed: run `make setup GPU=1` (offline: "
                             "`make setup GPU=1 WHEELHOUSE=<folder>`, see docs/gpu.md), or set use_vllm: false")
+        from common.vllm_env import prepare_vllm_env
+
+        prepare_vllm_env()
     if training_args.bf16 and not cuda and not cpu_supports_bf16():
         raise UserError("bf16: true needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16/AMX); set bf16: false")
 

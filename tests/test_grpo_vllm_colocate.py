@@ -86,8 +86,9 @@ def _check(monkeypatch, *, switch: bool, vllm_installed: bool = True):
 
     from step3_GRPO.train_trl import VLLM_ON_CPU_SWITCH, check_gpu_options
 
-    if torch.cuda.is_available():
-        pytest.skip("a GPU is present")
+    cuda = torch.cuda.is_available()
+    if cuda and vllm_installed:
+        pytest.skip("a GPU is present: use_vllm is allowed")
     if switch:
         monkeypatch.setenv(VLLM_ON_CPU_SWITCH, "1")
     else:
@@ -95,7 +96,7 @@ def _check(monkeypatch, *, switch: bool, vllm_installed: bool = True):
     if not vllm_installed:
         real = importlib.util.find_spec
         monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
-    check_gpu_options(GRPOConfig(output_dir="unused", use_vllm=True, use_cpu=True, bf16=False, report_to="none"))
+    check_gpu_options(GRPOConfig(output_dir="unused", use_vllm=True, use_cpu=not cuda, bf16=False, report_to="none"))
 
 
 def test_vllm_on_cpu_is_refused_without_the_switch(monkeypatch):
@@ -108,7 +109,7 @@ def test_vllm_on_cpu_runs_behind_the_switch(monkeypatch, caplog):
     assert "for tests and debugging only" in caplog.text
 
 
-def test_missing_vllm_names_the_install_commands(monkeypatch):
+def test_missing_vllm_names_the_install_commands(monkeypatch):  # also on a GPU node (bench/gpu_check.py)
     with pytest.raises(UserError, match=r"make setup GPU=1 .*WHEELHOUSE=") as err:
         _check(monkeypatch, switch=True, vllm_installed=False)
     assert "\n" not in str(err.value)

@@ -333,7 +333,8 @@ def tiny_colocate_args(ck: Check, out: Path, *extra: str) -> list[str]:
             "--output_dir", str(out), "--use_vllm", "true", "--vllm_mode", "colocate",
             "--vllm_gpu_memory_utilization", "0.2", "--vllm_max_model_length", "512",
             "--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "32",
-            "--logging_steps", "1", "--eval_every_steps", "0", "--preflight", "false", "--learning_rate", "1e-3"]
+            "--logging_steps", "1", "--eval_every_steps", "0", "--preflight", "false", "--learning_rate", "1e-3",
+            "--reward_funcs", "digit_count", "r1_zero_format", "--reward_weights", "1", "0"]  # gradients, not zeros
     if ck.cuda:
         base += ["--use_cpu", "false", "--bf16", "true"]
     return base + list(extra)
@@ -352,7 +353,7 @@ def part_resume(ck: Check) -> dict:
     second = probe(ck, "resume_2", tiny_colocate_args(ck, out, "--max_steps", "3", "--save_steps", "2"))
     begin = second["fingerprints"]["begin"]
     ended = first["fingerprints"]["end"]["optimizer"]
-    same = begin["optimizer"] == on_disk == ended and on_disk["tensors"] > 0
+    same = begin["optimizer"] == on_disk == ended and on_disk["exp_avg_sq_sum"] > 0
     steps = [h["step"] for h in second["logs"]]
     return {"ok": begin["global_step"] == 2 and second["global_step"] == 3 and steps == [1, 2, 3] and same,
             "resumed_at_step": begin["global_step"], "final_step": second["global_step"], "logged_steps": steps,

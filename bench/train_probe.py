@@ -27,6 +27,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+def digit_count(prompts, completions, answer=None, **kwargs) -> list[float]:
+    """A reward with spread even for a random model (the r1_zero ones are all 0 there), so steps have gradients.
+
+    Registered under this name for probe runs (``--reward_funcs digit_count``); tests use it too."""
+    return [float(sum(ch.isdigit() for ch in c)) for c in completions]
+
+
 def optimizer_fingerprint(state_dict: dict) -> dict:
     """Step counts and sums of AdamW's moments: equal fingerprints mean the same optimizer state."""
     import torch
@@ -138,6 +145,9 @@ def main(argv=None) -> None:
         from tests.vllm_cpu import patch_vllm_cpu  # refuses where CUDA is present
 
         patch_vllm_cpu()
+    from step3_GRPO.train import rewards_math
+
+    rewards_math.REWARD_FUNCS.setdefault("digit_count", digit_count)
     probe = Probe()
     start = time.perf_counter()
     if args.entry == "trl":

@@ -144,11 +144,6 @@ class SyncCheck:
         VLLMGeneration.sync_weights = checked_sync
 
 
-def digit_count(prompts, completions, answer=None, **kwargs) -> list[float]:
-    """A reward with spread even for an untrained model (the r1_zero ones are all 0 there), so steps move weights."""
-    return [float(sum(ch.isdigit() for ch in c)) for c in completions]
-
-
 def main(argv: list[str]) -> None:
     """``--report PATH [--sync_again] -- <train_trl args>``: train with both patches and a SyncCheck."""
     split = argv.index("--")
@@ -158,6 +153,7 @@ def main(argv: list[str]) -> None:
 
     from transformers import AutoTokenizer
 
+    from bench.train_probe import digit_count
     from common.prompts import build_prompt, build_response
     from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main as train

@@ -173,7 +173,7 @@ def part_preflight_small_gpu(ck: Check) -> dict:
     proc = ck.run("preflight_small_gpu", cmd, timeout=120)
     wall = time.perf_counter() - start
     err = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    ok = (proc.returncode == 2 and len(err) == 1 and "memory plan does not fit" in err[0]
+    ok = (proc.returncode == 2 and len(err) == 1 and "memory plan does not fit" in err[0] and "first try" in err[0]
           and "Traceback" not in proc.stderr)
     return {"ok": ok, "returncode": proc.returncode, "error_line": err[0] if err else None, "wall_s": wall,
             "suggestions": [s.strip() for s in proc.stdout.splitlines() if "suggestion:" in s]}

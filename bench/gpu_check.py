@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.bench_train_gpu import PEAK_BF16_FLOPS, PEAK_BW, QWEN25_15B, build_model  # noqa: E402
+from bench.bench_train_gpu import PEAK_BF16_FLOPS, PEAK_BW  # noqa: E402
 
 TINY_SHAPE = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=2,
                   num_key_value_heads=2, vocab_size=1024, max_position_embeddings=1024, tie_word_embeddings=True)
@@ -52,7 +52,7 @@ class Check:
     def __init__(self, args):
         import torch
 
-        self.args, self.cuda = args, torch.cuda.is_available()
+        self.args, self.cuda = args, torch.cuda.is_available()  # no CUDA context here: the runs need the memory
         self.work = Path(args.work_dir or f"/tmp/gpu_check_{os.getpid()}")
         self.work.mkdir(parents=True, exist_ok=True)
         self.out = Path(args.out or Path(os.environ.get("OUT", ".")) / "gpu_check.json")
@@ -60,9 +60,8 @@ class Check:
         self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", "PYTHONPATH": str(REPO)}
         if not self.cuda:
             self.env.update(R1ZERO_VLLM_ON_CPU="1", VLLM_CPU_KVCACHE_SPACE="1", OMP_NUM_THREADS="1")
-        self.gpu = torch.cuda.get_device_name(0) if self.cuda else "cpu"
-        self.kind = "H200" if "H200" in self.gpu else "H100"
-        self.gpu_gb = torch.cuda.get_device_properties(0).total_memory / 2**30 if self.cuda else None
+        self.gpu, self.gpu_gb = gpu_facts() if self.cuda else ("cpu", None)
+        self.kind = ("H200" if "H200" in self.gpu else "H100") if self.cuda else None
         self.report = {"gpu": self.gpu, "dry_run": not self.cuda, "args": vars(args), "env": environment(),
                        "parts": {}}
 
@@ -93,6 +92,14 @@ class PartFailed(Exception):
     pass
 
 
+def gpu_facts() -> tuple[str, float]:
+    """The first GPU's name and memory (GiB), from nvidia-smi."""
+    out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    name, mib = (x.strip() for x in out.split(","))
+    return name, float(mib) / 1024
+
+
 def environment() -> dict:
     """Versions, and which of the wheelhouse's left-out packages are installed (the run proves they are not needed)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -115,17 +122,30 @@ def environment() -> dict:
 def prepare(ck: Check) -> None:
     """The random model, the toy data and the recipe YAMLs (the shipped recipe plus the bench's overrides)."""
     import yaml
+    from transformers import AutoConfig
 
     from common.tiny_model import build
     from common.training import write_toy_dataset
+    from step3_GRPO.preflight import count_params
 
     a = ck.args
     ck.model = ck.work / "model"
-    if not (ck.model / "config.json").is_file():
-        ck.report["params"] = build_model(ck.model, TINY_SHAPE if a.dry_run else QWEN25_15B,
-                                          device="cuda" if ck.cuda else "cpu")
+    if not (ck.model / "config.json").is_file():  # in a subprocess: this process stays without a CUDA context
+        shape = "gpu_check.TINY_SHAPE" if a.dry_run else "bench_train_gpu.QWEN25_15B"
+        code = (f"from pathlib import Path; from bench import bench_train_gpu, gpu_check; bench_train_gpu.build_model("
+                f"Path({str(ck.model)!r}), {shape}, device={'cuda' if ck.cuda else 'cpu'!r})")
+        proc = ck.run("build_model", [sys.executable, "-c", code], timeout=300)
+        if proc.returncode:
+            raise SystemExit(f"error: building the bench model failed: see {ck.work / 'build_model.log'}")
+    ck.report["params"] = count_params(AutoConfig.from_pretrained(ck.model))
+    ck.mfu_args = (ck.report["params"], ck.kind)
     ck.tiny = build(ck.work / "tiny", quiet=True)
     ck.data = write_toy_dataset(ck.work / "data", n_train=1024, n_val=64)
+    import pandas as pd
+    from transformers import AutoTokenizer
+
+    prompts = pd.read_parquet(ck.data / "train.parquet")["prompt"].iloc[:256].tolist()  # as preflight measures
+    ck.prompt_len = max(len(ids) for ids in AutoTokenizer.from_pretrained(ck.model)(prompts)["input_ids"])
     recipe = yaml.safe_load((REPO / "config/grpo_config.yaml").read_text())
     recipe.update(model_name_or_path=str(ck.model), data_dir=str(ck.data), max_steps=a.steps, save_strategy="no",
                   report_to="none", log_completions=False, max_completion_length=a.completion_length,
@@ -146,15 +166,15 @@ def plan_for(ck: Check, **changes) -> dict:
 
     from step3_GRPO.args import parse
     from step3_GRPO.memory_plan import min_vllm_utilization
-    from step3_GRPO.preflight import count_params, memory_plan_for
+    from step3_GRPO.preflight import memory_plan_for
 
     argv = ["--config", str(ck.gpu_recipe), "--use_cpu", "true", "--bf16", "false"]  # parse without a GPU
     script_args, training_args, model_args = parse(argv + [x for k, v in changes.items() for x in (f"--{k}", str(v))])
     training_args.bf16, training_args.use_cpu = True, False
     script_args.gpu_memory_gb = ck.gpu_gb or 80.0
     config = AutoConfig.from_pretrained(ck.model)
-    mp = memory_plan_for(script_args, training_args, config, world_size=1, zero_stage=0,
-                         prompt_len=script_args.max_prompt_tokens, n_params=count_params(config), model_args=model_args)
+    mp = memory_plan_for(script_args, training_args, config, world_size=1, zero_stage=0, prompt_len=ck.prompt_len,
+                         n_params=ck.report["params"], model_args=model_args)
     return {"gpu_gb": mp.inputs.gpu_gb, "training_gb": mp.training_gb, "static_gb": mp.static_gb,
             "vllm_reserved_gb": mp.vllm_gb, "vllm_needed_gb": mp.vllm_needed_gb, "peak_gb": mp.peak_gb,
             "fits": mp.fits, "suggested_vllm_gpu_memory_utilization": round(min_vllm_utilization(mp), 2)}
@@ -216,8 +236,11 @@ def probe(ck: Check, name: str, train_args: list[str], *, entry: str = "ours", l
     return json.loads(report.read_text())
 
 
-def step_figures(ck: Check, report: dict) -> dict:
-    """Per-step split (generation / weight sync / eval / training), tokens/s, MFU and per-phase peak memory."""
+def step_figures(report: dict, params: int, kind: str | None) -> dict:
+    """Per-step split (generation / weight sync / eval / training), tokens/s, MFU and per-phase peak memory.
+
+    ``report`` is bench/train_probe.py's; ``params`` the model's parameter count; ``kind`` H100/H200 (None: no MFU).
+    """
     calls, per_step = report["calls"], report["completions_per_step"]
     logs = {h["step"]: h for h in report["logs"]}
     steps, prev_tokens = [], 0
@@ -226,6 +249,8 @@ def step_figures(ck: Check, report: dict) -> dict:
         mine = [c for c in calls if c["step"] == n]
         split = {f"{phase}_s": sum(c["seconds"] for c in mine if c["phase"] == phase)
                  for phase in ("generation", "weight_sync", "eval")}
+        # with sleep mode, generate() syncs the weights itself: count that time once, as weight sync
+        split["generation_s"] -= sum(c["seconds"] for c in mine if c.get("inside") == "generation")
         row = {"step": n, "wall_s": timed["wall_s"], **split,
                "training_s": max(0.0, timed["wall_s"] - sum(split.values())),  # scoring, fwd/bwd, optimizer
                "generated_tokens": per_step * log.get("completions/mean_length", 0.0),
@@ -239,13 +264,12 @@ def step_figures(ck: Check, report: dict) -> dict:
     steady = steps[1:] or steps  # the first step pays warm-up (compilation, allocator, AdamW state)
     keys = ("wall_s", "generation_s", "weight_sync_s", "eval_s", "training_s", "generated_tokens", "train_tokens")
     mean = {k: sum(s[k] for s in steady) / max(1, len(steady)) for k in keys}
-    params = ck.report.get("params") or 0
+    mean["busy_s"] = busy = mean["wall_s"] - mean["eval_s"]  # the step without the in-training eval
     flops = 8 * params * mean["train_tokens"] + 2 * params * mean["generated_tokens"]
-    busy = mean["wall_s"] - mean["eval_s"]
     out = {"steps": steps, "steady_mean": mean,
            "generated_tokens_per_s": mean["generated_tokens"] / mean["generation_s"] if mean["generation_s"] else None,
            "training_tokens_per_s": mean["train_tokens"] / mean["training_s"] if mean["training_s"] else None,
-           "mfu": flops / busy / PEAK_BF16_FLOPS[ck.kind] if ck.cuda and busy > 0 else None,
+           "mfu": flops / busy / PEAK_BF16_FLOPS[kind] if kind and busy > 0 else None,
            "mfu_formula": "(8 P train_tokens + 2 P generated_tokens) / (step wall - eval) / peak dense bf16",
            "wall_s": report["wall_s"], "global_step": report["global_step"]}
     for phase in ("generation", "weight_sync", "training_step", "eval"):
@@ -263,7 +287,7 @@ def part_recipe(ck: Check) -> dict:
     a = ck.args
     report = probe(ck, "recipe", recipe_args(ck, "recipe", "--eval_every_steps", str(a.steps), "--eval_samples",
                                              str(a.eval_samples), "--eval_max_new_tokens", str(a.eval_tokens)))
-    figures = step_figures(ck, report)
+    figures = step_figures(report, *ck.mfu_args)
     evals = [h for h in report["logs"] if "eval_accuracy" in h]
     figures["in_training_eval"] = {"ran": bool(evals), "samples": a.eval_samples, "max_new_tokens": a.eval_tokens,
                                    "metrics": {k: v for k, v in (evals[-1] if evals else {}).items()
@@ -276,7 +300,7 @@ def part_recipe(ck: Check) -> dict:
 def part_recipe_variant(ck: Check, name: str, **changes) -> dict:
     report = probe(ck, name, recipe_args(ck, name, "--max_steps", "2",
                                          *[x for k, v in changes.items() for x in (f"--{k}", str(v))]))
-    figures = step_figures(ck, report)
+    figures = step_figures(report, *ck.mfu_args)
     figures.update(changes=changes, memory_plan=plan_for(ck, **changes), ok=report["global_step"] == 2)
     return figures
 
@@ -293,12 +317,12 @@ def part_trl_grpo(ck: Check) -> dict:
                datasets=[{"path": "parquet", "data_files": {"train": str(ck.data / "train.parquet")}, "split": "train"}])
     path = ck.work / "trl_grpo.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    figures = step_figures(ck, probe(ck, "trl_grpo", [str(path)], entry="trl"))
+    figures = step_figures(probe(ck, "trl_grpo", [str(path)], entry="trl"), *ck.mfu_args)
     mine = ck.report["parts"].get("recipe", {})
     if mine.get("status") == "ok":
         figures["ours_over_trl"] = {
             k: (mine["steady_mean"][k] / figures["steady_mean"][k]) if figures["steady_mean"][k] else None
-            for k in ("wall_s", "generation_s", "weight_sync_s", "training_s")}
+            for k in ("busy_s", "generation_s", "weight_sync_s", "training_s")}
         figures["ours_over_trl"]["process_wall_s"] = mine["wall_s"] / figures["wall_s"]
     figures["ok"] = figures["global_step"] == ck.args.steps
     return figures

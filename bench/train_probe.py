@@ -47,7 +47,8 @@ def optimizer_fingerprint(state_dict: dict) -> dict:
 
 
 class Probe:
-    """``calls``: {phase, step, seconds, peak_gib, used_gib} per call; ``steps``: {step, wall_s} per optimizer step."""
+    """``calls``: {phase, step, seconds, inside, peak_gib, used_gib} per call (``inside``: the phase it ran within,
+    other than training_step); ``steps``: {step, wall_s} per optimizer step."""
 
     def __init__(self):
         import torch
@@ -61,6 +62,7 @@ class Probe:
         self.steps: list[dict] = []
         self.fingerprints: dict = {}
         self.step: int | None = None  # the optimizer step under way (1-based)
+        self.active: list[str] = []  # phases under way (sleep mode syncs weights inside generate)
         self.trainer = None
         self._wrap(VLLMGeneration, "generate", "generation")
         self._wrap(VLLMGeneration, "sync_weights", "weight_sync")
@@ -84,10 +86,15 @@ class Probe:
                 torch.cuda.synchronize()
                 torch.cuda.reset_peak_memory_stats()
             start = time.perf_counter()
-            out = real(obj, *args, **kwargs)
+            parent = next((p for p in reversed(probe.active) if p != "training_step"), None)
+            probe.active.append(phase)
+            try:
+                out = real(obj, *args, **kwargs)
+            finally:
+                probe.active.pop()
             if probe.cuda:
                 torch.cuda.synchronize()
-            record = {"phase": phase, "step": probe.step, "seconds": time.perf_counter() - start}
+            record = {"phase": phase, "step": probe.step, "seconds": time.perf_counter() - start, "inside": parent}
             if probe.cuda:
                 free, total = torch.cuda.mem_get_info()
                 record.update(peak_gib=torch.cuda.max_memory_allocated() / 2**30, used_gib=(total - free) / 2**30)

@@ -27,7 +27,7 @@ ifneq ($(WHEELHOUSE),)
 else
 	$(BIN)/python -m pip install -q --upgrade pip
 	# vLLM matching the venv's torch (0.31.0 for torch 2.13 or none, 0.26.0 for torch 2.11)
-	$(BIN)/python -m pip install -e ".[dev,$$($(BIN)/python tools/wheelhouse.py vllm-extra),deepspeed]"
+	extra=$$($(BIN)/python tools/wheelhouse.py vllm-extra) && $(BIN)/python -m pip install -e ".[dev,$$extra,deepspeed]"
 endif
 else
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -53,7 +53,8 @@ lint: setup
 clean:
 	rm -rf outputs/demo
 
-# Every wheel the GPU install needs, for the node's Python and torch, in one folder (needs PyPI access)
+# Every wheel the GPU install needs, for the node's Python and torch, in one folder (needs PyPI access;
+# run with that Python: make wheelhouse PYTHON=python3.12)
 wheelhouse:
 	$(PYTHON) tools/wheelhouse.py build --out "$(WHEELHOUSE_OUT)" --python $(WHEELHOUSE_PYTHON) \
 		--torch $(WHEELHOUSE_TORCH)

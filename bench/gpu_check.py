@@ -121,8 +121,9 @@ def environment() -> dict:
 # ----------------------------------------------------------------------------------------- inputs
 def prepare(ck: Check) -> None:
     """The random model, the toy data and the recipe YAMLs (the shipped recipe plus the bench's overrides)."""
+    import pandas as pd
     import yaml
-    from transformers import AutoConfig
+    from transformers import AutoConfig, AutoTokenizer
 
     from common.tiny_model import build
     from common.training import write_toy_dataset
@@ -141,9 +142,6 @@ def prepare(ck: Check) -> None:
     ck.mfu_args = (ck.report["params"], ck.kind)
     ck.tiny = build(ck.work / "tiny", quiet=True)
     ck.data = write_toy_dataset(ck.work / "data", n_train=1024, n_val=64)
-    import pandas as pd
-    from transformers import AutoTokenizer
-
     prompts = pd.read_parquet(ck.data / "train.parquet")["prompt"].iloc[:256].tolist()  # as preflight measures
     ck.prompt_len = max(len(ids) for ids in AutoTokenizer.from_pretrained(ck.model)(prompts)["input_ids"])
     recipe = yaml.safe_load((REPO / "config/grpo_config.yaml").read_text())

@@ -66,3 +66,9 @@ def test_install_refuses_another_python_before_pip_runs(tmp_path, monkeypatch):
 def test_left_out_is_printed_for_the_makefile(capsys):
     wh.main(["left-out", "--set", "cpu"])
     assert capsys.readouterr().out.split() == wh.LEFT_OUT["cpu"]
+
+
+def test_build_refuses_another_python_than_the_target(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        wh.main(["build", "--out", str(tmp_path), "--python", "3.0", "--torch", "2.11.0"])
+    assert "run the build with Python 3.0" in capsys.readouterr().err

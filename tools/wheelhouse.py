@@ -12,7 +12,8 @@ resolved or fetched on the node.
     python tools/wheelhouse.py build --set cpu --out .whl/cpu
     python tools/wheelhouse.py install --wheelhouse .whl/cpu      # into the running interpreter's venv
 
-Only the standard library is used, so it runs before anything is installed (Python >= 3.11). Sets:
+Only the standard library is used, so it runs before anything is installed (Python >= 3.11); build with the
+target's Python version, since pip evaluates dependency markers with the running interpreter. Sets:
 - ``gpu``: the project's dependencies and its dev, deepspeed and vLLM extras. The vLLM pin follows the
   node's torch (``VLLM_EXTRA_FOR_TORCH``). torch and its CUDA libraries are left out (the node has them)
   unless ``--with_torch``. deepspeed has no wheel: it is built here from its sdist with ``DS_BUILD_OPS=0``
@@ -140,6 +141,11 @@ def build(args) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     if args.set == "gpu" and not args.torch:
         raise WheelhouseError("--torch is required for the GPU set (the node's torch version, e.g. 2.11.0)")
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if args.python and args.python != here:  # pip evaluates `python_version` markers with the running Python
+        raise WheelhouseError(f"run the build with Python {args.python}, the target's (this is {here}): pip "
+                              "resolves `python_version` markers with the running interpreter (make wheelhouse "
+                              f"PYTHON=python{args.python})")
     flags = target_flags(args.python, args.glibc)
     with tempfile.TemporaryDirectory(prefix="wheelhouse-") as tmp:
         work = Path(tmp)

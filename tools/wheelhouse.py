@@ -50,6 +50,7 @@ LEFT_OUT = {
 }
 TORCH_PAYLOAD = re.compile(r"^(torch|triton|nvidia-.*|cuda-toolkit)$")  # what a preinstalled CUDA torch brings
 DEEPSPEED_PIN = "deepspeed"  # pinned in the deepspeed extra
+MIN_PIP = 24  # pip 23.2 ignored `math-verify[antlr4_13_2]` (extra names normalised since), losing antlr4
 
 
 class WheelhouseError(Exception):
@@ -146,6 +147,11 @@ def build(args) -> Path:
         raise WheelhouseError(f"run the build with Python {args.python}, the target's (this is {here}): pip "
                               "resolves `python_version` markers with the running interpreter (make wheelhouse "
                               f"PYTHON=python{args.python})")
+    pip_version = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+    if int(pip_version.split(".")[0]) < MIN_PIP:  # older pips drop extras spelled with `_` (math-verify's)
+        raise WheelhouseError(f"the build needs pip >= {MIN_PIP} (this is {pip_version}): python -m pip install "
+                              "-U pip, in a venv of the target's Python")
     flags = target_flags(args.python, args.glibc)
     with tempfile.TemporaryDirectory(prefix="wheelhouse-") as tmp:
         work = Path(tmp)

@@ -10,7 +10,9 @@ PY=${PYTHON:-python3}
 WORK=${1:-$(mktemp -d -t wheelhouse-check-XXXX)}
 mkdir -p "$WORK"
 t0=$(date +%s)
-"$PY" tools/wheelhouse.py build --set cpu --out "$WORK/wheels"
+# the build runs with a current pip (tools/wheelhouse.py MIN_PIP), from a venv of its own
+rm -rf "$WORK/build" && "$PY" -m venv "$WORK/build" && "$WORK/build/bin/python" -m pip install -q --upgrade pip
+"$WORK/build/bin/python" tools/wheelhouse.py build --set cpu --out "$WORK/wheels"
 t1=$(date +%s)
 rm -rf "$WORK/venv" && "$PY" -m venv "$WORK/venv"
 "$PY" tools/wheelhouse.py install --wheelhouse "$WORK/wheels" --python "$WORK/venv/bin/python"

@@ -50,7 +50,7 @@ LEFT_OUT = {
 }
 TORCH_PAYLOAD = re.compile(r"^(torch|triton|nvidia-.*|cuda-toolkit)$")  # what a preinstalled CUDA torch brings
 DEEPSPEED_PIN = "deepspeed"  # pinned in the deepspeed extra
-MIN_PIP = 24  # pip 23.2 ignored `math-verify[antlr4_13_2]` (extra names normalised since), losing antlr4
+MIN_PIP = 24  # pip 23.2 ignores `math-verify[antlr4_13_2]` (a `_` in an extra), the pin of its parser's antlr4
 
 
 class WheelhouseError(Exception):
@@ -149,7 +149,7 @@ def build(args) -> Path:
                               f"PYTHON=python{args.python})")
     pip_version = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True,
                                  check=True).stdout.split()[1]
-    if int(pip_version.split(".")[0]) < MIN_PIP:  # older pips drop extras spelled with `_` (math-verify's)
+    if int(pip_version.split(".")[0]) < MIN_PIP:
         raise WheelhouseError(f"the build needs pip >= {MIN_PIP} (this is {pip_version}): python -m pip install "
                               "-U pip, in a venv of the target's Python")
     flags = target_flags(args.python, args.glibc)

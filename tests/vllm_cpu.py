@@ -8,8 +8,8 @@ the CPU and dtype. ``patch_vllm_cpu`` (refused where CUDA is present, so no GPU 
 - builds TRL's in-process ``LLM`` in float32, eager (no compilation), so vLLM and the policy agree exactly.
 
 ``SyncCheck`` wraps ``VLLMGeneration.sync_weights`` and records, for each sync, the largest difference
-between vLLM's weights and the policy's after it, and the log-prob gap on a fixed token sequence before
-and after it.
+between vLLM's weights and the policy's and the log-prob gap on a fixed token sequence, before and after it,
+and any parameter vLLM left empty.
 
 Run as a script (a subprocess keeps vLLM's process group and RANK/WORLD_SIZE out of pytest):
 

@@ -34,8 +34,8 @@ PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12}
 PEAK_BW = {"H100": 3.35e12, "H200": 4.8e12}
 
 
-def build_model(out: Path) -> int:
-    """Random Qwen2.5-1.5B-shaped model saved in bf16, with the tiny offline tokenizer beside it."""
+def build_model(out: Path, shape: dict | None = None, device: str = "cuda") -> int:
+    """Random model of ``shape`` (default Qwen2.5-1.5B's) saved in bf16, with the tiny offline tokenizer beside it."""
     import shutil
 
     import torch
@@ -44,9 +44,9 @@ def build_model(out: Path) -> int:
     from common.tiny_model import build
 
     tok_dir = build(out.parent / "tok", quiet=True)
-    cfg = Qwen2Config(**QWEN25_15B, bos_token_id=0, eos_token_id=0, pad_token_id=0)
+    cfg = Qwen2Config(**(shape or QWEN25_15B), bos_token_id=0, eos_token_id=0, pad_token_id=0)
     torch.manual_seed(0)
-    with torch.device("cuda"):
+    with torch.device(device):
         model = Qwen2ForCausalLM(cfg).to(torch.bfloat16)
     model.generation_config = GenerationConfig(eos_token_id=0, pad_token_id=0, bos_token_id=0)
     model.save_pretrained(out)
@@ -55,7 +55,8 @@ def build_model(out: Path) -> int:
             shutil.copy(f, out / f.name)
     n = sum(p.numel() for p in model.parameters())
     del model
-    torch.cuda.empty_cache()
+    if device == "cuda":
+        torch.cuda.empty_cache()
     return n
 
 

@@ -239,12 +239,14 @@ def check_memory(report: PreflightReport, script_args, training_args, model_conf
         return
     mp = memory_plan_for(script_args, training_args, model_config, world_size=world_size, zero_stage=zero_stage,
                          prompt_len=prompt_len, n_params=n_params, model_args=model_args)
-    report.memory_table = mp.table() + "".join(f"\n  suggestion: {s}" for s in suggestions(mp))
+    advice = suggestions(mp)
+    report.memory_table = mp.table() + "".join(f"\n  suggestion: {s}" for s in advice)
     head = (f"{world_size} GPU(s), ZeRO-{zero_stage}, peak ~{mp.peak_gb:.1f} of {mp.inputs.gpu_gb:.1f} GiB per GPU")
     if mp.fits:
         report.lines.append(f"memory plan fits: {head}")
-    else:
-        report.problems.append(f"memory plan does not fit: {head} (see the table and suggestions)")
+    else:  # the first change to make goes in the one-line error; the table above has the rest
+        report.problems.append(f"memory plan does not fit: {head}; first try {advice[0].split(' -> ')[0]}"
+                               if advice else f"memory plan does not fit: {head}")
 
 
 def count_params(model_config) -> int | None:

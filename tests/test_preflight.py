@@ -81,8 +81,10 @@ def test_cli_prints_memory_plan_and_refuses_a_plan_that_does_not_fit(tiny_model_
 
     argv = ["--config", "config/grpo_config.yaml", "--model_name_or_path", str(tiny_model_dir),
             "--data_dir", str(toy_data), "--gpu_memory_gb", "4", "--vllm_gpu_memory_utilization", "0.9"]
-    with pytest.raises(UserError, match="memory plan does not fit"):
+    with pytest.raises(UserError, match="memory plan does not fit") as err:
         preflight.main(argv)
+    assert "; first try vllm_gpu_memory_utilization: 0.30;" in str(err.value)  # the advice, in one line
+    assert "\n" not in str(err.value)
     out = capsys.readouterr().out
     assert "memory plan (per GPU):" in out and "vLLM (reserved)" in out and "DOES NOT FIT" in out
     assert "suggestion: vllm_gpu_memory_utilization: 0.30" in out  # tiny model: vLLM needs ~1 GiB of 4

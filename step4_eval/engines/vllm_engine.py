@@ -16,6 +16,9 @@ class VLLMEngine:
     name = "vllm"
 
     def __init__(self, model: str, options: EngineOptions, seed: int):
+        from common.vllm_env import prepare_vllm_env
+
+        prepare_vllm_env()
         try:
             import torch
             from vllm import LLM

@@ -32,11 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from bench.bench_train_gpu import PEAK_BF16_FLOPS, PEAK_BW
 
-from bench.bench_train_gpu import PEAK_BF16_FLOPS, PEAK_BW  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent  # run as `python -m bench.gpu_check` from the repo root
 
 TINY_SHAPE = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=2,
                   num_key_value_heads=2, vocab_size=1024, max_position_embeddings=1024, tie_word_embeddings=True)

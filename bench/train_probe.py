@@ -22,9 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+REPO = Path(__file__).resolve().parent.parent  # run as `python -m bench.<name>` from the repo root
 
 
 def digit_count(prompts, completions, answer=None, **kwargs) -> list[float]:

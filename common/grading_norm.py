@@ -33,6 +33,7 @@ _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12
 # a bare "1,2" is more often a list of two answers.
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+_SPACED_LIST = re.compile(r"\d\s*,\s+[-+]?\.?\d")  # "1, 2" (a list), unlike "1,234" or "11,\\! 111"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
@@ -45,8 +46,8 @@ _FRAC_SHORT_RE = re.compile(r"^([+-]?)\\frac(\d)(\d)$")
 _SLASH_RE = re.compile(rf"^({_NUM})/({_NUM})$")
 # Trailing units after a number: a word of two or more letters, or one of a few one-letter units. A lone
 # variable such as "x" or "b" is NOT a unit ("(a+5)(b+2)" must keep its letters), nor are math words.
-_NUM_THEN_TAIL = re.compile(rf"^({_NUM})\s*([A-Za-z].*)$")
-_WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-]+[A-Za-z0-9]+)*\.?$")
+_NUM_THEN_TAIL = re.compile(rf"^((?:{_NUM})(?:\s*(?:\\times|\\cdot)\s*10\^\{{?[+-]?\d{{1,3}}\}}?)?)\s*([A-Za-z].*)$")
+_WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-{}]+[A-Za-z0-9]+)*[{}]*\.?$")
 _LETTER_UNIT = re.compile(r"^[mgsLhKNJWVA](?:\^?\d)?(?:/[A-Za-z]{1,3}(?:\^?\d)?)?$")
 _NOT_UNITS = {"sqrt", "pi", "and", "or", "to", "times", "cdot", "log", "ln", "sin", "cos", "tan", "exp",
               "frac", "i", "e", "x", "y", "n", "mod", "pm", "infty", "over", "plus", "minus"}
@@ -68,6 +69,26 @@ def last_boxed(text: str) -> str | None:
         return re.split(r"[\s$]", text[i:], maxsplit=1)[0] or None
     close = match_braces(text, i)
     return text[i + 1 : close] if close >= 0 else text[i + 1 :]
+
+
+def all_boxed(text: str) -> list[str]:
+    """Contents of every closed ``\\boxed{}`` / ``\\fbox{}`` (or ``\\boxed 5``) in ``text``, outermost only, in order."""
+    out, after = [], 0
+    for m in _BOX_RE.finditer(text):
+        i = m.end()
+        if m.start() < after or i >= len(text):
+            continue  # nested in a box already taken, or nothing follows
+        if text[i] != "{":
+            token = re.split(r"[\s$]", text[i:], maxsplit=1)[0]
+            if token:
+                out.append(token)
+            continue
+        close = match_braces(text, i)
+        if close < 0:
+            break  # unclosed: the rest of the text is inside it
+        out.append(text[i + 1 : close])
+        after = close
+    return out
 
 
 def match_braces(text: str, open_at: int) -> int:
@@ -187,7 +208,11 @@ def parse_number(s: str) -> tuple[Fraction, bool, bool] | None:
 
 
 def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool, bool]) -> bool:
-    """Equal values; a percent on either side may also be read as a fraction (50% = 0.5)."""
+    """Equal values; a percent on either side may also be read as a fraction (50% = 0.5).
+
+    An integer gold needs an exactly equal answer (3.0001 is not 3; 27 and 27.0 are both 27); a decimal
+    answer to a non-integer gold matches within ``DECIMAL_REL_TOL``.
+    """
     p_vals = [pred[0], pred[0] / 100] if pred[2] else [pred[0]]
     g_vals = [gold[0], gold[0] / 100] if gold[2] else [gold[0]]
     exact = pred[1] and gold[1]
@@ -195,7 +220,7 @@ def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool,
         for g in g_vals:
             if p == g:
                 return True
-            if exact or (p.denominator == 1 and g.denominator == 1):  # 123457.0 is not 123456
+            if exact or g.denominator == 1:
                 continue
             if _close(float(p), float(g), DECIMAL_REL_TOL):
                 return True
@@ -216,7 +241,22 @@ def _values_equal(p: str, g: str) -> bool | None:
     pv, gv = eval_constant(p), eval_constant(g)
     if pv is None or gv is None:
         return None
-    return _close(pv, gv, DECIMAL_REL_TOL if "." in p + g else CLOSED_FORM_REL_TOL)
+    return _close(pv, gv, value_tolerance(p, g))
+
+
+def is_integer_gold(gold: str) -> bool:
+    """A gold that is a plain integer (``12``, ``27.0``, ``1,000``): it needs an exactly equal answer."""
+    number = parse_number(gold)
+    return number is not None and not number[2] and number[0].denominator == 1
+
+
+def value_tolerance(pred: str, gold: str) -> float:
+    """Relative tolerance between two values evaluated in floating point: an integer gold against a decimal
+    answer gets none, a closed form (``3\\sqrt{2}`` vs ``\\sqrt{18}``) only rounding error, and a decimal on
+    either side of a non-integer gold ``DECIMAL_REL_TOL``."""
+    if is_integer_gold(gold):
+        return 0.0 if "." in pred else CLOSED_FORM_REL_TOL
+    return DECIMAL_REL_TOL if "." in pred + gold else CLOSED_FORM_REL_TOL
 
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
@@ -380,6 +420,16 @@ def _collection(s: str):
     return (kind, close), parts
 
 
+def several_answers(gold: str) -> bool:
+    """A gold holding several answers: a bare comma list (``1, -2``) or a set (``\\{1, -2\\}``), not a tuple,
+    an interval or one number with thousands separators (``10,455``)."""
+    g = normalize(gold)
+    if not g or (parse_number(g) and not _SPACED_LIST.search(gold)):
+        return False
+    found = _collection(g)
+    return found is not None and found[0][0] in ("", "set")
+
+
 def cheap_equal(pred: str, gold: str) -> bool | None:
     """True or False when the cheap layers can decide that ``pred`` equals ``gold``; None otherwise."""
     p, g = normalize(pred), normalize(gold)
@@ -398,7 +448,9 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         p = p.replace(",", ".")
     elif _DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p):
         g = g.replace(",", ".")
-    pn, gn = parse_number(p), parse_number(g)
+    # "32, 349" is a list of two numbers, "32,349" one number: a space after a comma makes it a list
+    pn = None if _SPACED_LIST.search(pred) else parse_number(p)
+    gn = None if _SPACED_LIST.search(gold) else parse_number(g)
     if pn and gn:
         return numbers_equal(pn, gn)
     if gn and _MC_RE.match(p):
@@ -423,6 +475,8 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return decided
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers
+    if gc is None and pc is not None and pc[0][0] in ("set", "") and gn and _SPACED_LIST.search(pred):
+        return False  # several numbers ("32, 349") against one
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
         return False  # a number against an answer with no digits and no math at all
     return None

@@ -120,7 +120,7 @@ def test_identical_pairs_are_graded_once_per_call(monkeypatch):
     responses = [f"step {i} </think> <answer> {a} </answer>" for i, a in enumerate(answers)]
     results = grade_many(responses, ["x^2+2x+1"] * 8, workers=2)
     assert [r["answer_reward"] for r in results] == [1.0, 1.0, 1.0, 0.0] * 2
-    assert sorted(t[0] for t in sent) == ["(x+1)^2", "x^2+1"]  # the string-equal one never left the parent
+    assert sorted(t[0][0] for t in sent) == ["(x+1)^2", "x^2+1"]  # the string-equal one never left the parent
 
 
 def test_results_are_deterministic():
@@ -152,7 +152,7 @@ def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
     pool = grading._get_pool()
     old_pid = pool.workers[0].proc.pid
     start = time.monotonic()
-    assert pool.run([("9^{9^{9^{9}}}", ("3",))], 1, 5.0) == [(False, True)]
+    assert pool.run([(("9^{9^{9^{9}}}", "3"),)], 1, 5.0) == [(False, True)]
     assert time.monotonic() - start < 0.5 + 0.5
     assert pool.workers[0].proc.pid != old_pid
     monkeypatch.setattr(grading, "KILL_MARGIN_S", 0.25)

@@ -380,7 +380,7 @@ def eval_constant(s: str) -> float | None:
     return value
 
 
-def _split_top_level(s: str) -> list[str] | None:
+def split_top_level(s: str) -> list[str] | None:
     """Split on commas outside any brackets; None for unbalanced brackets."""
     parts, depth, start = [], 0, 0
     for i, c in enumerate(s):
@@ -403,10 +403,10 @@ def _brackets(s: str) -> tuple[str, str, str]:
     """(kind, inner text, closing) where kind is "set", "(", "[" or "" for no outer bracket pair."""
     if s.startswith("\\{") and s.endswith("\\}"):
         inner = s[2:-2]
-        return ("set", inner, "}") if _split_top_level(inner) is not None else ("", s, "")
+        return ("set", inner, "}") if split_top_level(inner) is not None else ("", s, "")
     if len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
         inner = s[1:-1]
-        if _split_top_level(inner) is not None:
+        if split_top_level(inner) is not None:
             return s[0], inner, s[-1]
     return "", s, ""
 
@@ -414,7 +414,7 @@ def _brackets(s: str) -> tuple[str, str, str]:
 def _collection(s: str):
     """(kind, elements) for a comma-separated collection, or None for a single item."""
     kind, inner, close = _brackets(s)
-    parts = _split_top_level(inner)
+    parts = split_top_level(inner)
     if parts is None or len(parts) < 2:
         return None
     return (kind, close), parts

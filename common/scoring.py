@@ -30,7 +30,7 @@ FINISH_REASONS = ("stop", "eos", "length")
 RECORD_FIELDS = (
     "id", "source", "index", "sample_index", "prompt", "completion", "gold", "extracted_answer",
     "format_reward", "answer_reward", "reward", "category", "completion_tokens", "finish_reason",
-    "truncated", "grader_timeout",
+    "truncated", "grader_timeout", "meta",
 )
 
 
@@ -208,18 +208,21 @@ def check_summary(summary: Mapping) -> None:
 
 # ------------------------------------------------------------------------------------------- grading
 
-def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:
+def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0,
+                  template: str = "r1_zero") -> list[dict]:
     """Grade completions with ``common.grading.grade_many`` into records (the generations.jsonl schema).
 
     Each row needs ``id``, ``completion`` and ``gold`` (or ``answer``, step1's column name); ``source``,
     ``prompt``, ``index``, ``sample_index``, ``completion_tokens`` and ``finish_reason`` are carried over
-    when present. A sample is ``truncated`` when its finish reason is ``length`` (or when the row says so).
+    when present, and ``meta`` (a benchmark's per-problem metadata: subject, level...). A sample is
+    ``truncated`` when its finish reason is ``length`` (or when the row says so). ``template`` names the
+    prompt template the completions answer (``common.prompts``): it decides the format rule.
     """
     from common.grading import grade_many
 
     rows = [r if "gold" in r else {**r, "gold": r["answer"]} for r in rows]
     results = grade_many([r["completion"] for r in rows], [r["gold"] for r in rows],
-                         workers=workers, timeout_s=timeout_s)
+                         workers=workers, timeout_s=timeout_s, template=template)
     records = []
     for row, res in zip(rows, results, strict=True):
         rec = {
@@ -239,6 +242,7 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
             "finish_reason": row.get("finish_reason"),
             "truncated": bool(row["truncated"]) if "truncated" in row else row.get("finish_reason") == "length",
             "grader_timeout": bool(res.get("timeout", False)),
+            "meta": row.get("meta"),
         }
         records.append(rec)
     return records

@@ -8,12 +8,15 @@
     python step4_eval/evaluate.py --config config/eval.yaml --ckpt all
     # N GPUs: one model across them with vLLM tensor parallelism
     python step4_eval/evaluate.py --config config/eval.yaml --ckpt final --tensor_parallel_size 4
+    # the standard benchmark table (MATH-500, AIME24, AMC23, Minerva, OlympiadBench) under a protocol preset
+    python step4_eval/evaluate.py --config config/protocols/oat_zero.yaml --ckpt final --benchmarks standard
 
 ``--ckpt`` is a checkpoint name in ``run_dir``, a path, a hub id, or ``all``. Outputs go to
 ``--output_dir`` (default ``<run_dir>/../eval/<checkpoint>``): ``generations.jsonl`` (one graded row per
 sample), ``summary.json`` (buckets, rates, pass@k / maj@k / mean@n, lengths, timing, contract) and
 ``manifest.json``. Generations are appended per chunk, so a killed eval resumes where it stopped; a
-partial run made under another contract is refused unless ``--overwrite``.
+partial run made under another contract is refused unless ``--overwrite``. ``--benchmarks`` evaluates named
+benchmarks instead of ``--data`` (``step4_eval/suite.py``: one folder per benchmark plus ``benchmarks.json``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from common.artifacts import (
     write_manifest,
 )
 from common.errors import UserError, run_cli
+from common.prompts import get_template
 from common.scoring import RECORD_FIELDS, build_summary, check_summary, format_summary, grade_records
 from step4_eval import checkpoints
 from step4_eval.contract import build_contract, contract_diff
@@ -52,6 +56,11 @@ class EvalArgs:
     run_dir: str = field(default="outputs/qwen2.5-math-1.5b-r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
     base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
     data: str = field(default="data/numina/val.parquet", metadata={"help": "step1 val.parquet (id, source, prompt, answer)"})
+    benchmarks: str | None = field(default=None, metadata={
+        "help": "evaluate these instead of --data: names (math500, aime24, amc23, minerva, olympiadbench, gsm8k), "
+                "presets (standard, all) or name=path, comma-separated"})
+    benchmark_dir: str | None = field(default=None, metadata={"help": "folder with the benchmarks' offline files"})
+    template: str = field(default="r1_zero", metadata={"help": "prompt template for --benchmarks: r1_zero | boxed"})
     output_dir: str | None = field(default=None, metadata={"help": "default: <run_dir>/../eval[/<checkpoint>]"})
     limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems"})
     engine: str = field(default="vllm", metadata={"help": "vllm | hf"})
@@ -83,11 +92,13 @@ class EvalArgs:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
+        get_template(self.template)
 
     @property
     def sampling(self) -> Sampling:
+        tpl = get_template(self.template)
         return Sampling(n=self.num_samples, temperature=self.temperature, top_p=self.top_p,
-                        max_tokens=self.max_tokens, seed=self.seed)
+                        max_tokens=self.max_tokens, seed=self.seed, stop=tpl.stop, stop_tokens=tpl.stop_tokens)
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -185,16 +196,25 @@ def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: in
 
 # ---------------------------------------------------------------------------------------------- core
 
+def open_engine(args: EvalArgs, ckpt: checkpoints.Checkpoint):
+    return load_engine(args.engine, ckpt.model, EngineOptions(
+        dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
+        tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+
+
 def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
-                        on_chunk=None) -> tuple[dict, list[dict]]:
+                        on_chunk=None, get_engine=None) -> tuple[dict, list[dict]]:
     """Generate, grade and summarize one checkpoint into ``out_dir``; resumes a partial run there.
 
     ``on_chunk(chunk_index)`` is called after each chunk is safely on disk (tests use it to simulate a kill).
+    ``get_engine()``, when given, returns an engine shared across calls (the suite's benchmarks), which is
+    then not closed here; by default the engine is loaded when there is work and closed at the end.
     """
     t_start = time.perf_counter()
     sampling = args.sampling
     contract = build_contract(sampling=sampling, engine=args.engine, data_sha256=data_sha,
-                              num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt))
+                              num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt),
+                              template=args.template)
     layout = {"chunk_size": args.chunk_size, "batch_size": args.batch_size if args.engine == "hf" else None}
     state = prepare_output(out_dir, contract, layout, len(problems), sampling.n, args.overwrite)
     gen_path = out_dir / GENERATIONS
@@ -211,17 +231,16 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
         print(f"[eval] {ckpt.label}: {len(problems)} problems x {sampling.n} samples with {args.engine}"
               f"{f', resuming ({len(done)} of {num_chunks} chunks done)' if done else ''} -> {out_dir}", flush=True)
         t0 = time.perf_counter()
-        engine = load_engine(args.engine, ckpt.model, EngineOptions(
-            dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
-            tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+        engine = get_engine() if get_engine is not None else open_engine(args, ckpt)
         timing["load_s"] += time.perf_counter() - t0
         try:
             _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
                         lambda: wall_before + time.perf_counter() - t_start, on_chunk)
         finally:
-            t0 = time.perf_counter()
-            engine.close()
-            timing["engine_close_s"] += time.perf_counter() - t0
+            if get_engine is None:
+                t0 = time.perf_counter()
+                engine.close()
+                timing["engine_close_s"] += time.perf_counter() - t0
     t_sum = time.perf_counter()
     records = read_generations(gen_path)[0]
     records.sort(key=lambda r: (r["index"], r["sample_index"]))
@@ -250,7 +269,7 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
     def grade_and_write(fh, part, indices, samples):
         t0 = time.perf_counter()
         records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
-                                timeout_s=args.grader_timeout_s)
+                                timeout_s=args.grader_timeout_s, template=args.template)
         t1 = time.perf_counter()
         fh.write("".join(json.dumps({k: r[k] for k in RECORD_FIELDS}, ensure_ascii=False) + "\n" for r in records))
         fh.flush()
@@ -296,7 +315,7 @@ def _completion_rows(part, indices, samples):
         for j, s in enumerate(outs):
             yield {"id": row["id"], "source": row["source"], "index": index, "sample_index": j,
                    "prompt": row["prompt"], "completion": s.text, "gold": row["answer"],
-                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason}
+                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason, "meta": row.get("meta")}
 
 
 def _timing_block(timing: dict, summary: dict) -> dict:
@@ -337,6 +356,15 @@ def wandb_run(args: EvalArgs, name: str):
 
 # --------------------------------------------------------------------------------------------- main
 
+def output_root(args: EvalArgs) -> Path:
+    return Path(args.output_dir) if args.output_dir else Path(args.run_dir).expanduser().parent / "eval"
+
+
+def checkpoint_dir(args: EvalArgs, root: Path, ckpt: checkpoints.Checkpoint) -> Path:
+    """One folder per checkpoint, except that a single checkpoint with ``--output_dir`` writes there."""
+    return root / ckpt.label if args.ckpt == "all" or not args.output_dir else root
+
+
 def main(argv=None) -> list[dict]:
     from common.config import parse_args
     from common.scoring import log_to_wandb
@@ -344,18 +372,23 @@ def main(argv=None) -> list[dict]:
     (args,) = parse_args([EvalArgs], argv)
     if not args.ckpt:
         raise UserError("--ckpt is required: a checkpoint name in run_dir, a path, a hub id, or `all`")
+    if args.num_samples > 1 and args.temperature == 0:
+        print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
+    if args.benchmarks:
+        from step4_eval.suite import run_suite
+
+        return run_suite(args)
+    if args.template != "r1_zero":
+        raise UserError(f"--template {args.template} needs --benchmarks: --data holds step1's r1_zero prompts")
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
     problems = load_problems(args.data, args.limit)
     data_sha = file_sha256(args.data)
-    root = Path(args.output_dir) if args.output_dir else Path(args.run_dir).expanduser().parent / "eval"
-    many = args.ckpt == "all"
-    if args.num_samples > 1 and args.temperature == 0:
-        print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
+    root, many = output_root(args), args.ckpt == "all"
     run = wandb_run(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}")
     summaries = []
     try:
         for ckpt in ckpts:
-            out_dir = root / ckpt.label if many or not args.output_dir else root
+            out_dir = checkpoint_dir(args, root, ckpt)
             summary, records = evaluate_checkpoint(args, ckpt, problems, data_sha, out_dir)
             print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUMMARY}\n{format_summary(summary)}\n", flush=True)
             if run is not None:

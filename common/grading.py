@@ -76,7 +76,7 @@ import threading
 import time
 from collections import deque
 
-from common.grading_norm import cheap_equal, last_boxed, several_answers
+from common.grading_norm import all_boxed, cheap_equal, last_boxed, several_answers
 from common.prompts import answer_tag_extract, answer_tag_format_ok, get_template
 
 
@@ -110,11 +110,13 @@ extract_answer = answer_tag_extract  # r1_zero's answer: the last <answer> block
 
 
 def _clean_gold(value) -> str:
+    """A gold's answer text: after ``####``; the content of its box, or of all its boxes as one list."""
     text = str(value).strip()
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
     if "\\boxed" in text or "\\fbox" in text:
-        text = (last_boxed(text) or text).strip()
+        boxes = all_boxed(text)
+        text = ", ".join(b.strip() for b in boxes) if len(boxes) > 1 else (last_boxed(text) or text).strip()
     return text
 
 

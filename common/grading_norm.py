@@ -38,6 +38,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
 NUMBER_RE = re.compile(rf"({_NUM})")
+# The last value of a sentence: a number, a fraction "2/3" or a decimal comma "2,74" ("Soucis : 2,74 $").
+PROSE_VALUE_RE = re.compile(rf"(?:{_NUM})\s*/\s*(?:{_NUM})|[+-]?\d+,\d{{1,2}}(?!\d)|(?:{_NUM})")
 _PLAIN_RE = re.compile(rf"^({_NUM})$")
 _SCI_RE = re.compile(rf"^({_NUM})(?:e([+-]?\d{{1,3}})|(?:\\times|\\cdot|\*|x)10\^\{{?([+-]?\d{{1,3}})\}}?)$")
 _POW_RE = re.compile(r"^([+-]?\d{1,6})\^\{?(\d{1,3})\}?$")
@@ -113,7 +115,10 @@ def strip_delimiters(s: str) -> str:
         for left, right in _WRAPPERS:
             if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
                 s = s[len(left) : len(s) - len(right)].strip()
-        s = s.rstrip(".").rstrip("\\").strip()
+        if not s.endswith("..."):  # an ellipsis ("1, 2, 3, ...") is part of the answer
+            s = s.rstrip(".").rstrip("\\").strip()
+            if s.endswith(","):
+                s = s[:-1].strip()  # sentence punctuation inside the math: "$\\frac{1}{3},$"
         if s == before:
             break
     return s

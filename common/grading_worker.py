@@ -28,7 +28,7 @@ import threading
 import time
 
 from common import grading_guard
-from common.grading_norm import NUMBER_RE, cheap_equal, light_clean, normalize, value_tolerance
+from common.grading_norm import PROSE_VALUE_RE, cheap_equal, light_clean, normalize, value_tolerance
 from common.plain_math import parse_plain
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
@@ -118,12 +118,12 @@ def equal(pred: str, gold: str) -> bool:
         return True
     if prose:
         # Prose around the answer ("so x is 5 apples"): math-verify finds the LaTeX in the text (its own
-        # $...$ tell it where math is), and the last number in the text is read as a number.
+        # $...$ tell it where math is), and the last value in the text (a number, ``2/3``, ``2,74``) is read as the answer.
         raw = _parse(pred, wrap=False)
         if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
             return True
-        numbers = NUMBER_RE.findall(p)
-        if numbers and cheap_equal(numbers[-1], gold):
+        values = PROSE_VALUE_RE.findall(p)
+        if values and cheap_equal(values[-1], gold):
             return True
     return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)
 

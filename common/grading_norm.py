@@ -425,6 +425,20 @@ def _collection(s: str):
     return (kind, close), parts
 
 
+_CONSTANT_MACROS = re.compile(
+    r"\\(?:frac|dfrac|tfrac|sqrt|pi|infty|cdot|times|div|pm|mp|left|right|sin|cos|tan|cot|sec|csc|arcsin|arccos|"
+    r"arctan|sinh|cosh|tanh|log|ln|exp|circ|degree)(?![A-Za-z])")
+_RELATION = re.compile(r"[=<>]|\\(?:le|ge|leq|geq|neq|ne|in|approx|lt|gt)(?![A-Za-z])")
+_PLAIN_FUNCTIONS = re.compile(r"(?:sqrt|sin|cos|tan|log|ln|exp|pi)(?=\s*[({\d])")
+
+
+def has_free_variable(s: str) -> bool:
+    """True when normalized ``s`` names a variable (``x``, ``C_1``, ``\\theta``): not a constant, whatever it
+    simplifies to. ``e`` and ``i`` count as constants."""
+    rest = _PLAIN_FUNCTIONS.sub("", _CONSTANT_MACROS.sub("", s))
+    return re.search(r"\\[A-Za-z]+|[a-df-hj-zA-Z]", rest) is not None
+
+
 def several_answers(gold: str) -> bool:
     """A gold holding several answers: a bare comma list (``1, -2``) or a set (``\\{1, -2\\}``), not a tuple,
     an interval or one number with thousands separators (``10,455``)."""
@@ -484,4 +498,9 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return False  # several numbers ("32, 349") against one
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
         return False  # a number against an answer with no digits and no math at all
+    if pc is None and (pn or eval_constant(p) is not None):
+        if gc is not None or g.startswith("\\begin{"):
+            return False  # one value against a tuple, an interval, a list or a matrix
+        if has_free_variable(g) and not _RELATION.search(g):
+            return False  # a constant against an expression in variables (x^2+1, C_1 e^{t}); not x = 3
     return None

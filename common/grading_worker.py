@@ -57,10 +57,11 @@ def _configs() -> list:
     return [LatexExtractionConfig()]  # never ExprExtractionConfig: it runs parse_expr (Python) on the text
 
 
+@functools.lru_cache(maxsize=4096)  # a gold is parsed once for all the answers to it (n samples, GRPO groups)
 def _parse(text: str, wrap: bool):
     from math_verify import parse
 
-    return parse(f"${text}$" if wrap else text, _configs(), parsing_timeout=None)
+    return tuple(parse(f"${text}$" if wrap else text, _configs(), parsing_timeout=None))  # immutable: cached
 
 
 def _is_set(s: str) -> bool:
@@ -113,14 +114,14 @@ def equal(pred: str, gold: str) -> bool:
     gold_exprs = _parse(g, wrap=True)
     prose = _WORDS.search(p.replace("\\text", "").replace("\\frac", "")) is not None
     # Long prose is no LaTeX formula: only math-verify's search of the original text makes sense there.
-    pred_exprs = [] if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
-    if gold_exprs and pred_exprs and verify(gold_exprs, pred_exprs, timeout_seconds=None):
+    pred_exprs = () if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
+    if gold_exprs and pred_exprs and verify(list(gold_exprs), list(pred_exprs), timeout_seconds=None):
         return True
     if prose:
         # Prose around the answer ("so x is 5 apples"): math-verify finds the LaTeX in the text (its own
         # $...$ tell it where math is), and the last value in the text (a number, ``2/3``, ``2,74``) is read as the answer.
         raw = _parse(pred, wrap=False)
-        if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
+        if gold_exprs and raw and verify(list(gold_exprs), list(raw), timeout_seconds=None):
             return True
         values = PROSE_VALUE_RE.findall(p)
         if values and cheap_equal(values[-1], gold):

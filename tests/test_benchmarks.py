@@ -227,7 +227,7 @@ def test_agreement_with_peer_graders_public_cases():
     """Transcribed math-verify and Qwen2.5-Math test cases: agreement >= 0.97, the rest are the contested rules."""
     assert len(PEER_CASES) >= 200 and len({c["id"] for c in PEER_CASES}) == len(PEER_CASES)
     results = grading.grade_many([f"Reasoning. </think> <answer> {c['pred']} </answer>" for c in PEER_CASES],
-                                 [c["gold"] for c in PEER_CASES], timeout_s=5.0)
+                                 [c["gold"] for c in PEER_CASES], timeout_s=20.0)  # generous: a loaded CI box
     disagree = {c["id"] for c, r in zip(PEER_CASES, results, strict=True) if int(r["answer_reward"]) != c["expected"]}
     assert disagree == CONTESTED
     assert 1 - len(disagree) / len(PEER_CASES) >= 0.97

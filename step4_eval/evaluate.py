@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,8 +209,16 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
 
     ``on_chunk(chunk_index)`` is called after each chunk is safely on disk (tests use it to simulate a kill).
     ``get_engine()``, when given, returns an engine shared across calls (the suite's benchmarks), which is
-    then not closed here; by default the engine is loaded when there is work and closed at the end.
+    then not closed here; by default the engine is loaded when there is work and closed after generation.
     """
+    return start_checkpoint(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)()
+
+
+def start_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
+                     on_chunk=None, get_engine=None):
+    """``evaluate_checkpoint`` in two steps: this one returns once generation is done, with a function that
+    waits for the last chunk's grading and writes the summary (``-> (summary, records)``). The suite calls
+    it to grade one benchmark's last chunk while the next benchmark generates."""
     t_start = time.perf_counter()
     sampling = args.sampling
     contract = build_contract(sampling=sampling, engine=args.engine, data_sha256=data_sha,
@@ -226,6 +235,7 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
     for key in ("engine_close_s", "summary_s", "grade_wait_s"):
         timing.setdefault(key, 0.0)
     wall_before = timing["wall_s"]
+    last_grading = None
     if todo:
         timing["sessions"] += 1
         print(f"[eval] {ckpt.label}: {len(problems)} problems x {sampling.n} samples with {args.engine}"
@@ -234,30 +244,37 @@ def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, 
         engine = get_engine() if get_engine is not None else open_engine(args, ckpt)
         timing["load_s"] += time.perf_counter() - t0
         try:
-            _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
-                        lambda: wall_before + time.perf_counter() - t_start, on_chunk)
+            last_grading = _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
+                                       lambda: wall_before + time.perf_counter() - t_start, on_chunk)
         finally:
             if get_engine is None:
                 t0 = time.perf_counter()
                 engine.close()
                 timing["engine_close_s"] += time.perf_counter() - t0
-    t_sum = time.perf_counter()
-    records = read_generations(gen_path)[0]
-    records.sort(key=lambda r: (r["index"], r["sample_index"]))
-    summary = summarize(records, ckpt, contract, out_dir)
-    timing["summary_s"] = time.perf_counter() - t_sum
-    timing["wall_s"] = wall_before + time.perf_counter() - t_start
-    summary["timing"] = _timing_block(timing, summary)
-    atomic_write_json(out_dir / STATE, state)
-    atomic_write_json(out_dir / SUMMARY, summary)
-    write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
-                   extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
-    return summary, records
+
+    def finish() -> tuple[dict, list[dict]]:
+        if last_grading is not None:
+            last_grading()
+        t_sum = time.perf_counter()
+        records = read_generations(gen_path)[0]
+        records.sort(key=lambda r: (r["index"], r["sample_index"]))
+        summary = summarize(records, ckpt, contract, out_dir)
+        timing["summary_s"] = time.perf_counter() - t_sum
+        timing["wall_s"] = wall_before + time.perf_counter() - t_start
+        summary["timing"] = _timing_block(timing, summary)
+        atomic_write_json(out_dir / STATE, state)
+        atomic_write_json(out_dir / SUMMARY, summary)
+        write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
+                       extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
+        return summary, records
+
+    return finish
 
 
-def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk) -> None:
+def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk):
     """Generate chunk k+1 while a worker thread grades and appends chunk k (the grader mostly waits on
-    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order."""
+    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order.
+    Returns after the last generation with a function that waits for the last chunk's grading."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tqdm.auto import tqdm
@@ -290,24 +307,37 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
         if on_chunk is not None:
             on_chunk(chunk)
 
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade")
+    fh = open(gen_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by last_grading(), or below on error
     pending = None
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade") as pool, \
-                open(gen_path, "a", encoding="utf-8") as fh:
-            for chunk in todo:
-                part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
-                indices = part.index.tolist()
-                t0 = time.perf_counter()
-                samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
-                gen_s = time.perf_counter() - t0
-                timing["generation_s"] += gen_s
-                if pending is not None:
-                    finish(*pending)
-                pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+
+    def release():
+        pool.shutdown(wait=True)  # a chunk being graded still reaches the file
+        fh.close()
+        bar.close()
+
+    def last_grading() -> None:
+        try:
             if pending is not None:
                 finish(*pending)
-    finally:
-        bar.close()
+        finally:
+            release()
+
+    try:
+        for chunk in todo:
+            part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
+            indices = part.index.tolist()
+            t0 = time.perf_counter()
+            samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
+            gen_s = time.perf_counter() - t0
+            timing["generation_s"] += gen_s
+            if pending is not None:
+                finish(*pending)
+            pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+    except BaseException:
+        release()
+        raise
+    return last_grading
 
 
 def _completion_rows(part, indices, samples):
@@ -354,6 +384,17 @@ def wandb_run(args: EvalArgs, name: str):
     return wandb.init(project=args.wandb_project, name=name, job_type="eval", config=to_jsonable(args))
 
 
+@contextmanager
+def wandb_session(args: EvalArgs, name: str):
+    """``wandb_run`` for a ``with`` block: finished at the end, whatever happens."""
+    run = wandb_run(args, name)
+    try:
+        yield run
+    finally:
+        if run is not None:
+            run.finish()
+
+
 # --------------------------------------------------------------------------------------------- main
 
 def output_root(args: EvalArgs) -> Path:
@@ -384,9 +425,8 @@ def main(argv=None) -> list[dict]:
     problems = load_problems(args.data, args.limit)
     data_sha = file_sha256(args.data)
     root, many = output_root(args), args.ckpt == "all"
-    run = wandb_run(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}")
     summaries = []
-    try:
+    with wandb_session(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}") as run:
         for ckpt in ckpts:
             out_dir = checkpoint_dir(args, root, ckpt)
             summary, records = evaluate_checkpoint(args, ckpt, problems, data_sha, out_dir)
@@ -400,9 +440,6 @@ def main(argv=None) -> list[dict]:
             written = write_comparison(root, summaries)
             print(comparison_markdown(summaries))
             print(f"[eval] wrote {', '.join(str(p) for p in written)}", flush=True)
-    finally:
-        if run is not None:
-            run.finish()
     return summaries
 
 

@@ -3,7 +3,8 @@ writes one table for them.
 
 For each checkpoint, every benchmark is one ordinary eval (``evaluate_checkpoint``: the same
 ``generations.jsonl``, ``summary.json`` and contract as an eval of ``--data``, resumable chunk by chunk)
-in ``<checkpoint folder>/<benchmark>/``; the model is loaded once and shared by the benchmarks. After each
+in ``<checkpoint folder>/<benchmark>/``; the model is loaded once and shared by the benchmarks, and each
+benchmark's last chunk is graded while the next benchmark generates. After each
 benchmark, ``benchmarks.json`` in the checkpoint folder is rewritten with accuracy, format accuracy and the
 correct / wrong answer / format failure counts per benchmark, plus their unweighted average; the table is
 printed at the end and logged to W&B as one table. With ``--ckpt all`` the root also gets
@@ -17,9 +18,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from common.artifacts import atomic_write_bytes, atomic_write_json, atomic_write_text
+from common.artifacts import atomic_write_json, atomic_write_text
 from common.benchmarks import load_benchmark, parse_benchmarks, problems_sha256
 from common.prompts import get_template
+from step4_eval.report import save_figure
 
 SUITE_FILE = "benchmarks.json"
 COUNT_KEYS = ("correct", "wrong_answer", "format_failure")
@@ -55,18 +57,23 @@ class SharedEngine:
 
     def __init__(self, args, ckpt):
         self.args, self.ckpt, self.engine = args, ckpt, None
+        self.load_s = self.close_s = 0.0
 
     def get(self):
         if self.engine is None:
             from step4_eval.evaluate import open_engine
 
+            t0 = time.perf_counter()
             self.engine = open_engine(self.args, self.ckpt)
+            self.load_s += time.perf_counter() - t0
         return self.engine
 
     def close(self) -> None:
         if self.engine is not None:
+            t0 = time.perf_counter()
             self.engine.close()
             self.engine = None
+            self.close_s += time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------------------------- report
@@ -136,8 +143,6 @@ def comparison_markdown(reports: list[dict]) -> str:
 
 def plot_comparison(reports: list[dict], path: Path) -> None:
     """Grouped bars: accuracy (%) per benchmark and on average, one bar per checkpoint."""
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -156,11 +161,7 @@ def plot_comparison(reports: list[dict], path: Path) -> None:
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize="small")
     ax.set_title("Benchmark accuracy by checkpoint")
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, path)
 
 
 def write_comparison(out_dir: Path, reports: list[dict]) -> list[Path]:
@@ -197,44 +198,59 @@ def log_suite_to_wandb(run, report: dict, step: int | None) -> None:
 
 # --------------------------------------------------------------------------------------------- run
 
+def run_checkpoint(args, ckpt, items: list[SuiteItem], out_dir: Path) -> dict:
+    """Every benchmark for one checkpoint, one shared engine; each benchmark's last chunk is graded while
+    the next one generates. Returns the benchmarks.json dict (also written after each benchmark)."""
+    from step4_eval.evaluate import start_checkpoint
+
+    engine, summaries, unfinished = SharedEngine(args, ckpt), {}, []
+    t0 = time.perf_counter()
+
+    def finish_one() -> None:  # a benchmark's last grading, its summary, and its row of the table
+        item, finish = unfinished.pop()
+        summaries[item.name], _ = finish()
+        atomic_write_json(out_dir / SUITE_FILE, suite_report(ckpt, summaries, items, out_dir))
+
+    try:
+        for item in items:
+            finish = start_checkpoint(replace(args, data=item.where), ckpt, item.problems, item.sha256,
+                                      out_dir / item.name, get_engine=engine.get)
+            if unfinished:
+                finish_one()
+            unfinished.append((item, finish))
+        finish_one()
+    finally:
+        while unfinished:  # interrupted: what was generated is still graded and summarized
+            finish_one()
+        engine.close()
+    report = suite_report(ckpt, summaries, items, out_dir)
+    report["timing"] = {"wall_s": round(time.perf_counter() - t0, 3), "engine_load_s": round(engine.load_s, 3),
+                        "engine_close_s": round(engine.close_s, 3)}
+    atomic_write_json(out_dir / SUITE_FILE, report)
+    atomic_write_text(out_dir / "benchmarks.md", suite_markdown(report))
+    return report
+
+
 def run_suite(args) -> list[dict]:
     """``evaluate.py --benchmarks``: every benchmark for every checkpoint; returns the benchmarks.json dicts."""
     from step4_eval import checkpoints
-    from step4_eval.evaluate import checkpoint_dir, evaluate_checkpoint, output_root, wandb_run
+    from step4_eval.evaluate import checkpoint_dir, output_root, wandb_session
 
     items = load_suite(args.benchmarks, args.benchmark_dir, args.template, args.limit)
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
     root, many = output_root(args), args.ckpt == "all"
     names = ", ".join(i.name for i in items)
-    run = wandb_run(args, f"bench-{Path(args.run_dir).parent.name}-{args.ckpt}")
     reports = []
-    try:
+    with wandb_session(args, f"bench-{Path(args.run_dir).parent.name}-{args.ckpt}") as run:
         for ckpt in ckpts:
             out_dir = checkpoint_dir(args, root, ckpt)
             print(f"[bench] {ckpt.label}: {names} ({args.template} template) -> {out_dir}", flush=True)
-            engine, summaries = SharedEngine(args, ckpt), {}
-            t0 = time.perf_counter()
-            try:
-                for item in items:
-                    bench_args = replace(args, data=item.where)
-                    summaries[item.name], _ = evaluate_checkpoint(bench_args, ckpt, item.problems, item.sha256,
-                                                                  out_dir / item.name, get_engine=engine.get)
-                    atomic_write_json(out_dir / SUITE_FILE, suite_report(ckpt, summaries, items, out_dir))
-            finally:
-                engine.close()
-            report = suite_report(ckpt, summaries, items, out_dir)
-            report["wall_s"] = round(time.perf_counter() - t0, 3)
-            atomic_write_json(out_dir / SUITE_FILE, report)
-            atomic_write_text(out_dir / "benchmarks.md", suite_markdown(report))
+            report = run_checkpoint(args, ckpt, items, out_dir)
             print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUITE_FILE}\n{suite_markdown(report)}", flush=True)
             if run is not None:
                 log_suite_to_wandb(run, report, ckpt.step if many else None)
             reports.append(report)
         if many:
             written = write_comparison(root, reports)
-            print(comparison_markdown(reports))
-            print(f"[bench] wrote {', '.join(str(p) for p in written)}", flush=True)
-    finally:
-        if run is not None:
-            run.finish()
+            print(comparison_markdown(reports) + f"[bench] wrote {', '.join(str(p) for p in written)}", flush=True)
     return reports

@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.bench_eval import RealisticText  # noqa: E402
+from bench.bench_eval import RealisticText
 
 _REPO = Path(__file__).resolve().parent.parent
 # the workspace's offline copies: beside the checkout, or above the worktree folder

@@ -16,11 +16,6 @@ suite takes about ten seconds once the grader's workers are up.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make the repo importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.artifacts import atomic_write_json
 from common.benchmarks import load_benchmark, parse_benchmarks

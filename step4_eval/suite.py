@@ -199,8 +199,9 @@ def log_suite_to_wandb(run, report: dict, step: int | None) -> None:
 # --------------------------------------------------------------------------------------------- run
 
 def run_checkpoint(args, ckpt, items: list[SuiteItem], out_dir: Path) -> dict:
-    """Every benchmark for one checkpoint, one shared engine; each benchmark's last chunk is graded while
-    the next one generates. Returns the benchmarks.json dict (also written after each benchmark)."""
+    """Every benchmark for one checkpoint, one shared engine, largest first; each benchmark's last chunk is
+    graded while the next one generates. Returns the benchmarks.json dict (rewritten after each benchmark;
+    its rows keep the requested order)."""
     from step4_eval.evaluate import start_checkpoint
 
     engine, summaries, unfinished = SharedEngine(args, ckpt), {}, []
@@ -212,7 +213,8 @@ def run_checkpoint(args, ckpt, items: list[SuiteItem], out_dir: Path) -> dict:
         atomic_write_json(out_dir / SUITE_FILE, suite_report(ckpt, summaries, items, out_dir))
 
     try:
-        for item in items:
+        # largest first: the last benchmark's last chunk is graded with nothing left to hide it, so make it small
+        for item in sorted(items, key=lambda i: len(i.problems), reverse=True):
             finish = start_checkpoint(replace(args, data=item.where), ckpt, item.problems, item.sha256,
                                       out_dir / item.name, get_engine=engine.get)
             if unfinished:

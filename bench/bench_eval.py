@@ -54,17 +54,17 @@ def realistic_text(gold: str, rng: random.Random) -> str:
 
 class RealisticText:
     """Wraps a real engine: generation runs (and is timed) for real, then each completion's text is swapped
-    for a realistic one, so grading costs what it would with a trained model."""
+    for ``text_for(prompt, index, rng)``, so grading costs what it would with a trained model."""
 
-    def __init__(self, engine, golds):
-        self.engine, self.golds, self.name = engine, golds, engine.name
+    def __init__(self, engine, text_for):
+        self.engine, self.text_for, self.name = engine, text_for, engine.name
         self.rng = random.Random(0)
 
     def generate(self, prompts, indices, sampling, progress=None):
         out = self.engine.generate(prompts, indices, sampling, progress)
-        for i, samples in zip(indices, out, strict=True):
+        for prompt, i, samples in zip(prompts, indices, out, strict=True):
             for s in samples:
-                s.text = realistic_text(self.golds[i], self.rng)
+                s.text = self.text_for(prompt, i, self.rng)
                 s.finish_reason = "stop" if s.text.endswith("</answer>") else s.finish_reason
         return out
 
@@ -93,7 +93,8 @@ def main(argv=None) -> dict:
         if not args.raw:
             golds = evaluate.load_problems(val)["answer"].tolist()
             real_load = evaluate.load_engine
-            evaluate.load_engine = lambda *a, **k: RealisticText(real_load(*a, **k), golds)
+            evaluate.load_engine = lambda *a, **k: RealisticText(
+                real_load(*a, **k), lambda prompt, i, rng: realistic_text(golds[i], rng))
         t0 = time.perf_counter()
         (eval_args,) = parse_args([evaluate.EvalArgs], [
             "--ckpt", str(model), "--data", str(val), "--engine", args.engine, "--num_samples", str(args.num_samples),

@@ -9,6 +9,7 @@ line instead of silently training on it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -136,13 +137,19 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
 
 def package_versions(names: Iterable[str] = TRACKED_PACKAGES) -> dict[str, str]:
     """Installed versions of the packages that decide our numbers (absent ones are left out)."""
+    return dict(_versions(tuple(names)))
+
+
+@functools.cache
+def _versions(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Looked up once per process: each lookup scans site-packages (~0.1 s), and a suite eval asks per benchmark."""
     versions = {}
     for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    return versions
+    return tuple(versions.items())
 
 
 def build_manifest(stage: str, config: Any, *, inputs: Mapping[str, str | Path] | None = None,

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from common.grading import answer_block, format_ok, source_hash
+from common.grading import format_ok, source_hash
+from common.prompts import answer_block
 from common.sandbox import Limits, as_tests, execute_many
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)

@@ -4,7 +4,7 @@ API (fixed, other stages code against it):
 - ``r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}``;
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
   also carrying ``extracted_answer`` (str or None) and ``timeout`` (bool);
-- ``format_ok(response)``, ``extract_answer(response)`` and ``answer_block(response)`` (the raw block).
+- ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``common.prompts`` has every template's).
 
 Semantics
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
@@ -76,8 +76,8 @@ import threading
 import time
 from collections import deque
 
-from common.grading_norm import cheap_equal, last_boxed
-from common.prompts import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE_ANSWER_OPEN
+from common.grading_norm import all_boxed, cheap_equal, last_boxed, several_answers
+from common.prompts import answer_tag_extract, answer_tag_format_ok, get_template
 
 
 def source_hash(*names: str) -> str:
@@ -105,35 +105,18 @@ logger = logging.getLogger("common.grading")
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def format_ok(response: str) -> bool:
-    """The r1_zero format test: ``</think> <answer>`` and ``</answer>`` both present."""
-    return THINK_CLOSE_ANSWER_OPEN in response and ANSWER_CLOSE in response
-
-
-def answer_block(response: str) -> str | None:
-    """The text between the last ``<answer>`` and the first ``</answer>`` after it (None without both)."""
-    start = response.rfind(ANSWER_OPEN)
-    if start < 0:
-        return None
-    end = response.find(ANSWER_CLOSE, start)
-    return None if end < 0 else response[start + len(ANSWER_OPEN) : end]
-
-
-def extract_answer(response: str) -> str | None:
-    """The answer the grader compares: the last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
-    inside = answer_block(response)
-    if inside is None:
-        return None
-    boxed = last_boxed(inside) if "\\boxed" in inside or "\\fbox" in inside else None
-    return (boxed if boxed is not None else inside).strip()
+format_ok = answer_tag_format_ok  # r1_zero's format test (``common.prompts`` holds every template's)
+extract_answer = answer_tag_extract  # r1_zero's answer: the last <answer> block, or the last box inside it
 
 
 def _clean_gold(value) -> str:
+    """A gold's answer text: after ``####``; the content of its box, or of all its boxes as one list."""
     text = str(value).strip()
     if "####" in text:
         text = text.rsplit("####", 1)[1].strip()
     if "\\boxed" in text or "\\fbox" in text:
-        text = (last_boxed(text) or text).strip()
+        boxes = all_boxed(text)
+        text = ", ".join(b.strip() for b in boxes) if len(boxes) > 1 else (last_boxed(text) or text).strip()
     return text
 
 
@@ -147,16 +130,24 @@ def _golds(value, index: int) -> tuple[str, ...]:
     return golds
 
 
-def _cheap(pred: str, golds: tuple[str, ...]) -> bool | None:
+def _pairs(pred: str, boxes: list[str], golds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The (answer, gold) comparisons for one response; any equal pair makes it right.
+
+    The answer is ``pred``, except against a gold with several answers when the answer region holds several
+    boxes: then all of them, as one comma list (``\\boxed{1}`` and ``\\boxed{-2}`` answer ``1,-2``).
+    """
+    several = ", ".join(b.strip() for b in boxes) if len(boxes) > 1 else None
+    return tuple((several if several and several_answers(g) else pred, g) for g in golds)
+
+
+def _cheap(pairs: tuple[tuple[str, str], ...]) -> bool | None:
     """The parent-side decision for one unique task: True/False, or None to send it to a worker."""
-    if not pred:
-        return False
-    if pred in golds:  # identical text: equal whatever it is (a gold must always match itself)
-        return True
-    if len(pred) > max(LONG_ANSWER_CHARS, 20 * max(len(g) for g in golds)):
-        return False
     undecided = False
-    for gold in golds:
+    for pred, gold in pairs:
+        if not pred or len(pred) > max(LONG_ANSWER_CHARS, 20 * len(gold)):
+            continue  # empty, or far too long to be an answer: not equal, and not worth parsing
+        if pred == gold:  # identical text: equal whatever it is (a gold must always match itself)
+            return True
         decided = cheap_equal(pred, gold)
         if decided:
             return True
@@ -170,8 +161,13 @@ def default_workers() -> int:
     return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus()))
 
 
-def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_s: float = 2.0) -> list[dict]:
-    """Grade responses against ground truths; one dict per response, in input order (see module doc)."""
+def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_s: float = 2.0,
+               template: str = "r1_zero") -> list[dict]:
+    """Grade responses against ground truths; one dict per response, in input order (see module doc).
+
+    ``template`` names the prompt template the responses answer (``common.prompts.TEMPLATES``): it decides
+    the format test and where the answer is read.
+    """
     responses, ground_truths = list(responses), list(ground_truths)
     if len(responses) != len(ground_truths):
         raise ValueError(f"got {len(responses)} responses but {len(ground_truths)} ground truths")
@@ -180,40 +176,42 @@ def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    tpl = get_template(template)
     golds = [_golds(g, i) for i, g in enumerate(ground_truths)]
 
-    rows, verdicts = [], {}  # verdicts: (pred, golds) -> (equal, timeout), shared by duplicates
+    rows, verdicts = [], {}  # verdicts: task -> (equal, timeout), shared by duplicates
     pending: dict[tuple, None] = {}
     for response, gold in zip(responses, golds, strict=True):
         text = response if isinstance(response, str) else ("" if response is None else str(response))
-        pred = extract_answer(text)
-        key = (pred, gold)
-        if pred is not None and key not in verdicts and key not in pending:
-            decided = _cheap(pred, gold)
+        pred = tpl.extract(text)
+        task = _pairs(pred, tpl.boxes(text), gold) if pred is not None else None
+        if task is not None and task not in verdicts and task not in pending:
+            decided = _cheap(task)
             if decided is None:
-                pending[key] = None
+                pending[task] = None
             else:
-                verdicts[key] = (decided, False)
-        rows.append((1.0 if format_ok(text) else 0.0, pred, key))
-    for key in list(pending):  # settled by a worker in an earlier call (GRPO revisits problems)
-        if key in _SLOW_VERDICTS:
-            verdicts[key] = (_SLOW_VERDICTS[key], False)
-            del pending[key]
+                verdicts[task] = (decided, False)
+        shown = pred if task is None else next((a for a, _ in task if a != pred), pred)
+        rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task))
+    for task in list(pending):  # settled by a worker in an earlier call (GRPO revisits problems)
+        if task in _SLOW_VERDICTS:
+            verdicts[task] = (_SLOW_VERDICTS[task], False)
+            del pending[task]
     if pending:
         tasks = list(pending)
-        for key, verdict in zip(tasks, _get_pool().run(tasks, workers, timeout_s), strict=True):
-            verdicts[key] = verdict
+        for task, verdict in zip(tasks, _get_pool().run(tasks, workers, timeout_s), strict=True):
+            verdicts[task] = verdict
             if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
-                _SLOW_VERDICTS[key] = verdict[0]
+                _SLOW_VERDICTS[task] = verdict[0]
         while len(_SLOW_VERDICTS) > SLOW_CACHE_SIZE:
             del _SLOW_VERDICTS[next(iter(_SLOW_VERDICTS))]
 
     out = []
-    for fmt, pred, key in rows:
-        equal, timed_out = verdicts.get(key, (False, False)) if pred is not None else (False, False)
+    for fmt, shown, task in rows:
+        equal, timed_out = verdicts[task] if task is not None else (False, False)
         ans = 1.0 if equal else 0.0
         out.append(
-            {"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": pred,
+            {"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": shown,
              "timeout": timed_out}
         )
     return out
@@ -328,7 +326,8 @@ class _Pool:
                     w.ready = _ready(message)
 
     def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
-        """(equal, timed_out) per task, graded by the first ``n`` workers with a hard limit per task."""
+        """(equal, timed_out) per task (a tuple of (answer, gold) pairs, any equal wins), graded by the
+        first ``n`` workers with a hard limit per task."""
         with self.lock:
             self._ensure(n)
             try:
@@ -364,7 +363,7 @@ class _Pool:
                 if w.ready and not w.busy and queue:
                     w.chunk = [queue.popleft() for _ in range(min(chunk_size, len(queue)))]
                     w.pos, w.started = 0, now
-                    w.conn.send([(t, tasks[t][0], list(tasks[t][1]), timeout_s) for t in w.chunk])
+                    w.conn.send([(t, tasks[t], timeout_s) for t in w.chunk])
             deadlines = [w.started + hard_limit for w in active if w.busy]
             deadlines += [w.born + WORKER_START_TIMEOUT_S for w in active if not w.ready]
             wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
@@ -385,7 +384,7 @@ class _Pool:
                     w.ready = _ready(message)
                     continue
                 task_id, ok, timed_out, refused = message
-                _record_refusals(refused, tasks[task_id][0])
+                _record_refusals(refused, tasks[task_id][0][0])
                 results[task_id] = (bool(ok), bool(timed_out))
                 left -= 1
                 w.pos += 1

@@ -33,10 +33,13 @@ _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12
 # a bare "1,2" is more often a list of two answers.
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+_SPACED_LIST = re.compile(r"\d\s*,\s+[-+]?\.?\d")  # "1, 2" (a list), unlike "1,234" or "11,\\! 111"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
 NUMBER_RE = re.compile(rf"({_NUM})")
+# The last value of a sentence: a number, a fraction "2/3" or a decimal comma "2,74" ("Soucis : 2,74 $").
+PROSE_VALUE_RE = re.compile(rf"(?:{_NUM})\s*/\s*(?:{_NUM})|[+-]?\d+,\d{{1,2}}(?!\d)|(?:{_NUM})")
 _PLAIN_RE = re.compile(rf"^({_NUM})$")
 _SCI_RE = re.compile(rf"^({_NUM})(?:e([+-]?\d{{1,3}})|(?:\\times|\\cdot|\*|x)10\^\{{?([+-]?\d{{1,3}})\}}?)$")
 _POW_RE = re.compile(r"^([+-]?\d{1,6})\^\{?(\d{1,3})\}?$")
@@ -45,8 +48,8 @@ _FRAC_SHORT_RE = re.compile(r"^([+-]?)\\frac(\d)(\d)$")
 _SLASH_RE = re.compile(rf"^({_NUM})/({_NUM})$")
 # Trailing units after a number: a word of two or more letters, or one of a few one-letter units. A lone
 # variable such as "x" or "b" is NOT a unit ("(a+5)(b+2)" must keep its letters), nor are math words.
-_NUM_THEN_TAIL = re.compile(rf"^({_NUM})\s*([A-Za-z].*)$")
-_WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-]+[A-Za-z0-9]+)*\.?$")
+_NUM_THEN_TAIL = re.compile(rf"^((?:{_NUM})(?:\s*(?:\\times|\\cdot)\s*10\^\{{?[+-]?\d{{1,3}}\}}?)?)\s*([A-Za-z].*)$")
+_WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-{}]+[A-Za-z0-9]+)*[{}]*\.?$")
 _LETTER_UNIT = re.compile(r"^[mgsLhKNJWVA](?:\^?\d)?(?:/[A-Za-z]{1,3}(?:\^?\d)?)?$")
 _NOT_UNITS = {"sqrt", "pi", "and", "or", "to", "times", "cdot", "log", "ln", "sin", "cos", "tan", "exp",
               "frac", "i", "e", "x", "y", "n", "mod", "pm", "infty", "over", "plus", "minus"}
@@ -68,6 +71,26 @@ def last_boxed(text: str) -> str | None:
         return re.split(r"[\s$]", text[i:], maxsplit=1)[0] or None
     close = match_braces(text, i)
     return text[i + 1 : close] if close >= 0 else text[i + 1 :]
+
+
+def all_boxed(text: str) -> list[str]:
+    """Contents of every closed ``\\boxed{}`` / ``\\fbox{}`` (or ``\\boxed 5``) in ``text``, outermost only, in order."""
+    out, after = [], 0
+    for m in _BOX_RE.finditer(text):
+        i = m.end()
+        if m.start() < after or i >= len(text):
+            continue  # nested in a box already taken, or nothing follows
+        if text[i] != "{":
+            token = re.split(r"[\s$]", text[i:], maxsplit=1)[0]
+            if token:
+                out.append(token)
+            continue
+        close = match_braces(text, i)
+        if close < 0:
+            break  # unclosed: the rest of the text is inside it
+        out.append(text[i + 1 : close])
+        after = close
+    return out
 
 
 def match_braces(text: str, open_at: int) -> int:
@@ -92,7 +115,10 @@ def strip_delimiters(s: str) -> str:
         for left, right in _WRAPPERS:
             if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
                 s = s[len(left) : len(s) - len(right)].strip()
-        s = s.rstrip(".").rstrip("\\").strip()
+        if not s.endswith("..."):  # an ellipsis ("1, 2, 3, ...") is part of the answer
+            s = s.rstrip(".").rstrip("\\").strip()
+            if s.endswith(","):
+                s = s[:-1].strip()  # sentence punctuation inside the math: "$\\frac{1}{3},$"
         if s == before:
             break
     return s
@@ -187,7 +213,11 @@ def parse_number(s: str) -> tuple[Fraction, bool, bool] | None:
 
 
 def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool, bool]) -> bool:
-    """Equal values; a percent on either side may also be read as a fraction (50% = 0.5)."""
+    """Equal values; a percent on either side may also be read as a fraction (50% = 0.5).
+
+    An integer gold needs an exactly equal answer (3.0001 is not 3; 27 and 27.0 are both 27); a decimal
+    answer to a non-integer gold matches within ``DECIMAL_REL_TOL``.
+    """
     p_vals = [pred[0], pred[0] / 100] if pred[2] else [pred[0]]
     g_vals = [gold[0], gold[0] / 100] if gold[2] else [gold[0]]
     exact = pred[1] and gold[1]
@@ -195,7 +225,7 @@ def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool,
         for g in g_vals:
             if p == g:
                 return True
-            if exact or (p.denominator == 1 and g.denominator == 1):  # 123457.0 is not 123456
+            if exact or g.denominator == 1:
                 continue
             if _close(float(p), float(g), DECIMAL_REL_TOL):
                 return True
@@ -216,7 +246,22 @@ def _values_equal(p: str, g: str) -> bool | None:
     pv, gv = eval_constant(p), eval_constant(g)
     if pv is None or gv is None:
         return None
-    return _close(pv, gv, DECIMAL_REL_TOL if "." in p + g else CLOSED_FORM_REL_TOL)
+    return _close(pv, gv, value_tolerance(p, g))
+
+
+def is_integer_gold(gold: str) -> bool:
+    """A gold that is a plain integer (``12``, ``27.0``, ``1,000``): it needs an exactly equal answer."""
+    number = parse_number(gold)
+    return number is not None and not number[2] and number[0].denominator == 1
+
+
+def value_tolerance(pred: str, gold: str) -> float:
+    """Relative tolerance between two values evaluated in floating point: an integer gold against a decimal
+    answer gets none, a closed form (``3\\sqrt{2}`` vs ``\\sqrt{18}``) only rounding error, and a decimal on
+    either side of a non-integer gold ``DECIMAL_REL_TOL``."""
+    if is_integer_gold(gold):
+        return 0.0 if "." in pred else CLOSED_FORM_REL_TOL
+    return DECIMAL_REL_TOL if "." in pred + gold else CLOSED_FORM_REL_TOL
 
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
@@ -340,7 +385,7 @@ def eval_constant(s: str) -> float | None:
     return value
 
 
-def _split_top_level(s: str) -> list[str] | None:
+def split_top_level(s: str) -> list[str] | None:
     """Split on commas outside any brackets; None for unbalanced brackets."""
     parts, depth, start = [], 0, 0
     for i, c in enumerate(s):
@@ -363,10 +408,10 @@ def _brackets(s: str) -> tuple[str, str, str]:
     """(kind, inner text, closing) where kind is "set", "(", "[" or "" for no outer bracket pair."""
     if s.startswith("\\{") and s.endswith("\\}"):
         inner = s[2:-2]
-        return ("set", inner, "}") if _split_top_level(inner) is not None else ("", s, "")
+        return ("set", inner, "}") if split_top_level(inner) is not None else ("", s, "")
     if len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
         inner = s[1:-1]
-        if _split_top_level(inner) is not None:
+        if split_top_level(inner) is not None:
             return s[0], inner, s[-1]
     return "", s, ""
 
@@ -374,10 +419,34 @@ def _brackets(s: str) -> tuple[str, str, str]:
 def _collection(s: str):
     """(kind, elements) for a comma-separated collection, or None for a single item."""
     kind, inner, close = _brackets(s)
-    parts = _split_top_level(inner)
+    parts = split_top_level(inner)
     if parts is None or len(parts) < 2:
         return None
     return (kind, close), parts
+
+
+_CONSTANT_MACROS = re.compile(
+    r"\\(?:frac|dfrac|tfrac|sqrt|pi|infty|cdot|times|div|pm|mp|left|right|sin|cos|tan|cot|sec|csc|arcsin|arccos|"
+    r"arctan|sinh|cosh|tanh|log|ln|exp|circ|degree)(?![A-Za-z])")
+_RELATION = re.compile(r"[=<>]|\\(?:le|ge|leq|geq|neq|ne|in|approx|lt|gt)(?![A-Za-z])")
+_PLAIN_FUNCTIONS = re.compile(r"(?:sqrt|sin|cos|tan|log|ln|exp|pi)(?=\s*[({\d])")
+
+
+def has_free_variable(s: str) -> bool:
+    """True when normalized ``s`` names a variable (``x``, ``C_1``, ``\\theta``): not a constant, whatever it
+    simplifies to. ``e`` and ``i`` count as constants."""
+    rest = _PLAIN_FUNCTIONS.sub("", _CONSTANT_MACROS.sub("", s))
+    return re.search(r"\\[A-Za-z]+|[a-df-hj-zA-Z]", rest) is not None
+
+
+def several_answers(gold: str) -> bool:
+    """A gold holding several answers: a bare comma list (``1, -2``) or a set (``\\{1, -2\\}``), not a tuple,
+    an interval or one number with thousands separators (``10,455``)."""
+    g = normalize(gold)
+    if not g or (parse_number(g) and not _SPACED_LIST.search(gold)):
+        return False
+    found = _collection(g)
+    return found is not None and found[0][0] in ("", "set")
 
 
 def cheap_equal(pred: str, gold: str) -> bool | None:
@@ -398,7 +467,9 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         p = p.replace(",", ".")
     elif _DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p):
         g = g.replace(",", ".")
-    pn, gn = parse_number(p), parse_number(g)
+    # "32, 349" is a list of two numbers, "32,349" one number: a space after a comma makes it a list
+    pn = None if _SPACED_LIST.search(pred) else parse_number(p)
+    gn = None if _SPACED_LIST.search(gold) else parse_number(g)
     if pn and gn:
         return numbers_equal(pn, gn)
     if gn and _MC_RE.match(p):
@@ -423,6 +494,13 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return decided
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
         return False  # one number against several answers
+    if gc is None and pc is not None and pc[0][0] in ("set", "") and gn and _SPACED_LIST.search(pred):
+        return False  # several numbers ("32, 349") against one
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
         return False  # a number against an answer with no digits and no math at all
+    if pc is None and (pn or eval_constant(p) is not None):
+        if gc is not None or g.startswith("\\begin{"):
+            return False  # one value against a tuple, an interval, a list or a matrix
+        if has_free_variable(g) and not _RELATION.search(g):
+            return False  # a constant against an expression in variables (x^2+1, C_1 e^{t}); not x = 3
     return None

@@ -28,14 +28,7 @@ import threading
 import time
 
 from common import grading_guard
-from common.grading_norm import (
-    CLOSED_FORM_REL_TOL,
-    DECIMAL_REL_TOL,
-    NUMBER_RE,
-    cheap_equal,
-    light_clean,
-    normalize,
-)
+from common.grading_norm import PROSE_VALUE_RE, cheap_equal, light_clean, normalize, value_tolerance
 from common.plain_math import parse_plain
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
@@ -64,10 +57,11 @@ def _configs() -> list:
     return [LatexExtractionConfig()]  # never ExprExtractionConfig: it runs parse_expr (Python) on the text
 
 
+@functools.lru_cache(maxsize=4096)  # a gold is parsed once for all the answers to it (n samples, GRPO groups)
 def _parse(text: str, wrap: bool):
     from math_verify import parse
 
-    return parse(f"${text}$" if wrap else text, _configs(), parsing_timeout=None)
+    return tuple(parse(f"${text}$" if wrap else text, _configs(), parsing_timeout=None))  # immutable: cached
 
 
 def _is_set(s: str) -> bool:
@@ -95,8 +89,8 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
                 if not p.free_symbols:
                     pv, gv = complex(N(p, 30)), complex(N(g, 30))
                     finite = all(math.isfinite(x) for x in (pv.real, pv.imag, gv.real, gv.imag))
-                    rel_tol = DECIMAL_REL_TOL if "." in pred + gold else CLOSED_FORM_REL_TOL
-                    if finite and abs(pv - gv) <= rel_tol * max(1e-5, abs(gv)):
+                    rel_tol = value_tolerance(pred, gold)
+                    if finite and (pv == gv or abs(pv - gv) <= rel_tol * max(1e-5, abs(gv))):
                         return True
                 elif simplify(p - g) == 0:
                     return True
@@ -120,25 +114,30 @@ def equal(pred: str, gold: str) -> bool:
     gold_exprs = _parse(g, wrap=True)
     prose = _WORDS.search(p.replace("\\text", "").replace("\\frac", "")) is not None
     # Long prose is no LaTeX formula: only math-verify's search of the original text makes sense there.
-    pred_exprs = [] if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
-    if gold_exprs and pred_exprs and verify(gold_exprs, pred_exprs, timeout_seconds=None):
+    pred_exprs = () if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
+    if gold_exprs and pred_exprs and verify(list(gold_exprs), list(pred_exprs), timeout_seconds=None):
         return True
     if prose:
         # Prose around the answer ("so x is 5 apples"): math-verify finds the LaTeX in the text (its own
-        # $...$ tell it where math is), and the last number in the text is read as a number.
+        # $...$ tell it where math is), and the last value in the text (a number, ``2/3``, ``2,74``) is read as the answer.
         raw = _parse(pred, wrap=False)
-        if gold_exprs and raw and verify(gold_exprs, raw, timeout_seconds=None):
+        if gold_exprs and raw and verify(list(gold_exprs), list(raw), timeout_seconds=None):
             return True
-        numbers = NUMBER_RE.findall(p)
-        if numbers and cheap_equal(numbers[-1], gold):
+        values = PROSE_VALUE_RE.findall(p)
+        if values and cheap_equal(values[-1], gold):
             return True
     return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)
 
 
 def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, bool, list[str]]:
-    """(equal to any gold, timed out, refused operations) for one task, under a soft ``timeout_s`` limit.
+    """``grade_pairs`` for one answer against several golds (any equal wins)."""
+    return grade_pairs([(pred, gold) for gold in golds], timeout_s)
 
-    Anything the audit guard refused makes the answer wrong, whatever the comparison said (fail closed).
+
+def grade_pairs(pairs, timeout_s: float) -> tuple[bool, bool, list[str]]:
+    """(some (answer, gold) pair equal, timed out, refused operations) for one task, under a soft
+    ``timeout_s`` limit. Anything the audit guard refused makes the answer wrong, whatever the comparison
+    said (fail closed).
     """
 
     def on_alarm(signum, frame):
@@ -149,7 +148,7 @@ def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, boo
     with grading_guard.guarding() as refused:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
-            for gold in golds:
+            for pred, gold in pairs:
                 decided = cheap_equal(pred, gold)
                 if decided is None:
                     decided = equal(pred, gold)
@@ -205,8 +204,8 @@ def _init_worker() -> list[str]:
 
 
 def serve(conn) -> None:
-    """Worker loop: receive ``[(task_id, pred, golds, timeout_s), ...]``; send ``(task_id, equal, timeout,
-    refused)`` per task."""
+    """Worker loop: receive ``[(task_id, ((answer, gold), ...), timeout_s), ...]``; send ``(task_id, equal,
+    timeout, refused)`` per task."""
     conn.send(("ready", _init_worker()))
     while True:
         try:
@@ -215,8 +214,8 @@ def serve(conn) -> None:
             return
         if chunk is None:
             return
-        for task_id, pred, golds, timeout_s in chunk:
-            conn.send((task_id, *grade_task(pred, golds, timeout_s)))
+        for task_id, pairs, timeout_s in chunk:
+            conn.send((task_id, *grade_pairs(pairs, timeout_s)))
 
 
 if __name__ == "__main__":

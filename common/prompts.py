@@ -1,11 +1,28 @@
-"""The r1_zero prompt template, defined once for every stage.
+"""Prompt templates, defined once for every stage: the registry ``TEMPLATES`` and the r1_zero helpers.
 
-The prompt ends with ``Assistant: <think>`` so the model continues its reasoning and closes it with
-``</think> <answer> ... </answer>``. ``format_reward`` in ``common.grading`` checks exactly those tags,
-and preflight (step3) checks that this template and the reward agree.
+A template is a name, the prompt text, how generation stops and how the answer is read back:
+
+- ``r1_zero`` (the project's template; Oat-Zero calls it ``r1``): the prompt ends with ``Assistant: <think>``
+  so the model continues its reasoning and closes it with ``</think> <answer> ... </answer>``. Generation
+  stops at ``</answer>`` (kept). Format rule: the response contains ``</think> <answer>`` and ``</answer>``
+  (the exact CS336 / Dr. GRPO string test); the answer is the last ``<answer>`` block, or the last
+  ``\\boxed{}`` inside it. Preflight (step3) checks that this template and the reward agree.
+- ``boxed`` (Oat-Zero's and Qwen2.5-Math's ``qwen_math``): a ChatML prompt whose system turn asks for the
+  final answer in ``\\boxed{}``. Generation ends at the model's end-of-turn (``<|im_end|>``) or EOS. Format
+  rule: the response contains a closed ``\\boxed{...}``; the answer is the last one.
+
+``format_ok`` / ``extract`` / ``boxes`` of a template are what ``common.grading`` grades with, and
+``format_rule`` is written into every eval contract, because base-model numbers depend on the template.
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from common.errors import UserError
+from common.grading_norm import all_boxed, last_boxed
 
 R1_ZERO_TEMPLATE = (
     "A conversation between User and Assistant. The User asks a question, and the Assistant solves it. "
@@ -15,6 +32,10 @@ R1_ZERO_TEMPLATE = (
     "<answer> answer here </answer>.\n"
     "User: {question}\n"
     "Assistant: <think>"
+)
+BOXED_TEMPLATE = (
+    "<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{{}}.<|im_end|>\n"
+    "<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
 )
 
 THINK_CLOSE_ANSWER_OPEN = "</think> <answer>"
@@ -32,3 +53,94 @@ def build_prompt(question: str) -> str:
 def build_response(reasoning: str, answer: str) -> str:
     """A well-formed r1_zero response (what follows the prompt): reasoning, then the tagged answer."""
     return f"{reasoning.strip()} {THINK_CLOSE_ANSWER_OPEN} {answer.strip()} {ANSWER_CLOSE}"
+
+
+# --- reading answers back ------------------------------------------------------------------------------
+
+def answer_block(response: str) -> str | None:
+    """The text between the last ``<answer>`` and the first ``</answer>`` after it, else None."""
+    start = response.rfind(ANSWER_OPEN)
+    if start < 0:
+        return None
+    end = response.find(ANSWER_CLOSE, start)
+    return None if end < 0 else response[start + len(ANSWER_OPEN) : end]
+
+
+def answer_tag_format_ok(response: str) -> bool:
+    """The r1_zero format test: ``</think> <answer>`` and ``</answer>`` both present."""
+    return THINK_CLOSE_ANSWER_OPEN in response and ANSWER_CLOSE in response
+
+
+def answer_tag_extract(response: str) -> str | None:
+    """The last ``<answer>`` block, or the last ``\\boxed{}`` inside it."""
+    inside = answer_block(response)
+    if inside is None:
+        return None
+    boxed = last_boxed(inside) if "\\boxed" in inside or "\\fbox" in inside else None
+    return (boxed if boxed is not None else inside).strip()
+
+
+def answer_tag_boxes(response: str) -> list[str]:
+    inside = answer_block(response)
+    return all_boxed(inside) if inside is not None else []
+
+
+def boxed_format_ok(response: str) -> bool:
+    """The boxed format test: a closed ``\\boxed{...}`` somewhere in the response."""
+    return bool(all_boxed(response))
+
+
+def boxed_extract(response: str) -> str | None:
+    """The content of the last closed ``\\boxed{}`` of the response."""
+    boxes = all_boxed(response)
+    return boxes[-1].strip() if boxes else None
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str
+    text: str                       # with one ``{question}`` field
+    stop: tuple[str, ...]           # stop strings, kept in the output
+    stop_tokens: tuple[str, ...]    # special tokens that also end generation, where the tokenizer has them
+    format_rule: str                # written into the eval contract
+    format_ok: Callable[[str], bool] = field(repr=False, compare=False)
+    extract: Callable[[str], str | None] = field(repr=False, compare=False)  # the answer text, None if none
+    boxes: Callable[[str], list[str]] = field(repr=False, compare=False)  # every closed box of the answer region
+
+    def build(self, question: str) -> str:
+        return self.text.format(question=question.strip())
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    def describe(self) -> dict:
+        """What an eval contract records about the template."""
+        return {"name": self.name, "hash": self.hash, "stop": list(self.stop), "stop_tokens": list(self.stop_tokens),
+                "format_rule": self.format_rule}
+
+
+TEMPLATES = {
+    t.name: t
+    for t in (
+        PromptTemplate(
+            "r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (),
+            "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is the last "
+            "<answer>...</answer> block (its last \\boxed{} if it has one)",
+            answer_tag_format_ok, answer_tag_extract, answer_tag_boxes),
+        PromptTemplate(
+            "boxed", BOXED_TEMPLATE, (), ("<|im_end|>",),
+            "format 1 iff the response contains a closed \\boxed{...}; the answer is the last one",
+            boxed_format_ok, boxed_extract, all_boxed),
+    )
+}
+ALIASES = {"r1": "r1_zero", "qwen_math": "boxed"}  # Oat-Zero's names
+
+
+def get_template(name: str) -> PromptTemplate:
+    """The registered template ``name`` (or an alias); UserError listing the names otherwise."""
+    template = TEMPLATES.get(ALIASES.get(name, name))
+    if template is None:
+        names = ", ".join([*TEMPLATES, *ALIASES])
+        raise UserError(f"unknown prompt template {name!r}; choose one of {names}")
+    return template

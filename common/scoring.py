@@ -35,7 +35,7 @@ FINISH_REASONS = ("stop", "eos", "length")
 RECORD_FIELDS = (
     "id", "source", "index", "sample_index", "prompt", "completion", "gold", "extracted_answer",
     "format_reward", "answer_reward", "reward", "category", "completion_tokens", "finish_reason",
-    "truncated", "grader_timeout",
+    "truncated", "grader_timeout", "meta",
 )
 # Added for code: tests passed / run, how the program's run ended (common.sandbox status, or no_answer).
 CODE_RECORD_FIELDS = ("pass_fraction", "tests_passed", "tests_total", "run_status", "run_error")
@@ -244,13 +244,15 @@ def record_fields(record: Mapping) -> tuple[str, ...]:
 
 
 def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeout_s: float = 2.0,
-                  code_limits=None) -> list[dict]:
+                  template: str = "r1_zero", code_limits=None) -> list[dict]:
     """Grade completions with ``common.grading.grade_many`` into records (the generations.jsonl schema).
 
     Each row needs ``id``, ``completion`` and ``gold`` (or ``answer``, step1's column name); ``source``,
     ``prompt``, ``index``, ``sample_index``, ``completion_tokens`` and ``finish_reason`` are carried over
-    when present. A sample is ``truncated`` when its finish reason is ``length`` (or when the row says so).
-    Rows with ``tests`` (and optionally ``test_setup``) are code: their programs run in the sandbox under
+    when present, and ``meta`` (a benchmark's per-problem metadata: subject, level...). A sample is
+    ``truncated`` when its finish reason is ``length`` (or when the row says so). ``template`` names the
+    prompt template the completions answer (``common.prompts``): it decides the format rule. Rows with
+    ``tests`` (and optionally ``test_setup``) are code: their programs run in the sandbox under
     ``code_limits`` (``common.sandbox.Limits``; None: its defaults) and ``timeout_s`` does not apply.
     """
     from common.grading import grade_many
@@ -261,7 +263,7 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
         results = _grade_code(rows, workers, code_limits)
     else:
         results = grade_many([r["completion"] for r in rows], [r["gold"] for r in rows],
-                             workers=workers, timeout_s=timeout_s)
+                             workers=workers, timeout_s=timeout_s, template=template)
     records = []
     for row, res in zip(rows, results, strict=True):
         rec = {
@@ -281,6 +283,7 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
             "finish_reason": row.get("finish_reason"),
             "truncated": bool(row["truncated"]) if "truncated" in row else row.get("finish_reason") == "length",
             "grader_timeout": bool(res.get("timeout", False)),
+            "meta": row.get("meta"),
         }
         if code:
             rec.update({k: res[k] for k in CODE_RECORD_FIELDS})

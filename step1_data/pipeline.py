@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from common.prompts import build_prompt, build_response
 from step1_data.adapters import get_adapter
 from step1_data.answers import OK
-from step1_data.decontaminate import is_contaminated
+from step1_data.decontaminate import contamination
 from step1_data.dedupe import problem_key
 from step1_data.filters import is_multiple_choice, is_proof
 from step1_data.loading import MALFORMED
@@ -21,6 +21,7 @@ OUTPUT_COLUMNS = ("id", "source", "problem", "answer", "solution", "prompt", "sf
 # writing ~500 characters per row to the temporary Arrow files. See prompt_parts().
 TEXT_COLUMNS = ("id", "source", "problem", "answer", "solution", "sft_target", "reason", "key")
 LENGTH_COLUMNS = ("problem_chars", "solution_chars", "sft_target_chars")
+CONTAMINATED_BY = "contaminated_by"  # bitmask of the eval sets a contaminated row overlaps (bit i = set i)
 TOKEN_COLUMNS = ("prompt_tokens", "sft_target_tokens")
 _ANSWER_REASONS = {"no_box": "no_answer", "empty_box": "empty_box", "unbalanced_box": "unbalanced_box"}
 
@@ -37,7 +38,7 @@ class RowOptions:
     tokenizer: object | None = None
     max_prompt_tokens: int | None = None
     max_sft_target_tokens: int | None = None
-    eval_grams: frozenset = field(default_factory=frozenset)
+    eval_grams: dict = field(default_factory=dict)  # n-gram -> bitmask of the eval sets holding it
     ngram_size: int = 8
 
 
@@ -52,7 +53,7 @@ def output_features(with_tokens: bool):
     """The map's output schema, fixed so that several inputs (parquet, JSON) concatenate cleanly."""
     from datasets import Features, Value
 
-    ints = LENGTH_COLUMNS + (TOKEN_COLUMNS if with_tokens else ())
+    ints = LENGTH_COLUMNS + (CONTAMINATED_BY,) + (TOKEN_COLUMNS if with_tokens else ())
     return Features({**{c: Value("string") for c in TEXT_COLUMNS}, **{c: Value("int64") for c in ints}})
 
 
@@ -74,7 +75,7 @@ def process_batch(batch: dict, indices: list[int], *, input_no: int, opts: RowOp
     adapter = get_adapter(opts.dataset)
     n = len(indices)
     flags = batch.get(MALFORMED) or [False] * n
-    cols = {"id": [], "source": [], "problem": [], "answer": [], "solution": [], "sft_target": [], "reason": [], "key": [], "problem_chars": [], "solution_chars": [], "sft_target_chars": []}
+    cols = {"id": [], "source": [], "problem": [], "answer": [], "solution": [], "sft_target": [], "reason": [], "key": [], "problem_chars": [], "solution_chars": [], "sft_target_chars": [], CONTAMINATED_BY: [0] * n}
     for j in range(n):
         row = {c: batch[c][j] for c in adapter.REQUIRED_COLUMNS}
         ex = None if flags[j] else adapter.extract(row)
@@ -98,8 +99,9 @@ def process_batch(batch: dict, indices: list[int], *, input_no: int, opts: RowOp
         _token_filter(cols, opts)
     if opts.eval_grams:
         for j in range(n):
-            if not cols["reason"][j] and is_contaminated(cols["problem"][j], opts.eval_grams, opts.ngram_size):
+            if not cols["reason"][j] and (mask := contamination(cols["problem"][j], opts.eval_grams, opts.ngram_size)):
                 cols["reason"][j] = "contaminated"
+                cols[CONTAMINATED_BY][j] = mask
     return cols
 
 

@@ -60,7 +60,11 @@ class DataArgs:
     drop_multiple_choice: bool = field(default=True, metadata={"help": "reject multiple-choice problems"})
     dedupe: bool = field(default=True, metadata={"help": "reject repeated problems (normalized text)"})
     decontaminate: list[str] = field(default_factory=list, metadata={
-        "help": "eval sets (hub id[:config][@split] or local file) whose n-grams training rows must not share"})
+        "help": "eval sets whose n-grams training rows must not share: benchmark names (math500, aime24, amc23, "
+                "minerva, olympiadbench, gsm8k), presets (standard, all), name=path, or hub id[:config][@split] / "
+                "local file"})
+    benchmark_dir: str | None = field(default=None, metadata={
+        "help": "folder with the benchmarks' offline files (default: their hub datasets)"})
     ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
     num_proc: int | None = field(default=None, metadata={
         "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
@@ -91,6 +95,7 @@ def _print_summary(stats: dict, out: Path) -> None:
     rows = [("input rows", stats["input_rows"]), ("train rows", stats["train_rows"]),
             ("val rows", stats["val_rows"])]
     rows += [(f"rejected: {k}", v) for k, v in stats["rejected"].items() if v]
+    rows += [(f"  overlapping {k}", v) for k, v in stats["decontamination"]["removed_by_eval_set"].items() if v]
     width = max(len(k) for k, _ in rows)
     print(f"\nstep1_data summary ({stats['dataset']}, {stats['seconds']:.1f} s) -> {out}")
     for k, v in rows:
@@ -106,9 +111,10 @@ def output_dir(args: DataArgs) -> Path:
 
 
 def prepare(args: DataArgs, out: Path | None = None) -> dict:
-    """Run the stage into ``out`` (default: ``output_dir(args)``, which must exist); returns the stats dict
-    (also written to stats.json). ``main`` adds the folder's lock and its clean-up after a failed first run."""
+    """Run the stage into ``out`` (default: ``output_dir(args)``); returns the stats dict (also written to
+    stats.json). ``main`` adds the folder's lock and its clean-up after a failed first run."""
     out = out or output_dir(args)
+    out.mkdir(parents=True, exist_ok=True)
     import datasets
     import numpy as np
     from huggingface_hub.utils import logging as hub_logging
@@ -119,7 +125,13 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
     from step1_data.dedupe import first_occurrences
     from step1_data.filters import REASONS
     from step1_data.loading import MALFORMED, check_columns, load_table
-    from step1_data.pipeline import OUTPUT_COLUMNS, RowOptions, output_features, process_batch
+    from step1_data.pipeline import (
+        CONTAMINATED_BY,
+        OUTPUT_COLUMNS,
+        RowOptions,
+        output_features,
+        process_batch,
+    )
     from step1_data.split import stratified_split
     from step1_data.writer import write_split
 
@@ -131,8 +143,8 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
         from step1_data.code_pipeline import prepare_code
 
         return prepare_code(args, adapter, out)
-    if isinstance(args.decontaminate, str):
-        args.decontaminate = [args.decontaminate]
+    if isinstance(args.decontaminate, str):  # `decontaminate: standard` in the YAML, or a comma list
+        args.decontaminate = [s.strip() for s in args.decontaminate.split(",") if s.strip()]
     inputs = args.input or [adapter.DEFAULT_INPUT]
     val_size = adapter.DEFAULT_VAL_SIZE if args.val_size is None else args.val_size
     for name in ("val_size", "max_train_samples", "max_problem_chars", "max_solution_chars"):
@@ -143,9 +155,9 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
     cache = tempfile.mkdtemp(prefix=".prepare-cache-", dir=out)  # beside the outputs: same disk, not RAM
     datasets.disable_caching()
     try:
-        eval_grams, eval_counts = frozenset(), {}
+        eval_grams, eval_counts = {}, {}
         if args.decontaminate:
-            eval_grams, eval_counts = eval_ngrams(args.decontaminate, args.ngram_size, cache)
+            eval_grams, eval_counts = eval_ngrams(args.decontaminate, args.ngram_size, cache, args.benchmark_dir)
             log.info("decontamination: %d %d-grams from %s", len(eval_grams), args.ngram_size, eval_counts)
         tokenizer = None
         if args.tokenizer:
@@ -206,6 +218,10 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
             write_split([f["filename"] for f in ds.cache_files], len(ds), idx, out / f"{name}.parquet")
             log.info("wrote %s.parquet: %d rows in %.1f s", name, idx.size, time.perf_counter() - t1)
 
+        removed_by = {}  # eval set -> contaminated rows overlapping it (a row may overlap several)
+        if eval_counts:
+            masks = table.column(CONTAMINATED_BY).to_numpy()[reason == "contaminated"]
+            removed_by = {label: int(((masks >> i) & 1).sum()) for i, label in enumerate(eval_counts)}
         counts = Counter(reason.tolist())
         rejected = {r: counts.get(r, 0) for r in REASONS}
         unexpected = set(counts) - set(REASONS) - {""}
@@ -229,6 +245,8 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
             "kept_rows": int(train_idx.size + val_idx.size), "train_rows": int(train_idx.size),
             "val_rows": int(val_idx.size), "rejected": rejected, "per_source": per_source,
             "lengths": lengths, "eval_sets": eval_counts, "seed": args.seed, "val_size": val_size,
+            "decontamination": {"ngram_size": args.ngram_size, "removed": rejected["contaminated"],
+                                "removed_by_eval_set": removed_by},
             "seconds": round(seconds, 2), "rows_per_second": round(len(reason) / max(seconds, 1e-9), 1),
         }
         assert stats["input_rows"] == stats["kept_rows"] + sum(rejected.values())

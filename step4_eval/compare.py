@@ -1,23 +1,32 @@
-"""List the problems that flipped between two evals, by source.
+"""List the problems that flipped between two evals, by source; or put several checkpoints side by side
+on a benchmark suite.
 
     python step4_eval/compare.py outputs/qwen2.5-math-1.5b-r1zero/eval/base outputs/qwen2.5-math-1.5b-r1zero/eval/checkpoint-200 [--show 5] [--json flips.json]
+    # folders written by evaluate.py --benchmarks (each holds benchmarks.json): a table and a bar plot
+    python step4_eval/compare.py eval/base eval/checkpoint-100 eval/checkpoint-200 [--out DIR]
 
 A and B are eval folders (or their summary.json). A problem counts as solved when at least half of its
 samples are correct (with one sample: when it is correct). The report gives, per source, how many
 problems went wrong -> right (gained) and right -> wrong (lost), with a few ids of each, plus the
 accuracy change. The two summaries' contracts are checked first: if they differ (other data, sampling
 or grader), it says how, since the flips then mix model change with protocol change. CPU only, instant.
+
+Suite folders (any number) give one row per checkpoint with its accuracy on each benchmark and the
+unweighted average, printed and written as ``suite_comparison.{md,csv,png}`` to ``--out`` (default: the
+first folder's parent); protocols that differ (template, sampling, engine, grader) are named first.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from pathlib import Path
 
 from common.artifacts import atomic_write_json
 from common.errors import UserError, run_cli
 from step4_eval.contract import describe_diff
 from step4_eval.report import load_eval
+from step4_eval.suite import SUITE_FILE, comparison_markdown, write_comparison
 
 
 def per_problem(rows: list[dict]) -> dict[str, tuple[str, float]]:
@@ -76,13 +85,34 @@ def format_flips(result: dict, show: int = 5) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> dict:
+def compare_suites(folders: list[str], out: str | None) -> list[dict]:
+    """Several checkpoints side by side on their benchmark suites (folders holding benchmarks.json)."""
+    import json
+
+    reports = [json.loads((Path(f) / SUITE_FILE).read_text()) for f in folders]
+    for r in reports[1:]:
+        diff = describe_diff(reports[0]["protocol"], r["protocol"], ignore=())
+        if diff:
+            print(f"warning: {r['checkpoint']} was evaluated under another protocol: {diff}", flush=True)
+    print(comparison_markdown(reports))
+    written = write_comparison(Path(out) if out else Path(folders[0]).resolve().parent, reports)
+    print(f"wrote {', '.join(str(p) for p in written)}", flush=True)
+    return reports
+
+
+def main(argv=None) -> dict | list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("a", help="eval folder (or its summary.json): the 'before'")
-    parser.add_argument("b", help="eval folder (or its summary.json): the 'after'")
+    parser.add_argument("folders", nargs="+", help="two eval folders (or summary.json files): before and after; "
+                        "or any number of benchmark suite folders (holding benchmarks.json)")
     parser.add_argument("--show", type=int, default=5, help="problem ids listed per source and direction")
     parser.add_argument("--json", help="also write the full flip lists to this JSON file")
+    parser.add_argument("--out", help="suite folders: where suite_comparison.{md,csv,png} go")
     args = parser.parse_args(argv)
+    if all((Path(f) / SUITE_FILE).is_file() for f in args.folders):
+        return compare_suites(args.folders, args.out)
+    if len(args.folders) != 2:
+        raise UserError("give two eval folders to compare (or only folders written by --benchmarks)")
+    args.a, args.b = args.folders
     summary_a, rows_a = load_eval(args.a)
     summary_b, rows_b = load_eval(args.b)
     diff = describe_diff(summary_a.get("contract"), summary_b.get("contract"))

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from common.artifacts import file_sha256, package_versions
-from common.prompts import PROMPT_TEMPLATE_HASH
+from common.prompts import get_template
 
 # keys that differ between checkpoints of one comparison by design
 COMPARE_IGNORE = ("checkpoint",)
@@ -26,10 +26,13 @@ def grader_version() -> str:
     return "src-" + file_sha256(Path(grading.__file__))[:12]
 
 
-def build_contract(*, sampling, engine: dict, data_sha256: str, num_problems: int, checkpoint: dict) -> dict:
+def build_contract(*, sampling, engine: dict, data_sha256: str, num_problems: int, checkpoint: dict,
+                   template: str = "r1_zero") -> dict:
+    tpl = get_template(template)
     return {
-        "prompt_template_hash": PROMPT_TEMPLATE_HASH,
-        "sampling": {**asdict(sampling), "stop": list(sampling.stop)},
+        "prompt_template_hash": tpl.hash,
+        "template": tpl.describe(),  # name, hash, stop rule and format rule: base-model numbers depend on it
+        "sampling": {**asdict(sampling), "stop": list(sampling.stop), "stop_tokens": list(sampling.stop_tokens)},
         "seed": sampling.seed,
         "engine": engine,
         "grader_version": grader_version(),

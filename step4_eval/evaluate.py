@@ -8,6 +8,8 @@
     python step4_eval/evaluate.py --config config/eval.yaml --ckpt all
     # N GPUs: one model across them with vLLM tensor parallelism
     python step4_eval/evaluate.py --config config/eval.yaml --ckpt final --tensor_parallel_size 4
+    # the standard benchmark table (MATH-500, AIME24, AMC23, Minerva, OlympiadBench) under a protocol preset
+    python step4_eval/evaluate.py --config config/protocols/oat_zero.yaml --ckpt final --benchmarks standard
 
 Code data (step1's MBPP output, with a ``tests`` column) is scored by running each program against its
 tests in the sandbox (``common.code_grading``): correct means every test passed, and the summary adds
@@ -17,7 +19,8 @@ the mean fraction of tests passed and program timeouts / errors (``--code_timeou
 ``--output_dir`` (default ``<run_dir>/../eval/<checkpoint>``): ``generations.jsonl`` (one graded row per
 sample), ``summary.json`` (buckets, rates, pass@k / maj@k / mean@n, lengths, timing, contract) and
 ``manifest.json``. Generations are appended per chunk, so a killed eval resumes where it stopped; a
-partial run made under another contract is refused unless ``--overwrite``.
+partial run made under another contract is refused unless ``--overwrite``. ``--benchmarks`` evaluates named
+benchmarks instead of ``--data`` (``step4_eval/suite.py``: one folder per benchmark plus ``benchmarks.json``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +41,7 @@ from common.artifacts import (
 )
 from common.code_grading import CODE_DATA_COLUMNS, code_contract
 from common.errors import UserError, run_cli
+from common.prompts import get_template
 from common.run_lock import hold_output_dir
 from common.sandbox import Limits
 from common.scoring import build_summary, check_summary, format_summary, grade_records, record_fields
@@ -56,6 +61,11 @@ class EvalArgs:
     run_dir: str = field(default="outputs/qwen2.5-math-1.5b-r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
     base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
     data: str = field(default="data/numina/val.parquet", metadata={"help": "step1 val.parquet (id, source, prompt, answer)"})
+    benchmarks: str | None = field(default=None, metadata={
+        "help": "evaluate these instead of --data: names (math500, aime24, amc23, minerva, olympiadbench, gsm8k), "
+                "presets (standard, all) or name=path, comma-separated"})
+    benchmark_dir: str | None = field(default=None, metadata={"help": "folder with the benchmarks' offline files"})
+    template: str = field(default="r1_zero", metadata={"help": "prompt template for --benchmarks: r1_zero | boxed"})
     output_dir: str | None = field(default=None, metadata={"help": "default: <run_dir>/../eval[/<checkpoint>]"})
     limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems"})
     engine: str = field(default="vllm", metadata={"help": "vllm | hf"})
@@ -90,6 +100,7 @@ class EvalArgs:
             raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
+        get_template(self.template)
 
     @property
     def engine_settings(self) -> dict:
@@ -101,8 +112,9 @@ class EvalArgs:
 
     @property
     def sampling(self) -> Sampling:
+        tpl = get_template(self.template)
         return Sampling(n=self.num_samples, temperature=self.temperature, top_p=self.top_p,
-                        max_tokens=self.max_tokens, seed=self.seed)
+                        max_tokens=self.max_tokens, seed=self.seed, stop=tpl.stop, stop_tokens=tpl.stop_tokens)
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -210,27 +222,56 @@ def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: in
 
 # ---------------------------------------------------------------------------------------------- core
 
+def open_engine(args: EvalArgs, ckpt: checkpoints.Checkpoint):
+    return load_engine(args.engine, ckpt.model, EngineOptions(
+        dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
+        tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+
+
 def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
-                        on_chunk=None) -> tuple[dict, list[dict]]:
+                        on_chunk=None, get_engine=None) -> tuple[dict, list[dict]]:
     """Generate, grade and summarize one checkpoint into ``out_dir``; resumes a partial run there.
 
     ``on_chunk(chunk_index)`` is called after each chunk is safely on disk (tests use it to simulate a kill).
+    ``get_engine()``, when given, returns an engine shared across calls (the suite's benchmarks), which is
+    then not closed here; by default the engine is loaded when there is work and closed after generation.
     """
-    with hold_output_dir(out_dir, "eval"):
-        return _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk)
+    return start_checkpoint(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)()
 
 
-def _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk) -> tuple[dict, list[dict]]:
+def start_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,
+                     on_chunk=None, get_engine=None):
+    """``evaluate_checkpoint`` in two steps: this one returns once generation is done, with a function that
+    waits for the last chunk's grading and writes the summary (``-> (summary, records)``). The suite calls
+    it to grade one benchmark's last chunk while the next benchmark generates. ``out_dir`` stays locked
+    from the start of the first step to the end of the second."""
+    lock = ExitStack()
+    lock.enter_context(hold_output_dir(out_dir, "eval"))
+    try:
+        finish = _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)
+    except BaseException:
+        lock.close()
+        raise
+
+    def finish_and_unlock() -> tuple[dict, list[dict]]:
+        with lock:
+            return finish()
+
+    return finish_and_unlock
+
+
+def _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine):
     t_start = time.perf_counter()
     sampling = args.sampling
     contract = build_contract(sampling=sampling, engine=args.engine_settings, data_sha256=data_sha,
-                              num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt))
+                              num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt),
+                              template=args.template)
     if "tests" in problems.columns:  # code: the programs' grader, sandbox and limits decide the numbers too
         contract["code"] = code_contract(Limits(timeout_s=args.code_timeout_s))
     finished = finished_summary(out_dir, contract, args.overwrite)
     if finished is not None:
         print(f"[eval] {ckpt.label}: {out_dir} already holds this finished eval; nothing to do", flush=True)
-        return finished, read_generations(out_dir / GENERATIONS)[0]
+        return lambda: (finished, read_generations(out_dir / GENERATIONS)[0])
     state = prepare_output(out_dir, contract, args.chunk_size, len(problems), sampling.n, args.overwrite)
     gen_path = out_dir / GENERATIONS
     rows = read_generations(gen_path)[0] if gen_path.is_file() else []
@@ -241,39 +282,46 @@ def _evaluate_locked(args, ckpt, problems, data_sha, out_dir, on_chunk) -> tuple
     for key in ("engine_close_s", "summary_s", "grade_wait_s"):
         timing.setdefault(key, 0.0)
     wall_before = timing["wall_s"]
+    last_grading = None
     if todo:
         timing["sessions"] += 1
         print(f"[eval] {ckpt.label}: {len(problems)} problems x {sampling.n} samples with {args.engine}"
               f"{f', resuming ({len(done)} of {num_chunks} chunks done)' if done else ''} -> {out_dir}", flush=True)
         t0 = time.perf_counter()
-        engine = load_engine(args.engine, ckpt.model, EngineOptions(
-            dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
-            tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+        engine = get_engine() if get_engine is not None else open_engine(args, ckpt)
         timing["load_s"] += time.perf_counter() - t0
         try:
-            _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
-                        lambda: wall_before + time.perf_counter() - t_start, on_chunk)
+            last_grading = _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
+                                       lambda: wall_before + time.perf_counter() - t_start, on_chunk)
         finally:
-            t0 = time.perf_counter()
-            engine.close()
-            timing["engine_close_s"] += time.perf_counter() - t0
-    t_sum = time.perf_counter()
-    records = read_generations(gen_path)[0]
-    records.sort(key=lambda r: (r["index"], r["sample_index"]))
-    summary = summarize(records, ckpt, contract, out_dir)
-    timing["summary_s"] = time.perf_counter() - t_sum
-    timing["wall_s"] = wall_before + time.perf_counter() - t_start
-    summary["timing"] = _timing_block(timing, summary)
-    atomic_write_json(out_dir / STATE, state)
-    atomic_write_json(out_dir / SUMMARY, summary)
-    write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
-                   extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
-    return summary, records
+            if get_engine is None:
+                t0 = time.perf_counter()
+                engine.close()
+                timing["engine_close_s"] += time.perf_counter() - t0
+
+    def finish() -> tuple[dict, list[dict]]:
+        if last_grading is not None:
+            last_grading()
+        t_sum = time.perf_counter()
+        records = read_generations(gen_path)[0]
+        records.sort(key=lambda r: (r["index"], r["sample_index"]))
+        summary = summarize(records, ckpt, contract, out_dir)
+        timing["summary_s"] = time.perf_counter() - t_sum
+        timing["wall_s"] = wall_before + time.perf_counter() - t_start
+        summary["timing"] = _timing_block(timing, summary)
+        atomic_write_json(out_dir / STATE, state)
+        atomic_write_json(out_dir / SUMMARY, summary)
+        write_manifest(out_dir, "eval", args, inputs={"data": args.data}, seed=args.seed,
+                       extra={"checkpoint": {"label": ckpt.label, "model": ckpt.model, "step": ckpt.step}})
+        return summary, records
+
+    return finish
 
 
-def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk) -> None:
+def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk):
     """Generate chunk k+1 while a worker thread grades and appends chunk k (the grader mostly waits on
-    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order."""
+    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order.
+    Returns after the last generation with a function that waits for the last chunk's grading."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tqdm.auto import tqdm
@@ -285,7 +333,8 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
     def grade_and_write(fh, part, indices, samples):
         t0 = time.perf_counter()
         records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
-                                timeout_s=args.grader_timeout_s, code_limits=Limits(timeout_s=args.code_timeout_s))
+                                timeout_s=args.grader_timeout_s, template=args.template,
+                                code_limits=Limits(timeout_s=args.code_timeout_s))
         t1 = time.perf_counter()
         fh.write("".join(json.dumps({k: r[k] for k in record_fields(r)}, ensure_ascii=False) + "\n" for r in records))
         fh.flush()
@@ -306,24 +355,37 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
         if on_chunk is not None:
             on_chunk(chunk)
 
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade")
+    fh = open(gen_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by last_grading(), or below on error
     pending = None
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade") as pool, \
-                open(gen_path, "a", encoding="utf-8") as fh:
-            for chunk in todo:
-                part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
-                indices = part.index.tolist()
-                t0 = time.perf_counter()
-                samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
-                gen_s = time.perf_counter() - t0
-                timing["generation_s"] += gen_s
-                if pending is not None:
-                    finish(*pending)
-                pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+
+    def release():
+        pool.shutdown(wait=True)  # a chunk being graded still reaches the file
+        fh.close()
+        bar.close()
+
+    def last_grading() -> None:
+        try:
             if pending is not None:
                 finish(*pending)
-    finally:
-        bar.close()
+        finally:
+            release()
+
+    try:
+        for chunk in todo:
+            part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
+            indices = part.index.tolist()
+            t0 = time.perf_counter()
+            samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
+            gen_s = time.perf_counter() - t0
+            timing["generation_s"] += gen_s
+            if pending is not None:
+                finish(*pending)
+            pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+    except BaseException:
+        release()
+        raise
+    return last_grading
 
 
 def _completion_rows(part, indices, samples):
@@ -331,7 +393,7 @@ def _completion_rows(part, indices, samples):
         for j, s in enumerate(outs):
             yield {"id": row["id"], "source": row["source"], "index": index, "sample_index": j,
                    "prompt": row["prompt"], "completion": s.text, "gold": row["answer"],
-                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason,
+                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason, "meta": row.get("meta"),
                    **{c: row[c] for c in CODE_DATA_COLUMNS if c in row}}
 
 
@@ -371,7 +433,27 @@ def wandb_run(args: EvalArgs, name: str):
     return wandb.init(project=args.wandb_project, name=name, job_type="eval", config=to_jsonable(args))
 
 
+@contextmanager
+def wandb_session(args: EvalArgs, name: str):
+    """``wandb_run`` for a ``with`` block: finished at the end, whatever happens."""
+    run = wandb_run(args, name)
+    try:
+        yield run
+    finally:
+        if run is not None:
+            run.finish()
+
+
 # --------------------------------------------------------------------------------------------- main
+
+def output_root(args: EvalArgs) -> Path:
+    return Path(args.output_dir) if args.output_dir else Path(args.run_dir).expanduser().parent / "eval"
+
+
+def checkpoint_dir(args: EvalArgs, root: Path, ckpt: checkpoints.Checkpoint) -> Path:
+    """One folder per checkpoint, except that a single checkpoint with ``--output_dir`` writes there."""
+    return root / ckpt.label if args.ckpt == "all" or not args.output_dir else root
+
 
 def main(argv=None) -> list[dict]:
     from common.config import parse_args
@@ -380,18 +462,22 @@ def main(argv=None) -> list[dict]:
     (args,) = parse_args([EvalArgs], argv)
     if not args.ckpt:
         raise UserError("--ckpt is required: a checkpoint name in run_dir, a path, a hub id, or `all`")
+    if args.num_samples > 1 and args.temperature == 0:
+        print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
+    if args.benchmarks:
+        from step4_eval.suite import run_suite
+
+        return run_suite(args)
+    if args.template != "r1_zero":
+        raise UserError(f"--template {args.template} needs --benchmarks: --data holds step1's r1_zero prompts")
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
     problems = load_problems(args.data, args.limit)
     data_sha = file_sha256(args.data)
-    root = Path(args.output_dir) if args.output_dir else Path(args.run_dir).expanduser().parent / "eval"
-    many = args.ckpt == "all"
-    if args.num_samples > 1 and args.temperature == 0:
-        print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
-    run = wandb_run(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}")
+    root, many = output_root(args), args.ckpt == "all"
     summaries = []
-    try:
+    with wandb_session(args, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}") as run:
         for ckpt in ckpts:
-            out_dir = root / ckpt.label if many or not args.output_dir else root
+            out_dir = checkpoint_dir(args, root, ckpt)
             summary, records = evaluate_checkpoint(args, ckpt, problems, data_sha, out_dir)
             print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUMMARY}\n{format_summary(summary)}\n", flush=True)
             if run is not None:
@@ -403,9 +489,6 @@ def main(argv=None) -> list[dict]:
             written = write_comparison(root, summaries)
             print(comparison_markdown(summaries))
             print(f"[eval] wrote {', '.join(str(p) for p in written)}", flush=True)
-    finally:
-        if run is not None:
-            run.finish()
     return summaries
 
 

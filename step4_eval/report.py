@@ -97,8 +97,6 @@ def write_comparison(out_dir: Path, summaries: Sequence[Mapping]) -> list[Path]:
 
 def plot_learning_curve(summaries: Sequence[Mapping], path: Path) -> None:
     """Accuracy and format accuracy (percent) against training step."""
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -116,6 +114,15 @@ def plot_learning_curve(summaries: Sequence[Mapping], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title("Eval over checkpoints")
+    save_figure(fig, path)
+
+
+def save_figure(fig, path: Path) -> None:
+    """Write a matplotlib figure as PNG, atomically, and free it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png")

@@ -84,6 +84,5 @@ def mbpp_data_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("mbpp")
     source = folder / "mbpp.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in tests))
-    (folder / "data").mkdir()
     prepare(DataArgs(dataset="mbpp", input=[str(source)], output_dir=str(folder / "data")))
     return folder / "data"

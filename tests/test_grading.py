@@ -13,6 +13,8 @@ CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "grader_
 REQUIRED_CATEGORIES = {
     "integer", "decimal", "fraction", "percent", "units_text", "degrees", "thousands", "scientific",
     "assignment", "sets_tuples", "matrix", "symbolic", "multiple_choice", "extraction", "format", "adversarial",
+    # second round (benchmark answer styles); these cases also carry a "reason"
+    "several_answers", "integer_exact", "thousands_list", "units_sci", "olympiad_types",
 }
 
 
@@ -120,7 +122,7 @@ def test_identical_pairs_are_graded_once_per_call(monkeypatch):
     responses = [f"step {i} </think> <answer> {a} </answer>" for i, a in enumerate(answers)]
     results = grade_many(responses, ["x^2+2x+1"] * 8, workers=2)
     assert [r["answer_reward"] for r in results] == [1.0, 1.0, 1.0, 0.0] * 2
-    assert sorted(t[0] for t in sent) == ["(x+1)^2", "x^2+1"]  # the string-equal one never left the parent
+    assert sorted(t[0][0] for t in sent) == ["(x+1)^2", "x^2+1"]  # the string-equal one never left the parent
 
 
 def test_results_are_deterministic():
@@ -152,7 +154,7 @@ def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
     pool = grading._get_pool()
     old_pid = pool.workers[0].proc.pid
     start = time.monotonic()
-    assert pool.run([("9^{9^{9^{9}}}", ("3",))], 1, 5.0) == [(False, True)]
+    assert pool.run([(("9^{9^{9^{9}}}", "3"),)], 1, 5.0) == [(False, True)]
     assert time.monotonic() - start < 0.5 + 0.5
     assert pool.workers[0].proc.pid != old_pid
     monkeypatch.setattr(grading, "KILL_MARGIN_S", 0.25)
@@ -166,3 +168,23 @@ def test_pool_is_reused_across_calls():
     grading._SLOW_VERDICTS.clear()
     grade_many([respond("x+5")], ["5+x"], workers=1)
     assert grading._get_pool().workers[0].proc.pid == pid
+
+
+def test_boxed_template_format_rule_and_answer():
+    responses = ["so the answer is \\boxed{5}.", "first \\boxed{4} then \\boxed{\\frac{10}{2}}", "no box: 5",
+                 "truncated \\boxed{5", "</think> <answer> 5 </answer>"]
+    results = grade_many(responses, ["5"] * 5, template="boxed")
+    assert [(r["format_reward"], r["answer_reward"]) for r in results] == [
+        (1.0, 1.0), (1.0, 1.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0)]
+    assert results[1]["extracted_answer"] == "\\frac{10}{2}"
+    # the same text under r1_zero: only the tagged one is well formatted
+    assert [r["format_reward"] for r in grade_many(responses, ["5"] * 5)] == [0.0, 0.0, 0.0, 0.0, 1.0]
+    with pytest.raises(Exception, match="unknown prompt template"):
+        grade_many(responses, ["5"] * 5, template="nope")
+
+
+def test_several_boxes_are_reported_as_the_list_compared():
+    res = grade_many([respond("\\boxed{1} and \\boxed{-2}")] * 2, ["1,-2", "-2"])
+    assert [r["answer_reward"] for r in res] == [1.0, 1.0]
+    assert res[0]["extracted_answer"] == "1, -2" and res[1]["extracted_answer"] == "-2"
+    assert grading.refused_events() == []

@@ -61,8 +61,8 @@ def test_ngrams_and_contamination():
     grams = ngrams(eval_text, 8)
     assert len(grams) == len(eval_text.split()) - 8 + 1
     leaked = "Hint: find the NUMBER of ordered pairs of integers, x and y, with a twist"
-    assert is_contaminated(leaked, frozenset(grams), 8)
-    assert not is_contaminated("Find the number of ways to colour a cube", frozenset(grams), 8)
+    assert is_contaminated(leaked, dict.fromkeys(grams, 1), 8)
+    assert not is_contaminated("Find the number of ways to colour a cube", dict.fromkeys(grams, 1), 8)
     assert ngrams("What is 2+3?", 8) == {"what is 2 3"}  # short texts are one gram
     assert parse_spec("openai/gsm8k:main@test") == ("openai/gsm8k", "main", "test")
     assert parse_spec("HuggingFaceH4/MATH-500") == ("HuggingFaceH4/MATH-500", None, "test")

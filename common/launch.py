@@ -172,8 +172,12 @@ def launch(layout: Layout, config: Path, script_and_args: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    usage = "usage: python -m common.launch N SCRIPT [script args]  (N: processes per machine)"
+    if argv[:1] in (["-h"], ["--help"]):
+        print(f"{usage}\n\n{__doc__}")
+        return
     if len(argv) < 2 or not argv[0].isdigit():
-        raise UserError("usage: python -m common.launch N SCRIPT [script args]  (N: processes per machine)")
+        raise UserError(usage)
     procs, script_and_args = int(argv[0]), argv[1:]
     layout = layout_from_env(procs)
     config = accelerate_config(layout.world_size)

@@ -1,5 +1,6 @@
 """runs/sweep.py: the grid, slots of GPUs and ports, and a real 2 x 2 sweep on CPU with one failing run."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -13,9 +14,18 @@ from common.errors import UserError
 from common.training import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "runs"))  # runs/ holds scripts, not a package
 
-import sweep  # noqa: E402
+
+def _load_sweep():
+    """runs/ holds scripts, not a package: load runs/sweep.py as the module `sweep`."""
+    spec = importlib.util.spec_from_file_location("sweep", REPO / "runs" / "sweep.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sweep"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+sweep = _load_sweep()
 
 
 def _args(**kw):

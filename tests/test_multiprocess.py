@@ -73,8 +73,8 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
 
     # 1. launch_trl.sh 2: two processes on this machine
     audit1 = tmp_path / "audit1"
-    log = finish(launch("step3_GRPO/launch_trl.sh", ["2", *common, "--max_steps", "2"], audit_dir=audit1,
-                        MASTER_PORT=str(free_port()), **cfg))
+    finish(launch("step3_GRPO/launch_trl.sh", ["2", *common, "--max_steps", "2"], audit_dir=audit1,
+                  MASTER_PORT=str(free_port()), **cfg))
     assert {p.name for p in audit1.iterdir()} == {"rank0.jsonl", "rank1.jsonl"}  # two ranks ran
     step1 = pd.read_parquet(out / "completions" / "completions_00001.parquet")
     # both ranks generated and their completions and rewards were gathered: 2 x 8 rows, 4 prompts x 4
@@ -90,7 +90,6 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     assert {("os.rename", "completions/completions_00001.parquet"), ("os.rename", "eval/eval_00002.parquet"),
             ("os.rename", "manifest.json")} <= wrote0  # the audit sees rank 0's writes...
     assert only_folders(writes(audit1, 1, out)), writes(audit1, 1, out)  # ...and rank 1 writes none
-    assert log.count("saved the policy") == 2  # each rank says it finished
 
     # 2. the same run continued on two "machines" (1 process each) that meet at 127.0.0.1
     audit2 = tmp_path / "audit2"

@@ -86,9 +86,10 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     ckpt = out / "checkpoint-2"
     assert (ckpt / "rng_state_0.pth").is_file() and (ckpt / "rng_state_1.pth").is_file()
     assert json.loads((out / "manifest.json").read_text())["world_size"] == 2
+    # the audit files exist because both ranks found tests/helpers/rank_audit on the PYTHONPATH they inherited
     wrote0 = writes(audit1, 0, out)
     assert {("os.rename", "completions/completions_00001.parquet"), ("os.rename", "eval/eval_00002.parquet"),
-            ("os.rename", "manifest.json")} <= wrote0  # the audit sees rank 0's writes...
+            ("os.rename", "manifest.json"), ("open", ".run.lock")} <= wrote0  # the audit sees rank 0's writes...
     assert only_folders(writes(audit1, 1, out)), writes(audit1, 1, out)  # ...and rank 1 writes none
 
     # 2. the same run continued on two "machines" (1 process each) that meet at 127.0.0.1

@@ -91,6 +91,7 @@ def test_two_process_sft_job_is_requeued_and_resumes(slurm, tiny_model_dir, tmp_
     # the rendezvous came from SLURM's environment, and the second start resumed instead of restarting
     assert f"[slurm] job {job_id} (restart 0) on " in text and "1 node(s) x 2 CPU process(s)" in text
     assert f"[slurm] job {job_id} (restart 1) on " in text
+    assert f"W&B run sft-test-{job_id} (slurm-r1zero-test-{job_id})" in text  # one W&B run across the requeue
     resumed = [line for line in text.splitlines() if "step2_sft: resuming from" in line]
     assert resumed and all(line.split("resuming from ")[1].startswith(str(out / "checkpoint-")) for line in resumed)
     state = json.loads((out / "trainer_state.json").read_text())

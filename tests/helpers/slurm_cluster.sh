@@ -13,6 +13,10 @@ CMD=${1:?usage: slurm_cluster.sh start|stop DIR}
 DIR=$(realpath -m "${2:?usage: slurm_cluster.sh start|stop DIR}")
 
 stop() {
+  # jobs first: their slurmstepd would outlive slurmd
+  if [[ -f "$DIR/slurmctld.pid" ]]; then
+    SLURM_CONF=$DIR/slurm.conf scancel --user="$(id -un)" 2> /dev/null && sleep 1 || true
+  fi
   for name in slurmd slurmctld munged; do
     if [[ -f "$DIR/$name.pid" ]]; then
       kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true

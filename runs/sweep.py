@@ -187,7 +187,7 @@ def run_status(run: Run) -> dict:
     train_log, eval_log = run.folder / "train.log", run.folder / "eval.log"
     if (run.eval_dir / "summary.json").is_file() and trained:
         status, error = "ok", ""
-    elif trained and eval_log.is_file():
+    elif eval_log.is_file():  # the eval starts only after a successful training
         status, error = "eval failed", last_error(eval_log) or "no error line: see eval.log"
     elif not trained and train_log.is_file() and last_error(train_log):
         status, error = "train failed", last_error(train_log)
@@ -264,7 +264,7 @@ def stage(cmd: list[str], log: Path, env: dict) -> int:
 
 def execute(args: SweepArgs, run: Run, slot: dict, say) -> None:
     """Train one run in its slot, then evaluate its final checkpoint there."""
-    env = {**os.environ, **slot["env"], **wandb_env(args, run), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **slot["env"], **wandb_env(args, run), "PYTHON": sys.executable, "PYTHONUNBUFFERED": "1"}
     where = f"GPU(s) {','.join(slot['gpus'])}" if slot["gpus"] else "CPU"
     say(f"{run.name}: training on {where} (log {run.folder / 'train.log'})")
     start = time.perf_counter()
@@ -330,7 +330,7 @@ def submit_slurm(args: SweepArgs, runs: list[Run], argv: list[str]) -> dict:
     jobs = {}
     for run in runs:
         run.folder.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **wandb_env(args, run)}
+        env = {**os.environ, **wandb_env(args, run), "PYTHON": sys.executable}
         if args.vllm_gpus:
             env["VLLM_GPUS"] = str(args.vllm_gpus)
         train = sbatch(["--job-name", f"{args.name}-{run.name}", "--output", str(run.folder / "train.log"), *extra],
@@ -344,7 +344,7 @@ def submit_slurm(args: SweepArgs, runs: list[Run], argv: list[str]) -> dict:
     out = runs[0].folder.parent
     report = sbatch(["--job-name", f"{args.name}-report", "--output", str(out / "report.log"),
                      "--dependency", f"afterany:{after}"], ["runs/sweep.py", *argv, "--report_only", "true"],
-                    dict(os.environ))
+                    {**os.environ, "PYTHON": sys.executable})
     print(f"[sweep] report job {report} writes {out / 'runs.md'} when every run has ended", flush=True)
     return {"slurm_jobs": jobs, "slurm_report_job": report}
 

@@ -8,14 +8,19 @@
 #
 # Layout (accelerate config, machines, ports, failures): see common/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
-# the command instead of running it). CONFIG=path picks the SFT YAML (default config/sft.yaml); arguments
-# after N pass through to train_sft.py. PYTHON=path picks the interpreter (default: python).
+# the command instead of running it). CONFIG=path (or --config path) picks the SFT YAML (default
+# config/sft.yaml); arguments after N pass through to train_sft.py. PYTHON=path picks the interpreter (default: python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=1
 if [[ "${1:-}" =~ ^[0-9]+$ ]]; then N=$1; shift; fi
 CONFIG=${CONFIG:-config/sft.yaml}
+ARGS=()  # `--config path` among the arguments is the same as CONFIG=path
+while (($#)); do
+  if [[ "$1" == --config ]]; then CONFIG=${2:?--config needs a path}; shift 2; else ARGS+=("$1"); shift; fi
+done
+set -- "${ARGS[@]}"
 [[ -f "$CONFIG" ]] || { echo "error: SFT config $CONFIG not found" >&2; exit 2; }
 CPU_ARGS=()
 [[ "${CPU:-0}" != 0 ]] && CPU_ARGS=(--use_cpu true)

@@ -11,8 +11,9 @@
 #
 # Layout (accelerate config, machines, ports, failures): see common/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
-# the commands instead of running them). CONFIG=path picks the GRPO YAML (default config/grpo_config.yaml);
-# arguments after N pass through to train_trl.py. PYTHON=path picks the interpreter (default: python).
+# the commands instead of running them). CONFIG=path (or --config path) picks the GRPO YAML (default
+# config/grpo_config.yaml); arguments after N pass through to train_trl.py. PYTHON=path picks the
+# interpreter (default: python).
 #
 # Server mode starts `trl vllm-serve` (VLLM_PORT, default 8000; VLLM_ARGS adds serve options such as
 # "--max_model_len 2048 --gpu_memory_utilization 0.9") on the first VLLM_GPUS GPUs, waits for its
@@ -33,6 +34,11 @@ esac
 N=1
 if [[ "${1:-}" =~ ^[0-9]+$ ]]; then N=$1; shift; fi
 CONFIG=${CONFIG:-config/grpo_config.yaml}
+ARGS=()  # `--config path` among the arguments is the same as CONFIG=path
+while (($#)); do
+  if [[ "$1" == --config ]]; then CONFIG=${2:?--config needs a path}; shift 2; else ARGS+=("$1"); shift; fi
+done
+set -- "${ARGS[@]}"
 PY=${PYTHON:-python}
 [[ -f "$CONFIG" ]] || { echo "error: GRPO config $CONFIG not found" >&2; exit 2; }
 EXTRA=()
@@ -70,14 +76,23 @@ def main():
 run_cli(main)
 PY
 )
-  VLLM_DEVICES=$(seq -s, 0 $((VLLM_GPUS - 1)))
+  # the first VLLM_GPUS of the GPUs this launch may use (CUDA_VISIBLE_DEVICES, else 0, 1, ...) serve, the next N train
+  IFS=, read -ra VISIBLE <<< "${CUDA_VISIBLE_DEVICES:-$(seq -s, 0 $((VLLM_GPUS + N - 1)))}"
+  NEED=$VLLM_GPUS
+  [[ "$MODE" == server ]] && NEED=$((VLLM_GPUS + N))
+  if ((${#VISIBLE[@]} < NEED)); then
+    echo "error: $NEED GPU(s) needed (VLLM_GPUS=$VLLM_GPUS for vLLM, then the training ones) but" \
+         "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES lists ${#VISIBLE[@]}" >&2
+    exit 2
+  fi
+  VLLM_DEVICES=$(IFS=,; echo "${VISIBLE[*]:0:VLLM_GPUS}")
   SERVE=(trl vllm-serve --model "$MODEL" --tensor_parallel_size "$VLLM_GPUS" --host "$VLLM_HOST" --port "$VLLM_PORT")
   if [[ "$MODE" == serve ]]; then
     echo "vLLM server: $MODEL on GPU(s) $VLLM_DEVICES, $VLLM_HOST:$VLLM_PORT"
     if [[ -n "${DRY_RUN:-}" ]]; then echo "CUDA_VISIBLE_DEVICES=$VLLM_DEVICES ${SERVE[*]} ${VLLM_ARGS:-}"; exit 0; fi
     CUDA_VISIBLE_DEVICES=$VLLM_DEVICES exec "${SERVE[@]}" ${VLLM_ARGS:-}
   fi
-  TRAIN_DEVICES=$(seq -s, "$VLLM_GPUS" $((VLLM_GPUS + N - 1)))
+  TRAIN_DEVICES=$(IFS=,; echo "${VISIBLE[*]:VLLM_GPUS:N}")
   echo "vLLM server: $MODEL on GPU(s) $VLLM_DEVICES, $VLLM_HOST:$VLLM_PORT; training on GPU(s) $TRAIN_DEVICES"
   if [[ -n "${DRY_RUN:-}" ]]; then
     echo "CUDA_VISIBLE_DEVICES=$VLLM_DEVICES ${SERVE[*]} ${VLLM_ARGS:-}"

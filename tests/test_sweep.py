@@ -77,6 +77,45 @@ def test_gpus_split_into_slots_with_their_own_ports(tmp_path, monkeypatch):
     assert sweep.visible_gpus() == [] and len(sweep.slot_plan(_args(cpu_parallel=2), [])) == 2
 
 
+def test_gpu_slots_run_their_runs_with_their_own_gpus_and_ports(tmp_path):
+    """Four GPUs, runs of 1 vLLM + 1 training GPU: two slots. The launchers only print their commands
+    (DRY_RUN), so no checkpoint appears and every eval fails: marked, reported, exit 1."""
+    out = tmp_path / "sweep"
+    config = {"name": "gpu-dry", "out_dir": str(out), "grid": {"seed": [1, 2, 3]}, "gpus_per_run": 1, "vllm_gpus": 1,
+              "master_port": _free_port(), "vllm_port": _free_port(), "vllm_group_port": _free_port(),
+              "eval_data": str(tmp_path / "val.parquet")}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    proc = subprocess.run([sys.executable, "runs/sweep.py", "--config", str(path)], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO), "DRY_RUN": "1",
+                                                       "CUDA_VISIBLE_DEVICES": "0,1,2,3"})
+    assert proc.returncode == 1 and "3 of 3 runs did not finish" in proc.stderr, proc.stdout + proc.stderr
+    assert "3 runs over 2 slot(s) (GPUs 0,1 | 2,3)" in proc.stdout
+    slots = {0: ("0", "1", config["vllm_port"], config["vllm_group_port"], config["master_port"]),
+             1: ("2", "3", config["vllm_port"] + 1, config["vllm_group_port"] + 1, config["master_port"] + 1)}
+    used = set()
+    for run in json.loads((out / "sweep.json").read_text())["runs"]:
+        assert run["status"] == "eval failed" and "unknown checkpoint 'final'" in run["error"]
+        log = (Path(run["folder"]) / "train.log").read_text()
+        slot = next(k for k, (vllm, *_rest) in slots.items() if f"CUDA_VISIBLE_DEVICES={vllm} trl vllm-serve" in log)
+        vllm, train, port, group, _master = slots[slot]
+        assert f"--host 127.0.0.1 --port {port}" in log and f"training on GPU(s) {train}" in log
+        assert f"--vllm_server_port {port} --vllm_server_gpus 1" in log and f"--vllm_group_port {group}" in log
+        assert f"--run_name gpu-dry/{run['name']}" in log
+        accelerate = next(line for line in log.splitlines() if line.startswith("accelerate launch"))
+        assert accelerate.count("--config ") == 1  # the launcher took the sweep's --config as its CONFIG
+        used.add(slot)
+    assert used == {0, 1}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.mark.slow
 def test_a_2x2_sweep_on_cpu_compares_the_runs_and_marks_the_failed_one(tiny_model_dir, tmp_path):
     data = write_toy_dataset(tmp_path / "data", n_train=24, n_val=6)

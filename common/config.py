@@ -48,6 +48,7 @@ OPTION_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
         "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
         "num_generations", "max_completion_length", "max_prompt_length", "max_length", "num_iterations",
         "steps_per_generation", "generation_batch_size", "vllm_tensor_parallel_size", "save_total_limit",
+        "vllm_server_gpus", "gpus_per_node",
         # ours
         "limit", "num_samples", "max_tokens", "chunk_size", "batch_size", "grader_workers", "tensor_parallel_size",
         "max_model_len", "max_train_samples", "max_prompt_tokens", "eval_samples", "eval_max_new_tokens",

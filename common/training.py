@@ -179,6 +179,21 @@ def is_finished(training_args, logger) -> bool:
     return finished
 
 
+def accept_indexed_cpu_locations() -> None:
+    """Let torch.load map tensors to ``cpu:N``, as transformers asks when a multi-process CPU run resumes.
+
+    The Trainer loads the optimizer with ``map_location=args.device``, which in a multi-process CPU run is
+    ``cpu:<local rank>``; torch.load knows only ``cpu`` and fails. ``register_package`` (torch's public
+    hook for storage locations) adds the missing case: ``cpu:N`` is the CPU. Registering twice is harmless.
+    """
+    import torch
+
+    def restore(storage, location: str):
+        return storage.cpu() if location.startswith("cpu:") else None
+
+    torch.serialization.register_package(50, lambda _storage: None, restore)
+
+
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
                    logger, extra: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
@@ -194,6 +209,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
                                     auto_resume=script_args.auto_resume)
     if resume:
         logger.info("resuming from %s", resume)
+        if training_args.use_cpu and training_args.world_size > 1:
+            accept_indexed_cpu_locations()
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume)
     elapsed = time.perf_counter() - start

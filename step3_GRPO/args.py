@@ -43,6 +43,9 @@ class GRPOScriptArguments:
     gpu_memory_gb: float | None = field(
         default=None, metadata={"help": "GPU memory (GiB) for the memory plan; default: the visible GPU's, "
                                         "else 80."})
+    vllm_server_gpus: int = field(
+        default=1, metadata={"help": "Server mode: the vLLM server's GPUs (launch_trl.sh passes VLLM_GPUS), for "
+                                     "the memory plan."})
     gold_check_samples: int = field(
         default=2000, metadata={"help": "Train gold answers checked for gradability (0: all)."})
     max_ungradable_fraction: float = field(

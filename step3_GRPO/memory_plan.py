@@ -19,6 +19,11 @@ Terms, per GPU (P parameters, N processes, a = 2 bytes for bf16 activations):
 
 Peak = training + vLLM + overhead, or with vLLM sleep mode (vLLM frees its memory while the policy
 trains) max(training, static training state + vLLM) + overhead.
+
+Server mode (vLLM on its own GPUs, `trl vllm-serve`): the training GPUs hold no vLLM term, and a separate
+``ServerPlan`` checks the server's GPUs, which generate the batch of every training process at once: its
+weights split over the server's tensor-parallel GPUs, and how many of the batch's sequences its KV cache
+holds at a time (the rest wait for a second round, which slows generation but does not fail).
 """
 
 from __future__ import annotations
@@ -87,6 +92,34 @@ class PlanInputs:
     vllm_tensor_parallel_size: int = 1
     vllm_sleep_mode: bool = False
     gen_sequences: int = 64  # sequences vLLM generates at once per GPU (generation batch / processes)
+    vllm_server_gpus: int = 1  # server mode: the server's GPUs (tensor parallel), each like ours
+    vllm_server_utilization: float = 0.9  # server mode: `trl vllm-serve`'s default gpu_memory_utilization
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """Server mode, per server GPU: what the vLLM server needs for every training process's batch."""
+
+    gpus: int
+    budget_gb: float  # utilization x GPU memory
+    weights_gb: float
+    sequences: int  # sequences one generation round asks for, over all training processes
+    kv_gb: float  # their KV cache
+
+    @property
+    def holds_weights(self) -> bool:
+        return self.weights_gb + VLLM_OVERHEAD_GB < self.budget_gb
+
+    @property
+    def sequences_at_once(self) -> int:
+        spare = self.budget_gb - self.weights_gb - VLLM_OVERHEAD_GB
+        if spare <= 0:
+            return 0
+        return self.sequences if spare >= self.kv_gb else int(self.sequences * spare / self.kv_gb)
+
+    def line(self) -> str:
+        return (f"vLLM server: {self.gpus} GPU(s), per GPU {self.weights_gb:.2f} GiB weights + {VLLM_OVERHEAD_GB:g} "
+                f"+ {self.kv_gb:.2f} KV for {self.sequences} sequences, of {self.budget_gb:.1f} GiB")
 
 
 @dataclass
@@ -99,6 +132,7 @@ class MemoryPlan:
     vllm_gb: float
     vllm_needed_gb: float
     peak_gb: float
+    server: ServerPlan | None = None
 
     @property
     def fits(self) -> bool:
@@ -172,7 +206,14 @@ def plan(p: PlanInputs) -> MemoryPlan:
         peak = max(training, static + vllm) + OVERHEAD_GB
     else:
         peak = training + vllm + OVERHEAD_GB
-    return MemoryPlan(p, terms, notes, training, static, vllm, vllm_needed, peak)
+    server = None
+    if p.use_vllm and not p.colocate:
+        gpus = max(1, p.vllm_server_gpus)
+        sequences = p.gen_sequences * max(1, p.world_size)
+        server = ServerPlan(gpus=gpus, budget_gb=p.vllm_server_utilization * p.gpu_gb,
+                            weights_gb=s.n_params * 2 / gpus / GIB, sequences=sequences,
+                            kv_gb=kv_cache_bytes(s, sequences * seq) / gpus / GIB)
+    return MemoryPlan(p, terms, notes, training, static, vllm, vllm_needed, peak, server)
 
 
 def min_vllm_utilization(mp: MemoryPlan, step: float = 0.05) -> float:

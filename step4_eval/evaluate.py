@@ -40,15 +40,17 @@ from common.artifacts import (
     write_manifest,
 )
 from common.code_grading import CODE_DATA_COLUMNS, code_contract
+from common.engines import ENGINES, EngineOptions, Sampling, load_engine
 from common.errors import UserError, run_cli
+from common.eval_report import format_summary
+from common.metrics import build_summary, check_summary
 from common.prompts import get_template
+from common.records import GENERATIONS, completion_rows, grade_records, read_generations, record_line
 from common.run_lock import hold_output_dir
 from common.sandbox import Limits
-from common.scoring import build_summary, check_summary, format_summary, grade_records, record_fields
 from step4_eval import checkpoints
 from step4_eval.contract import build_contract, contract_diff
-from step4_eval.engines import ENGINES, EngineOptions, Sampling, load_engine
-from step4_eval.report import GENERATIONS, SUMMARY, read_generations, write_comparison
+from step4_eval.report import SUMMARY, write_comparison
 
 STATE = "eval_state.json"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -112,9 +114,8 @@ class EvalArgs:
 
     @property
     def sampling(self) -> Sampling:
-        tpl = get_template(self.template)
-        return Sampling(n=self.num_samples, temperature=self.temperature, top_p=self.top_p,
-                        max_tokens=self.max_tokens, seed=self.seed, stop=tpl.stop, stop_tokens=tpl.stop_tokens)
+        return Sampling.for_template(self.template, n=self.num_samples, temperature=self.temperature,
+                                     top_p=self.top_p, max_tokens=self.max_tokens, seed=self.seed)
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -332,11 +333,13 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
 
     def grade_and_write(fh, part, indices, samples):
         t0 = time.perf_counter()
-        records = grade_records(_completion_rows(part, indices, samples), workers=args.grader_workers,
+        rows = completion_rows([{**row, "index": i} for i, row in zip(indices, part.to_dict("records"), strict=True)],
+                               samples)
+        records = grade_records(rows, workers=args.grader_workers,
                                 timeout_s=args.grader_timeout_s, template=args.template,
                                 code_limits=Limits(timeout_s=args.code_timeout_s))
         t1 = time.perf_counter()
-        fh.write("".join(json.dumps({k: r[k] for k in record_fields(r)}, ensure_ascii=False) + "\n" for r in records))
+        fh.write("".join(record_line(r) for r in records))
         fh.flush()
         os.fsync(fh.fileno())
         return records, t1 - t0, time.perf_counter() - t1
@@ -386,15 +389,6 @@ def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, 
         release()
         raise
     return last_grading
-
-
-def _completion_rows(part, indices, samples):
-    for (_, row), index, outs in zip(part.iterrows(), indices, samples, strict=True):
-        for j, s in enumerate(outs):
-            yield {"id": row["id"], "source": row["source"], "index": index, "sample_index": j,
-                   "prompt": row["prompt"], "completion": s.text, "gold": row["answer"],
-                   "completion_tokens": s.tokens, "finish_reason": s.finish_reason, "meta": row.get("meta"),
-                   **{c: row[c] for c in CODE_DATA_COLUMNS if c in row}}
 
 
 def _timing_block(timing: dict, summary: dict) -> dict:
@@ -457,7 +451,7 @@ def checkpoint_dir(args: EvalArgs, root: Path, ckpt: checkpoints.Checkpoint) -> 
 
 def main(argv=None) -> list[dict]:
     from common.config import parse_args
-    from common.scoring import log_to_wandb
+    from common.eval_report import log_to_wandb
 
     (args,) = parse_args([EvalArgs], argv)
     if not args.ckpt:

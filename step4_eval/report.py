@@ -8,29 +8,9 @@ from pathlib import Path
 
 from common.artifacts import atomic_write_bytes, atomic_write_text
 from common.errors import UserError
+from common.records import GENERATIONS, read_generations
 
-GENERATIONS = "generations.jsonl"
 SUMMARY = "summary.json"
-
-
-def read_generations(path: str | Path) -> tuple[list[dict], int]:
-    """The rows of a generations.jsonl, and how many lines were unreadable and skipped.
-
-    A killed run may leave a torn last line, and a damaged file a bad line in the middle (invalid JSON, a
-    byte that is not UTF-8): each such line is skipped and counted, and every valid row after it is kept.
-    """
-    rows, bad = [], 0
-    with open(path, "rb") as fh:
-        for line in fh:
-            try:
-                row = json.loads(line) if line.endswith(b"\n") else None
-            except ValueError:  # JSONDecodeError, UnicodeDecodeError
-                row = None
-            if isinstance(row, dict):
-                rows.append(row)
-            elif line.strip():
-                bad += 1
-    return rows, bad
 
 
 def load_eval(path: str | Path) -> tuple[dict, list[dict]]:

@@ -106,7 +106,7 @@ def test_template_registry():
 
 
 def test_stop_tokens_resolve_to_ids_the_tokenizer_has():
-    from step4_eval.engines import Sampling, stop_token_ids
+    from common.engines import Sampling, stop_token_ids
 
     class Tok:
         def get_vocab(self):

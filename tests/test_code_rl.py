@@ -10,8 +10,10 @@ import pytest
 
 from common.code_grading import extract_program, grade_code_many
 from common.errors import UserError
+from common.eval_report import format_summary
+from common.metrics import build_summary, check_summary
 from common.prompts import build_response
-from common.scoring import CODE_RECORD_FIELDS, build_summary, check_summary, format_summary, grade_records
+from common.records import CODE_RECORD_FIELDS, grade_records
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "step1_data" / "sample" / "mbpp_sample.jsonl"
@@ -160,8 +162,8 @@ def test_code_records_and_summary():
 
 @pytest.mark.slow
 def test_eval_command_on_code_data(tiny_model_dir, mbpp_data_dir, tmp_path):
+    from common.records import read_generations
     from step4_eval import evaluate
-    from step4_eval.report import read_generations
 
     out = tmp_path / "eval"
     (summary,) = evaluate.main(["--ckpt", str(tiny_model_dir), "--data", str(mbpp_data_dir / "val.parquet"),
@@ -193,7 +195,7 @@ def test_grpo_steps_on_code_data(tiny_model_dir, mbpp_data_dir, tmp_path):
     assert trainer.state.global_step == 2
     logs = [h for h in trainer.state.log_history if "loss" in h]
     assert all("rewards/code_tests/mean" in h and "rewards/code_pass_fraction/mean" in h for h in logs)
-    summary = json.loads((out / "eval" / "summary_00002.json").read_text())
+    summary = json.loads((out / "eval" / "step_00002" / "summary.json").read_text())
     assert summary["total"] == 4 and "code" in summary
     frame = pd.read_parquet(out / "completions" / "completions_00001.parquet")
     assert {"code_tests", "code_format"} <= set(frame.columns)

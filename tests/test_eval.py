@@ -11,11 +11,11 @@ import pytest
 
 from common.config import parse_args
 from common.errors import UserError
+from common.metrics import build_summary, check_summary
 from common.prompts import build_prompt, build_response
-from common.scoring import RECORD_FIELDS, build_summary, check_summary
+from common.records import RECORD_FIELDS, read_generations
 from step4_eval import checkpoints, compare, evaluate
 from step4_eval.contract import contract_diff, describe_diff
-from step4_eval.report import read_generations
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("gsm8k", "synthetic_arithmetic")
@@ -143,15 +143,15 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
 def test_hf_finish_reasons_and_stop_cut(tiny_model_dir):
     from transformers import AutoTokenizer
 
-    from step4_eval.engines import Sampling
-    from step4_eval.engines.hf_engine import HFEngine
+    from common.engines import Sampling
+    from common.engines.hf import HFEngine
 
     engine = HFEngine.__new__(HFEngine)
     engine.tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     eos = engine.tokenizer.eos_token_id
     engine.eos_ids = engine.end_ids = {eos}
     enc = lambda s: engine.tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
-    sampling = Sampling(max_tokens=64)
+    sampling = Sampling.for_template("r1_zero", max_tokens=64)
     answered = enc("3 + 4 = 7 </think> <answer> 7 </answer>")
     s = engine._sample(answered + [eos, eos, eos], sampling)  # finished early, then padded
     assert s.finish_reason == "stop" and s.text.endswith("</answer>") and s.tokens == len(answered)

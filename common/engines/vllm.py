@@ -8,8 +8,8 @@ from __future__ import annotations
 import gc
 import os
 
+from common.engines import EngineOptions, Sample, Sampling, request_seed, stop_token_ids
 from common.errors import UserError
-from step4_eval.engines import EngineOptions, Sample, Sampling, request_seed, stop_token_ids
 
 
 class VLLMEngine:

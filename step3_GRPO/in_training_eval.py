@@ -1,0 +1,120 @@
+"""The in-training eval: every N optimizer steps, step 4's eval of the live policy on a val subset.
+
+It is step 4's path, not a copy of it: the same engine (``common.engines.hf.HFEngine``, here wrapped around
+the live policy), the same sampling settings object (``Sampling.for_template``: greedy, the template's
+stop rule), the same grading into the same records (``common.records``) and the same summary
+(``common.metrics.build_summary``). It writes ``<output_dir>/eval/step_<N>/{generations.jsonl,
+summary.json}``, so ``evaluate.py --engine hf --temperature 0`` on ``checkpoint-N`` with the same settings
+gives the same summary. Each process generates its share of the problems; rank 0 grades and writes.
+
+Logged: ``eval_accuracy``, ``eval_format_accuracy``, ``eval_correct_rate``, ``eval_wrong_answer_rate``,
+``eval_format_failure_rate``, ``eval_truncated_rate`` and ``eval_by_source/<source>/accuracy``
+(``eval/...`` in W&B), plus a samples table per eval.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+from common.engines import EngineOptions, Sampling
+
+logger = logging.getLogger("step3_GRPO")
+
+
+def eval_folder(output_dir: str | Path, step: int) -> Path:
+    return Path(output_dir) / "eval" / f"step_{step:05d}"
+
+
+class InTrainingEval(TrainerCallback):
+    """Eval of ``rows`` (dicts with id, source, prompt, answer) every ``every`` optimizer steps."""
+
+    def __init__(self, rows: list[dict], *, every: int, sampling: Sampling, batch_size: int,
+                 template: str = "r1_zero", code_limits=None):
+        self.rows = [{**row, "index": i} for i, row in enumerate(rows)]
+        self.every, self.sampling, self.template, self.code_limits = every, sampling, template, code_limits
+        self.options = EngineOptions(batch_size=batch_size)
+        self.trainer = None  # set once the trainer exists
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.trainer is None or not self.every or state.global_step % self.every:
+            return control
+        metrics = self.evaluate(state.global_step)
+        if metrics:
+            self.trainer.pending_logs.update(metrics)
+            control.should_log = True
+        return control
+
+    def generate(self) -> list[dict]:
+        """This process's share of the problems, generated with the live policy: completion rows."""
+        from trl.models.utils import unwrap_model_for_generation
+
+        from common.engines.hf import HFEngine
+        from common.records import completion_rows
+
+        trainer = self.trainer
+        acc = trainer.accelerator
+        mine = self.rows[acc.process_index::acc.num_processes]
+        with unwrap_model_for_generation(trainer.model_wrapped, acc,
+                                         gather_deepspeed3_params=trainer.args.ds3_gather_for_generation) as model:
+            engine = HFEngine(model, trainer.processing_class, self.options)
+            samples = engine.generate([r["prompt"] for r in mine], [r["index"] for r in mine], self.sampling)
+        return completion_rows(mine, samples)
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        from accelerate.utils import gather_object
+
+        from common.metrics import build_summary
+        from common.records import grade_records
+
+        start = time.perf_counter()
+        rows = gather_object(self.generate())
+        if not self.trainer.accelerator.is_main_process:
+            return {}
+        rows.sort(key=lambda r: (r["index"], r["sample_index"]))
+        records = grade_records(rows, template=self.template, code_limits=self.code_limits)
+        summary = build_summary(records, extra={"step": step})
+        self.save(step, records, summary)
+        metrics = eval_metrics(summary)
+        logger.info("eval at step %d on %d val problems in %.1f s: accuracy %.3f, format %.3f, truncated %.3f",
+                    step, summary["num_problems"], time.perf_counter() - start, summary["accuracy"],
+                    summary["format_accuracy"], metrics["eval_truncated_rate"])
+        return metrics
+
+    def save(self, step: int, records: list[dict], summary: dict) -> None:
+        from common.artifacts import atomic_write_json
+        from common.records import GENERATIONS, write_generations
+
+        folder = eval_folder(self.trainer.args.output_dir, step)
+        write_generations(folder / GENERATIONS, records)
+        atomic_write_json(folder / "summary.json", summary)
+        if "wandb" in (self.trainer.args.report_to or []):
+            log_samples_table(records, step)
+
+
+def eval_metrics(summary: dict) -> dict[str, float]:
+    """The scalars logged with the training metrics."""
+    from common.metrics import CATEGORIES
+
+    total = max(1, summary["total"])
+    metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
+               **{f"eval_{c}_rate": summary["counts"][c] / total for c in CATEGORIES},
+               "eval_truncated_rate": summary["truncation_rate"]}
+    if len(summary["by_source"]) > 1:
+        metrics.update({f"eval_by_source/{src}/accuracy": b["accuracy"] for src, b in summary["by_source"].items()})
+    return metrics
+
+
+def log_samples_table(records: list[dict], step: int) -> None:
+    """One W&B samples table per eval, under its own key, when a W&B run is active."""
+    try:
+        import wandb
+    except ImportError:
+        return
+    if wandb.run is not None:
+        from common.eval_report import samples_table
+
+        wandb.log({f"eval_samples/step_{step:06d}": samples_table(records), "train/global_step": step})

@@ -120,11 +120,17 @@ def _clean_gold(value) -> str:
     return text
 
 
-def _golds(value, index: int) -> tuple[str, ...]:
+def gold_answers(value) -> tuple[str, ...]:
+    """The one gold normaliser: a dataset's answer cell (a string, a number, a list of accepted answers, a
+    numpy array from a parquet list column) as the tuple of accepted answer texts; empty when there is none."""
     if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars (parquet columns)
         value = value.tolist()
     items = list(value) if isinstance(value, list | tuple) else [value]
-    golds = tuple(g for g in (_clean_gold(v) for v in items if v is not None) if g)
+    return tuple(g for g in (_clean_gold(v) for v in items if v is not None and v == v) if g)  # v == v: not NaN
+
+
+def _golds(value, index: int) -> tuple[str, ...]:
+    golds = gold_answers(value)
     if not golds:
         raise ValueError(f"ground truth at index {index} is None or empty")
     return golds

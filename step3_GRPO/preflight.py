@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from common.code_grading import CODE_DATA_COLUMNS
 from common.errors import UserError, run_cli
+from common.grading import gold_answers
 from common.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
 from step3_GRPO.args import code_limits
 from step3_GRPO.train.rewards_code import CODE_FUNCS, configure
@@ -96,13 +97,12 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     if code_data and not any(fn.__name__ in CODE_FUNCS and w > 0 for fn, w in zip(funcs, weights, strict=True)):
         report.problems.append("the data is a code dataset (it has a `tests` column) but no code reward has a "
                                f"positive weight; use reward_funcs: [mbpp] (or one of {', '.join(CODE_FUNCS)})")
-    answers = [a.tolist() if hasattr(a, "tolist") else a for a in sample["answer"]]  # list columns: accepted set
-    first = [str(a[0]) if isinstance(a, list) and a else "" if isinstance(a, list) else str(a) for a in answers]
+    first = [next(iter(gold_answers(a)), "") for a in sample["answer"]]  # a list column: its first accepted answer
     rows = [i for i, f in enumerate(first) if f.strip()][:8]
     if not rows:
         report.problems.append("no row with a non-empty gold answer in the first rows of the train set")
         return
-    p8, gold = [prompts[i] for i in rows], [answers[i] for i in rows]
+    p8, gold = [prompts[i] for i in rows], [sample["answer"].iloc[i] for i in rows]
     columns = {c: [sample[c].iloc[i] for i in rows] for c in CODE_DATA_COLUMNS if c in sample.columns}
     good = [" " + build_response("Let me compute it step by step.", first[i]) for i in rows]
     untagged = [f" Let me compute it step by step. The answer is {first[i]}." for i in rows]
@@ -145,10 +145,10 @@ def check_gold(report: PreflightReport, answers, *, max_fraction: float, tests=N
                limits=None) -> None:
     """A completion that states the gold answer must grade as correct; with ``tests`` (a code dataset), the
     reference code must pass its own tests in the sandbox."""
-    golds = [a.tolist() if hasattr(a, "tolist") else a for a in answers]
-    empty = [i for i, g in enumerate(golds) if g is None or str(g).strip() in ("", "[]")]
-    keep = [i for i in range(len(golds)) if i not in set(empty)]
-    first = [golds[i][0] if isinstance(golds[i], list) else golds[i] for i in keep]
+    golds = [gold_answers(a) for a in answers]
+    empty = [i for i, g in enumerate(golds) if not g]
+    keep = [i for i in range(len(golds)) if golds[i]]
+    first = [golds[i][0] for i in keep]
     responses = [build_response("check", str(f)) for f in first]
     if tests is not None:
         from common.code_grading import grade_code_many

@@ -43,6 +43,7 @@ from common.code_grading import CODE_DATA_COLUMNS, code_contract
 from common.engines import ENGINES, EngineOptions, Sampling, load_engine
 from common.errors import UserError, run_cli
 from common.eval_report import format_summary
+from common.grading import gold_answers
 from common.metrics import build_summary, check_summary
 from common.prompts import get_template
 from common.records import GENERATIONS, completion_rows, grade_records, read_generations, record_line
@@ -124,12 +125,6 @@ def _is_list(value) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def _empty_answer(value) -> bool:
-    if _is_list(value):
-        return len(value) == 0
-    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
-
-
 def load_problems(path: str | Path, limit: int | None = None):
     """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
     from common.training import read_step1_parquet
@@ -145,7 +140,7 @@ def load_problems(path: str | Path, limit: int | None = None):
     df["id"] = df["id"].astype(str)
     dropped = {
         "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
-        "empty answer": df["answer"].map(_empty_answer),
+        "empty answer": df["answer"].map(lambda a: not gold_answers(a)),
     }
     bad = dropped["empty prompt"] | dropped["empty answer"]
     if bad.any():

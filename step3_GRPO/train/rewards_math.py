@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from common.errors import UserError
-from common.grading import grade_many
+from common.grading import gold_answers, grade_many
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN
 from step3_GRPO.train import rewards_code
 from step3_GRPO.train.completions import completion_text
@@ -44,21 +44,12 @@ _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def _gold(value):
-    """Normalise one dataset answer cell: a list stays a list of strings, anything else becomes a string."""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy arrays from parquet list columns
-        return [str(v) for v in value.tolist()]
-    return value if value is None else str(value)
-
-
 def _graded(completions, answer) -> list[dict]:
     if answer is None:
         raise UserError("the reward functions need an `answer` column in the training dataset")
     texts = [completion_text(c) for c in completions]
-    golds = [_gold(a) for a in answer]
-    key = (tuple(texts), tuple(tuple(g) if isinstance(g, list) else g for g in golds))
+    golds = [gold_answers(a) for a in answer]
+    key = (tuple(texts), tuple(golds))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -118,11 +109,6 @@ def r1_zero_reward(prompts, completions, answer=None, **kwargs) -> list[float]:
 # --- GRAIL components ---------------------------------------------------------------------------------
 
 
-def grail_correctness(prompts, completions, answer=None, **kwargs) -> list[float]:
-    """1 iff the answer is right (our grader, so ``\\frac{1}{2}`` matches ``0.5``), format aside."""
-    return [r["answer_reward"] for r in _graded(completions, answer)]
-
-
 def _strict_numeric(text: str) -> float:
     inside, trailing = _answer_block(text)
     return float(
@@ -175,7 +161,7 @@ _FUNCS = {
     "r1_zero": r1_zero_reward,
     "r1_zero_format": r1_zero_format_reward,
     "r1_zero_answer": r1_zero_answer_reward,
-    "grail_correctness": grail_correctness,
+    "grail_correctness": r1_zero_answer_reward,  # GRAIL's correctness term: the answer, graded by our grader
     "grail_gsm8k_strict_format": grail_gsm8k_strict_format,
     "grail_thinking": grail_thinking,
     "grail_answer_tags": grail_answer_tags,

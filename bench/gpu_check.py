@@ -124,7 +124,7 @@ def prepare(ck: Check) -> None:
     from transformers import AutoConfig, AutoTokenizer
 
     from common.tiny_model import build
-    from common.training import write_toy_dataset
+    from common.toy_data import write_toy_dataset
     from step3_GRPO.preflight import count_params
 
     a = ck.args

@@ -12,7 +12,7 @@ import torch
 
 from common.errors import UserError
 from common.records import read_generations
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 

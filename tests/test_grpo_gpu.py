@@ -6,7 +6,7 @@ no GPU. bench/NOTES.md has the full-size recipe.
 
 import pytest
 
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 

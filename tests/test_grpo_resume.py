@@ -6,7 +6,8 @@ import os
 import pytest
 
 from common.errors import UserError
-from common.training import find_resume_checkpoint, write_toy_dataset
+from common.toy_data import write_toy_dataset
+from common.training import find_resume_checkpoint
 
 
 def _ckpt(root, step, complete=True):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from common.errors import UserError
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS, LR = 3, 3e-2  # a large learning rate, so each step moves the weights far from vLLM's copy

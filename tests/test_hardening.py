@@ -14,7 +14,7 @@ import pytest
 
 from common.errors import UserError
 from common.run_lock import hold_output_dir
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 

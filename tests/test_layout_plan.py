@@ -3,7 +3,7 @@
 import pytest
 
 from common.errors import UserError
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 from step3_GRPO.memory_plan import GIB, VLLM_OVERHEAD_GB, ModelShape, PlanInputs, kv_cache_bytes, plan
 
 # 1B parameters, 2 layers, 2 KV heads of 128 (as tests/test_memory_plan.py's round shape)

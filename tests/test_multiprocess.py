@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from common.records import read_generations
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 AUDIT = REPO / "tests" / "helpers" / "rank_audit"

@@ -6,7 +6,7 @@ import torch
 
 from common.errors import UserError
 from common.prompts import build_response
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 
 @pytest.fixture(scope="module")

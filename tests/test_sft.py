@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from common.errors import UserError
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 CLUSTER = REPO / "tests" / "helpers" / "slurm_cluster.sh"

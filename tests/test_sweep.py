@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from common.errors import UserError
-from common.training import write_toy_dataset
+from common.toy_data import write_toy_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 

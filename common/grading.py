@@ -51,31 +51,22 @@ Time and safety
   execution, processes, sockets, file writes and unexpected imports; a refused operation makes the
   answer wrong and is logged (``refused_events()``). See docs/security.md.
 - The cheap layers run in the calling process with bounded work; they settle most answers (all-number
-  golds, the bulk of GSM8K and MATH). Only the rest goes to a process pool (math-verify uses SIGALRM,
-  which threads cannot use), created once, reused across calls and shut down at exit.
-- Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot); tasks go to
-  workers in chunks and results stream back per task, so every answer is timed on its own.
-- Each answer has a hard wall-clock limit: a soft timer in the worker at ``timeout_s``, and the parent
-  kills a worker still busy at ``timeout_s + 0.25`` s and swaps in a standby worker started in advance.
-  A timed-out (or crashing) answer scores 0 with ``"timeout": True``. Nothing in model output can raise.
-  Answers settled by a worker are remembered across calls (not timeouts); GRPO revisits problems.
+  golds, the bulk of GSM8K and MATH). Only the rest goes to the worker processes of
+  ``common.grader_pool`` (math-verify uses SIGALRM, which threads cannot use), started once, reused across
+  calls and shut down at exit; ``start_pool()`` starts them ahead of time.
+- Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot), and answers
+  settled by a worker are remembered across calls (not timeouts); GRPO revisits problems.
+- Each answer has a hard wall-clock limit (``common.grader_pool``): past it, it scores 0 with
+  ``"timeout": True``. Nothing in model output can raise.
 - Results are in input order and deterministic, except that an answer that needs close to ``timeout_s``
   may time out on a loaded machine and not on an idle one.
-- Workers are plain subprocesses (``python -m common.grading_worker``), not forks of the caller: safe
-  beside torch/CUDA threads, and usable from scripts, notebooks and stdin without a ``__main__`` guard.
-  Each starts in one to three seconds (it imports sympy and math-verify and warms every parsing path);
-  tasks are only timed once it is ready. ``start_pool()`` starts them ahead of time.
 """
 
 from __future__ import annotations
 
-import atexit
-import logging
 import os
-import threading
-import time
-from collections import deque
 
+from common.grader_pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
 from common.grading_norm import all_boxed, cheap_equal, last_boxed, several_answers
 from common.prompts import answer_tag_extract, answer_tag_format_ok, get_template
 
@@ -92,17 +83,11 @@ def source_hash(*names: str) -> str:
     return digest.hexdigest()[:12]
 
 
-GRADER_VERSION = f"layered-1+{source_hash('grading.py', 'grading_norm.py', 'grading_worker.py')}"  # step4 contract
-KILL_MARGIN_S = 0.25  # the parent kills a worker this long after the worker's own soft limit
-WORKER_START_TIMEOUT_S = 120.0
+GRADER_VERSION = f"layered-1+{source_hash('grading.py', 'grading_norm.py', 'grading_worker.py', 'plain_math.py', 'prompts.py')}"  # step4 contract
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
 _SLOW_VERDICTS: dict[tuple, bool] = {}
-MAX_REFUSALS_KEPT = 1000
-_REFUSALS: list[dict] = []
-logger = logging.getLogger("common.grading")
-_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 format_ok = answer_tag_format_ok  # r1_zero's format test (``common.prompts`` holds every template's)
@@ -205,7 +190,7 @@ def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_
             del pending[task]
     if pending:
         tasks = list(pending)
-        for task, verdict in zip(tasks, _get_pool().run(tasks, workers, timeout_s), strict=True):
+        for task, verdict in zip(tasks, get_pool().run(tasks, workers, timeout_s), strict=True):
             verdicts[task] = verdict
             if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
                 _SLOW_VERDICTS[task] = verdict[0]
@@ -229,214 +214,7 @@ def r1_zero_reward_fn(response: str, ground_truth) -> dict:
     return {k: result[k] for k in ("format_reward", "answer_reward", "reward")}
 
 
-# --- the worker pool ----------------------------------------------------------------------------------
-
-
-class _Worker:
-    """One grader process (``python -m common.grading_worker``) talking over a socket pair.
-
-    A plain subprocess, not multiprocessing: it needs no fork of the caller (torch/CUDA threads), never
-    re-imports the caller's ``__main__``, and works the same from scripts, notebooks and stdin.
-    """
-
-    def __init__(self):
-        import socket
-        import subprocess
-        import sys
-        from multiprocessing.connection import Connection
-
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO_ROOT, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "common.grading_worker", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
-        self.conn = Connection(ours.detach())
-        self.ready = False
-        self.born = time.monotonic()
-        self.chunk: list[int] = []
-        self.pos = 0
-        self.started = 0.0
-
-    @property
-    def busy(self) -> bool:
-        return self.pos < len(self.chunk)
-
-    def kill(self) -> None:
-        try:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-        self.conn.close()
-
-
-class _Pool:
-    """Worker processes that persist across ``grade_many`` calls; grows on demand, never shrinks."""
-
-    def __init__(self):
-        self.workers: list[_Worker] = []
-        self.standby: _Worker | None = None  # started in advance: replacing a killed worker is instant
-        self.lock = threading.Lock()
-        self.pid = os.getpid()  # a forked child must not talk to its parent's workers
-
-    def _ensure(self, n: int) -> None:
-        while len(self.workers) < n:
-            self.workers.append(_Worker())
-        if self.standby is None:
-            self.standby = _Worker()
-
-    def close(self) -> None:
-        if self.standby is not None:
-            self.workers.append(self.standby)
-            self.standby = None
-        for w in self.workers:
-            try:
-                w.conn.send(None)
-            except Exception:  # noqa: BLE001
-                pass
-        for w in self.workers:
-            try:
-                w.proc.wait(timeout=2)
-            except Exception:  # noqa: BLE001 - still running: kill it
-                pass
-            w.kill()
-        self.workers = []
-
-    def _replace_worker(self, w: _Worker) -> _Worker:
-        """Kill ``w`` and put the standby worker in its place; start a new standby."""
-        i = self.workers.index(w)
-        w.kill()
-        self.workers[i] = self.standby or _Worker()
-        self.standby = _Worker()
-        return self.workers[i]
-
-    def start(self, n: int) -> None:
-        """Make sure ``n`` workers (and the standby) exist and wait until the ``n`` workers are ready."""
-        from multiprocessing.connection import wait
-
-        with self.lock:
-            self._ensure(n)
-            deadline = time.monotonic() + WORKER_START_TIMEOUT_S
-            while starting := [w for w in self.workers[:n] if not w.ready]:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"a grader worker did not start within {WORKER_START_TIMEOUT_S:.0f} s")
-                for conn in wait([w.conn for w in starting], timeout=1.0):
-                    w = next(w for w in starting if w.conn is conn)
-                    try:
-                        message = conn.recv()
-                    except (EOFError, OSError):
-                        raise RuntimeError("a grader worker process failed to start") from None
-                    w.ready = _ready(message)
-
-    def run(self, tasks: list[tuple], n: int, timeout_s: float) -> list[tuple[bool, bool]]:
-        """(equal, timed_out) per task (a tuple of (answer, gold) pairs, any equal wins), graded by the
-        first ``n`` workers with a hard limit per task."""
-        with self.lock:
-            self._ensure(n)
-            try:
-                return self._run(tasks, self.workers[:n], timeout_s)
-            except BaseException:
-                # Interrupted (Ctrl-C): a busy worker would send stale results into the next call.
-                for w in self.workers[:n]:
-                    if w.busy:
-                        self._replace_worker(w)
-                raise
-
-    def _run(self, tasks, active: list[_Worker], timeout_s: float) -> list[tuple[bool, bool]]:
-        from multiprocessing.connection import wait
-
-        results: list = [None] * len(tasks)
-        queue = deque(range(len(tasks)))
-        chunk_size = max(1, min(32, len(tasks) // (4 * len(active))))
-        hard_limit = timeout_s + KILL_MARGIN_S
-        left = len(tasks)
-
-        def give_up_current(i: int) -> None:
-            """Score the task worker i is stuck on as a timeout, requeue the rest of its chunk, replace it."""
-            nonlocal left
-            w = active[i]
-            results[w.chunk[w.pos]] = (False, True)
-            left -= 1
-            queue.extendleft(reversed(w.chunk[w.pos + 1 :]))
-            active[i] = self._replace_worker(w)
-
-        while left:
-            now = time.monotonic()
-            for w in active:
-                if w.ready and not w.busy and queue:
-                    w.chunk = [queue.popleft() for _ in range(min(chunk_size, len(queue)))]
-                    w.pos, w.started = 0, now
-                    w.conn.send([(t, tasks[t], timeout_s) for t in w.chunk])
-            deadlines = [w.started + hard_limit for w in active if w.busy]
-            deadlines += [w.born + WORKER_START_TIMEOUT_S for w in active if not w.ready]
-            wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-            for conn in wait([w.conn for w in active], timeout=wait_s):
-                i = next(k for k, w in enumerate(active) if w.conn is conn)
-                w = active[i]
-                try:
-                    message = conn.recv()
-                except (EOFError, OSError):  # the worker died (a crash in C code): score 0, replace it
-                    if not w.ready:
-                        raise RuntimeError("a grader worker process failed to start") from None
-                    if w.busy:
-                        give_up_current(i)
-                    else:
-                        active[i] = self._replace_worker(w)
-                    continue
-                if message[0] == "ready":
-                    w.ready = _ready(message)
-                    continue
-                task_id, ok, timed_out, refused = message
-                _record_refusals(refused, tasks[task_id][0][0])
-                results[task_id] = (bool(ok), bool(timed_out))
-                left -= 1
-                w.pos += 1
-                w.started = time.monotonic()
-            now = time.monotonic()
-            for i, w in enumerate(active):
-                if w.busy and now - w.started > hard_limit:  # stuck in C code: kill, replace, move on
-                    give_up_current(i)
-                elif not w.ready and now - w.born > WORKER_START_TIMEOUT_S:
-                    raise RuntimeError(f"a grader worker did not start within {WORKER_START_TIMEOUT_S:.0f} s")
-        return results
-
-
-def _ready(message: tuple) -> bool:
-    """A worker's start-up message: ("ready", what its guard refused during warm-up)."""
-    _record_refusals(message[1], "(warm-up)")
-    return message[0] == "ready"
-
-
-def _record_refusals(refused: list[str], answer: str) -> None:
-    for what in refused:
-        entry = {"refused": what, "answer": answer[:200]}
-        _REFUSALS.append(entry)
-        logger.warning("grader guard refused %s while grading %r; the answer scored 0", what, entry["answer"])
-    del _REFUSALS[:-MAX_REFUSALS_KEPT]
-
-
-def refused_events() -> list[dict]:
-    """What the workers' audit guard refused so far in this process (``common.grading_guard``): each
-    ``{"refused": event and detail, "answer": the answer being graded}``. Empty unless the grader has a bug."""
-    return list(_REFUSALS)
-
-
-_POOL: _Pool | None = None
-_POOL_GUARD = threading.Lock()
-
-
-def _get_pool() -> _Pool:
-    global _POOL
-    with _POOL_GUARD:
-        if _POOL is not None and _POOL.pid != os.getpid():
-            _POOL = None  # we are a fork (a DataLoader worker, say): the workers belong to the parent
-        if _POOL is None:
-            _POOL = _Pool()
-            atexit.register(shutdown_pool)
-        return _POOL
+# --- the worker pool (common/grader_pool.py) -----------------------------------------------------------
 
 
 def start_pool(workers: int | None = None) -> None:
@@ -445,13 +223,4 @@ def start_pool(workers: int | None = None) -> None:
     Optional: ``grade_many`` starts them on first need. Call it where a start-up pause is unwelcome
     (before a benchmark, or before the first training step).
     """
-    _get_pool().start(default_workers() if workers is None else workers)
-
-
-def shutdown_pool() -> None:
-    """Stop the grader's worker processes (also done at exit); the next call starts a fresh pool."""
-    global _POOL
-    with _POOL_GUARD:
-        if _POOL is not None and _POOL.pid == os.getpid():
-            _POOL.close()
-        _POOL = None
+    get_pool().start(default_workers() if workers is None else workers)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from common import grading
+from common import grader_pool, grading
 from common.grading import extract_answer, format_ok, grade_many, r1_zero_reward_fn
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "grader_cases.jsonl").open()]
@@ -109,13 +109,13 @@ def test_non_string_responses_and_numeric_golds_do_not_raise():
 
 def test_identical_pairs_are_graded_once_per_call(monkeypatch):
     sent = []
-    real_run = grading._Pool.run
+    real_run = grader_pool.Pool.run
 
     def spy(self, tasks, n, timeout_s):
         sent.extend(tasks)
         return real_run(self, tasks, n, timeout_s)
 
-    monkeypatch.setattr(grading._Pool, "run", spy)
+    monkeypatch.setattr(grader_pool.Pool, "run", spy)
     monkeypatch.setattr(grading, "_SLOW_VERDICTS", {})
     # a GRPO-like group: 8 samples, 3 distinct answers that need math-verify, different reasoning each
     answers = ["(x+1)^2", "x^2+2x+1", "(x+1)^2", "x^2+1"] * 2
@@ -149,25 +149,25 @@ def test_stuck_answer_times_out_within_the_limit_and_the_pool_recovers():
 
 def test_hard_kill_replaces_a_worker_stuck_in_c_code(monkeypatch):
     # Worker soft limit 5 s, parent hard limit 0.5 s: only the kill can end this task in time.
-    monkeypatch.setattr(grading, "KILL_MARGIN_S", -4.5)
+    monkeypatch.setattr(grader_pool, "KILL_MARGIN_S", -4.5)
     grading.start_pool(1)
-    pool = grading._get_pool()
+    pool = grader_pool.get_pool()
     old_pid = pool.workers[0].proc.pid
     start = time.monotonic()
     assert pool.run([(("9^{9^{9^{9}}}", "3"),)], 1, 5.0) == [(False, True)]
     assert time.monotonic() - start < 0.5 + 0.5
     assert pool.workers[0].proc.pid != old_pid
-    monkeypatch.setattr(grading, "KILL_MARGIN_S", 0.25)
+    monkeypatch.setattr(grader_pool, "KILL_MARGIN_S", 0.25)
     after = grade_many([respond("\\frac{\\sqrt{2}}{2}")], ["\\frac{1}{\\sqrt2}"], workers=1)[0]
     assert after["answer_reward"] == 1.0  # the replacement works
 
 
 def test_pool_is_reused_across_calls():
     grade_many([respond("x+3")], ["3+x"], workers=1)
-    pid = grading._get_pool().workers[0].proc.pid
+    pid = grader_pool.get_pool().workers[0].proc.pid
     grading._SLOW_VERDICTS.clear()
     grade_many([respond("x+5")], ["5+x"], workers=1)
-    assert grading._get_pool().workers[0].proc.pid == pid
+    assert grader_pool.get_pool().workers[0].proc.pid == pid
 
 
 def test_boxed_template_format_rule_and_answer():

@@ -258,8 +258,7 @@ def start_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, dat
 
 def _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine):
     t_start = time.perf_counter()
-    sampling = args.sampling
-    contract = build_contract(sampling=sampling, engine=args.engine_settings, data_sha256=data_sha,
+    contract = build_contract(sampling=args.sampling, engine=args.engine_settings, data_sha256=data_sha,
                               num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt),
                               template=args.template)
     if "tests" in problems.columns:  # code: the programs' grader, sandbox and limits decide the numbers too
@@ -268,42 +267,23 @@ def _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)
     if finished is not None:
         print(f"[eval] {ckpt.label}: {out_dir} already holds this finished eval; nothing to do", flush=True)
         return lambda: (finished, read_generations(out_dir / GENERATIONS)[0])
-    state = prepare_output(out_dir, contract, args.chunk_size, len(problems), sampling.n, args.overwrite)
-    gen_path = out_dir / GENERATIONS
-    rows = read_generations(gen_path)[0] if gen_path.is_file() else []
-    done = _complete_chunks(rows, args.chunk_size, len(problems), sampling.n)
-    num_chunks = -(-len(problems) // args.chunk_size)
-    todo = [c for c in range(num_chunks) if c not in done]
+    state = prepare_output(out_dir, contract, args.chunk_size, len(problems), args.sampling.n, args.overwrite)
     timing = state["timing"]
     for key in ("engine_close_s", "summary_s", "grade_wait_s"):
         timing.setdefault(key, 0.0)
     wall_before = timing["wall_s"]
-    last_grading = None
-    if todo:
-        timing["sessions"] += 1
-        print(f"[eval] {ckpt.label}: {len(problems)} problems x {sampling.n} samples with {args.engine}"
-              f"{f', resuming ({len(done)} of {num_chunks} chunks done)' if done else ''} -> {out_dir}", flush=True)
-        t0 = time.perf_counter()
-        engine = get_engine() if get_engine is not None else open_engine(args, ckpt)
-        timing["load_s"] += time.perf_counter() - t0
-        try:
-            last_grading = _run_chunks(args, engine, problems, todo, len(rows), gen_path, state,
-                                       lambda: wall_before + time.perf_counter() - t_start, on_chunk)
-        finally:
-            if get_engine is None:
-                t0 = time.perf_counter()
-                engine.close()
-                timing["engine_close_s"] += time.perf_counter() - t0
+    wall = lambda: wall_before + time.perf_counter() - t_start  # noqa: E731 - over every session of this eval
+    last_grading = _generate_missing_chunks(args, ckpt, problems, out_dir, state, wall, on_chunk, get_engine)
 
     def finish() -> tuple[dict, list[dict]]:
         if last_grading is not None:
             last_grading()
         t_sum = time.perf_counter()
-        records = read_generations(gen_path)[0]
+        records = read_generations(out_dir / GENERATIONS)[0]
         records.sort(key=lambda r: (r["index"], r["sample_index"]))
         summary = summarize(records, ckpt, contract, out_dir)
         timing["summary_s"] = time.perf_counter() - t_sum
-        timing["wall_s"] = wall_before + time.perf_counter() - t_start
+        timing["wall_s"] = wall()
         summary["timing"] = _timing_block(timing, summary)
         atomic_write_json(out_dir / STATE, state)
         atomic_write_json(out_dir / SUMMARY, summary)
@@ -314,76 +294,112 @@ def _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)
     return finish
 
 
-def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk):
-    """Generate chunk k+1 while a worker thread grades and appends chunk k (the grader mostly waits on
-    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order.
-    Returns after the last generation with a function that waits for the last chunk's grading."""
-    from concurrent.futures import ThreadPoolExecutor
+def _generate_missing_chunks(args, ckpt, problems, out_dir, state, wall, on_chunk, get_engine):
+    """Generate the chunks ``out_dir`` does not hold yet (all of them on a first run); returns the function
+    that waits for the last chunk's grading, or None when there was nothing to do."""
+    gen_path, timing = out_dir / GENERATIONS, state["timing"]
+    rows = read_generations(gen_path)[0] if gen_path.is_file() else []
+    done = _complete_chunks(rows, args.chunk_size, len(problems), args.sampling.n)
+    num_chunks = -(-len(problems) // args.chunk_size)
+    todo = [c for c in range(num_chunks) if c not in done]
+    if not todo:
+        return None
+    timing["sessions"] += 1
+    print(f"[eval] {ckpt.label}: {len(problems)} problems x {args.sampling.n} samples with {args.engine}"
+          f"{f', resuming ({len(done)} of {num_chunks} chunks done)' if done else ''} -> {out_dir}", flush=True)
+    t0 = time.perf_counter()
+    engine = get_engine() if get_engine is not None else open_engine(args, ckpt)
+    timing["load_s"] += time.perf_counter() - t0
+    try:
+        return _run_chunks(args, engine, problems, todo, len(rows), gen_path, state, wall, on_chunk)
+    finally:
+        if get_engine is None:
+            t0 = time.perf_counter()
+            engine.close()
+            timing["engine_close_s"] += time.perf_counter() - t0
 
+
+def _run_chunks(args, engine, problems, todo, rows_done, gen_path, state, wall, on_chunk):
+    """Generate every chunk in ``todo``, each graded and appended by ``_GradingPipeline`` while the next
+    generates. Returns after the last generation with a function that waits for the last chunk's grading."""
     from tqdm.auto import tqdm
 
-    sampling, timing = args.sampling, state["timing"]
-    bar = tqdm(total=len(problems) * sampling.n, initial=rows_done, desc="generate", unit="sample",
+    bar = tqdm(total=len(problems) * args.sampling.n, initial=rows_done, desc="generate", unit="sample",
                dynamic_ncols=True, mininterval=2.0)
-
-    def grade_and_write(fh, part, indices, samples):
-        t0 = time.perf_counter()
-        rows = completion_rows([{**row, "index": i} for i, row in zip(indices, part.to_dict("records"), strict=True)],
-                               samples)
-        records = grade_records(rows, workers=args.grader_workers,
-                                timeout_s=args.grader_timeout_s, template=args.template,
-                                code_limits=Limits(timeout_s=args.code_timeout_s))
-        t1 = time.perf_counter()
-        fh.write("".join(record_line(r) for r in records))
-        fh.flush()
-        os.fsync(fh.fileno())
-        return records, t1 - t0, time.perf_counter() - t1
-
-    def finish(chunk, future, gen_s):
-        t0 = time.perf_counter()
-        records, grade_s, write_s = future.result()
-        timing["grade_wait_s"] += time.perf_counter() - t0  # the part of grading generation did not hide
-        timing["grading_s"] += grade_s
-        timing["write_s"] += write_s
-        timing["wall_s"] = wall()
-        atomic_write_json(gen_path.parent / STATE, state)
-        tokens = sum(r["completion_tokens"] or 0 for r in records)
-        bar.set_postfix(tok_s=f"{tokens / max(gen_s, 1e-9):.0f}",
-                        acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
-        if on_chunk is not None:
-            on_chunk(chunk)
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade")
-    fh = open(gen_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by last_grading(), or below on error
-    pending = None
-
-    def release():
-        pool.shutdown(wait=True)  # a chunk being graded still reaches the file
-        fh.close()
-        bar.close()
-
-    def last_grading() -> None:
-        try:
-            if pending is not None:
-                finish(*pending)
-        finally:
-            release()
-
+    pipeline = _GradingPipeline(args, gen_path, state, wall, on_chunk, bar)
     try:
         for chunk in todo:
             part = problems.iloc[chunk * args.chunk_size:(chunk + 1) * args.chunk_size]
-            indices = part.index.tolist()
             t0 = time.perf_counter()
-            samples = engine.generate(part["prompt"].tolist(), indices, sampling, progress=bar.update)
-            gen_s = time.perf_counter() - t0
-            timing["generation_s"] += gen_s
-            if pending is not None:
-                finish(*pending)
-            pending = (chunk, pool.submit(grade_and_write, fh, part, indices, samples), gen_s)
+            samples = engine.generate(part["prompt"].tolist(), part.index.tolist(), args.sampling,
+                                      progress=bar.update)
+            pipeline.submit(chunk, part, samples, time.perf_counter() - t0)
     except BaseException:
-        release()
+        pipeline.close()
         raise
-    return last_grading
+    return pipeline.finish
+
+
+class _GradingPipeline:
+    """Grades and appends chunk k in a worker thread while chunk k+1 generates (the grader mostly waits on
+    its subprocess pool), so grading hides behind generation. Chunks reach the file whole and in order."""
+
+    def __init__(self, args, gen_path: Path, state: dict, wall, on_chunk, bar):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.args, self.gen_path, self.state, self.wall, self.on_chunk, self.bar = (
+            args, gen_path, state, wall, on_chunk, bar)
+        self.timing = state["timing"]
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade")
+        self.fh = open(gen_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self.pending = None  # (chunk, future, generation seconds) of the chunk being graded
+
+    def submit(self, chunk: int, part, samples, gen_s: float) -> None:
+        self.timing["generation_s"] += gen_s
+        self.wait_pending()
+        self.pending = (chunk, self.pool.submit(self.grade_and_write, part, samples), gen_s)
+
+    def grade_and_write(self, part, samples):
+        t0 = time.perf_counter()
+        problems = [{**row, "index": i} for i, row in zip(part.index, part.to_dict("records"), strict=True)]
+        records = grade_records(completion_rows(problems, samples), workers=self.args.grader_workers,
+                                timeout_s=self.args.grader_timeout_s, template=self.args.template,
+                                code_limits=Limits(timeout_s=self.args.code_timeout_s))
+        t1 = time.perf_counter()
+        self.fh.write("".join(record_line(r) for r in records))
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        return records, t1 - t0, time.perf_counter() - t1
+
+    def wait_pending(self) -> None:
+        """Wait for the chunk being graded, then record its timing and the resumable state."""
+        if self.pending is None:
+            return
+        chunk, future, gen_s = self.pending
+        self.pending = None
+        t0 = time.perf_counter()
+        records, grade_s, write_s = future.result()
+        self.timing["grade_wait_s"] += time.perf_counter() - t0  # the part of grading generation did not hide
+        self.timing["grading_s"] += grade_s
+        self.timing["write_s"] += write_s
+        self.timing["wall_s"] = self.wall()
+        atomic_write_json(self.gen_path.parent / STATE, self.state)
+        tokens = sum(r["completion_tokens"] or 0 for r in records)
+        self.bar.set_postfix(tok_s=f"{tokens / max(gen_s, 1e-9):.0f}",
+                             acc=f"{sum(r['category'] == 'correct' for r in records) / len(records):.3f}")
+        if self.on_chunk is not None:
+            self.on_chunk(chunk)
+
+    def finish(self) -> None:
+        try:
+            self.wait_pending()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)  # a chunk being graded still reaches the file
+        self.fh.close()
+        self.bar.close()
 
 
 def _timing_block(timing: dict, summary: dict) -> dict:

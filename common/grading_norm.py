@@ -476,31 +476,42 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return False  # a choice letter is not a number, even "E" (math-verify would read Euler's e)
     pc, gc = _collection(p), _collection(g)
     if pc and gc:
-        (p_kind, p_close), p_items = pc
-        (g_kind, g_close), g_items = gc
-        if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
-            return False  # a set is never a tuple or an interval: bracket type is significant
-        pairs = {(x, y): _values_equal(x, y) for x in p_items for y in g_items}
-        if None in pairs.values():
-            return None
-        if p_kind in ("set", ""):  # unordered, duplicates collapse: {1,1,2} = {1,2}
-            return all(any(pairs[x, y] for x in p_items) for y in g_items) and all(
-                any(pairs[x, y] for y in g_items) for x in p_items
-            )
-        if len(p_items) != len(g_items) or p_kind != g_kind or p_close != g_close:
-            return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
-        return all(pairs[x, y] for x, y in zip(p_items, g_items, strict=True))
+        return _collections_equal(pc, gc)
     if pc is None and gc is None and (decided := _values_equal(p, g)) is not None:
         return decided
+    return False if _shapes_differ(pred, p, g, pn, gn, pc, gc) else None
+
+
+def _collections_equal(pc, gc) -> bool | None:
+    """Two sets, tuples, intervals or lists (``_collection``'s readings) compared item by item."""
+    (p_kind, p_close), p_items = pc
+    (g_kind, g_close), g_items = gc
+    if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
+        return False  # a set is never a tuple or an interval: bracket type is significant
+    pairs = {(x, y): _values_equal(x, y) for x in p_items for y in g_items}
+    if None in pairs.values():
+        return None
+    if p_kind in ("set", ""):  # unordered, duplicates collapse: {1,1,2} = {1,2}
+        return all(any(pairs[x, y] for x in p_items) for y in g_items) and all(
+            any(pairs[x, y] for y in g_items) for x in p_items
+        )
+    if len(p_items) != len(g_items) or p_kind != g_kind or p_close != g_close:
+        return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
+    return all(pairs[x, y] for x, y in zip(p_items, g_items, strict=True))
+
+
+def _shapes_differ(pred: str, p: str, g: str, pn, gn, pc, gc) -> bool:
+    """True when the answer and the gold cannot be equal by their shapes alone (one value against several, a
+    number against no math, a constant against an expression in variables)."""
     if pc is None and gc is not None and gc[0][0] in ("set", "") and pn:
-        return False  # one number against several answers
+        return True  # one number against several answers
     if gc is None and pc is not None and pc[0][0] in ("set", "") and gn and _SPACED_LIST.search(pred):
-        return False  # several numbers ("32, 349") against one
+        return True  # several numbers ("32, 349") against one
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
-        return False  # a number against an answer with no digits and no math at all
+        return True  # a number against an answer with no digits and no math at all
     if pc is None and (pn or eval_constant(p) is not None):
         if gc is not None or g.startswith("\\begin{"):
-            return False  # one value against a tuple, an interval, a list or a matrix
+            return True  # one value against a tuple, an interval, a list or a matrix
         if has_free_variable(g) and not _RELATION.search(g):
-            return False  # a constant against an expression in variables (x^2+1, C_1 e^{t}); not x = 3
-    return None
+            return True  # a constant against an expression in variables (x^2+1, C_1 e^{t}); not x = 3
+    return False

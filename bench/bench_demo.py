@@ -1,0 +1,69 @@
+"""`make demo` over several seeds: does GRPO beat SFT by more than the run-to-run spread, and how long does it take?
+
+    python -m bench.bench_demo --seeds 0 1 2            # CPU; each seed is a whole demo run (a few minutes)
+    python -m bench.bench_demo --seeds 0 1 2 --reuse    # only summarise runs already in outputs/demo_seed<N>
+
+Each seed runs `runs/demo.py --seed N --out_dir outputs/demo_seed<N>` (its own data, SFT, GRPO and eval
+sampling), then this prints, per seed, SFT and GRPO accuracy and format accuracy and the stage times, and
+over the seeds: the spread (max - min) of SFT accuracy and of GRPO accuracy, and the smallest GRPO - SFT
+gain. The gain is larger than run-to-run noise when the smallest gain exceeds both spreads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_seed(seed: int, out_dir: Path, extra: list[str]) -> None:
+    cmd = [sys.executable, "runs/demo.py", "--config", "config/demo/demo.yaml", "--seed", str(seed),
+           "--out_dir", str(out_dir), *extra]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=REPO, check=True)
+
+
+def summarise(reports: dict[int, dict]) -> dict:
+    sft = [r["sft"]["accuracy"] for r in reports.values()]
+    grpo = [r["grpo"]["accuracy"] for r in reports.values()]
+    gains = [g - s for s, g in zip(sft, grpo, strict=True)]
+    spread = max(max(sft) - min(sft), max(grpo) - min(grpo))
+    return {"seeds": sorted(reports), "sft_accuracy": sft, "grpo_accuracy": grpo, "gains": gains,
+            "sft_spread": max(sft) - min(sft), "grpo_spread": max(grpo) - min(grpo),
+            "min_gain": min(gains), "gain_exceeds_spread": min(gains) > spread,
+            "sft_format_min": min(r["sft"]["format_accuracy"] for r in reports.values()),
+            "total_s": [r["timings_s"]["total"] for r in reports.values()]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--reuse", action="store_true", help="summarise existing runs, run nothing")
+    parser.add_argument("--out_prefix", default="outputs/demo_seed")
+    args, extra = parser.parse_known_args()
+    reports = {}
+    for seed in args.seeds:
+        out = REPO / f"{args.out_prefix}{seed}"
+        if not args.reuse:
+            run_seed(seed, out, extra)
+        reports[seed] = json.loads((out / "report.json").read_text())
+    print(f"\n{'seed':>4} {'SFT acc':>8} {'SFT fmt':>8} {'GRPO acc':>9} {'gain':>7} {'total s':>8}  stage seconds")
+    for seed, r in reports.items():
+        t = r["timings_s"]
+        stages = ", ".join(f"{k.split(': ')[-1]} {v:.0f}" for k, v in t.items() if k != "total")
+        print(f"{seed:>4} {r['sft']['accuracy']:>8.1%} {r['sft']['format_accuracy']:>8.1%} "
+              f"{r['grpo']['accuracy']:>9.1%} {r['grpo']['accuracy'] - r['sft']['accuracy']:>+7.1%} "
+              f"{t['total']:>8.0f}  {stages}")
+    s = summarise(reports)
+    print(f"\nspread (max - min) over seeds: SFT {s['sft_spread']:.1%}, GRPO {s['grpo_spread']:.1%}; "
+          f"smallest gain {s['min_gain']:+.1%}: {'larger' if s['gain_exceeds_spread'] else 'NOT larger'} "
+          f"than the spread; lowest SFT format accuracy {s['sft_format_min']:.1%}")
+    print(json.dumps(s))
+
+
+if __name__ == "__main__":
+    main()

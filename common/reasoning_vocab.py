@@ -221,7 +221,7 @@ class ReasoningPhases(LogitsProcessor):
 
     def __init__(self, vocab: ReasoningVocab, prompt_len: int, end_ids):
         self.vocab, self.prompt_len = vocab, prompt_len
-        self.table = vocab.allowed_table(end_ids)
+        self.blocked = ~vocab.allowed_table(end_ids)  # negated once, not at every step
         self.window = len(THINK_CLOSE.encode())  # every token but a skipped special one has >= 1 byte
         self.answering = None
 
@@ -231,14 +231,14 @@ class ReasoningPhases(LogitsProcessor):
         completion = input_ids[:, self.prompt_len:]
         if self.answering is None:
             self.answering = torch.zeros(len(input_ids), dtype=torch.bool)
-            self.table = self.table.to(scores.device)
+            self.blocked = self.blocked.to(scores.device)
         for row in (~self.answering).nonzero().flatten().tolist():
             tail = completion[row, -self.window:].tolist()
             self.answering[row] = THINK_CLOSE in self.vocab.decode(tail)
         tags = len(self.vocab.tag_ids)
         written = (completion < self.vocab.base).sum(dim=1).clamp(max=tags - 1)  # base ids: the tag's tokens
         phase = torch.where(self.answering.to(written.device), tags, written)
-        return scores.masked_fill(~self.table[phase], float("-inf"))
+        return scores.masked_fill(self.blocked[phase], float("-inf"))
 
 
 class StopOnText(StoppingCriteria):

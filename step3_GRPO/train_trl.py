@@ -129,8 +129,9 @@ def train(script_args, training_args, model_args):
 
 def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
     """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's); it
-    needs transformers rollouts."""
-    from common.reasoning_vocab import VLLM_UNSUPPORTED, run_size
+    needs transformers rollouts, and a KL term needs a start model that has it (TRL builds the reference model
+    from the start model's path, which would lack the rows this run adds)."""
+    from common.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, run_size
     from common.training import find_resume_checkpoint
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
@@ -141,6 +142,10 @@ def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
     if size and training_args.use_transformers_continuous_batching:
         raise UserError("reasoning_vocab_size > 0 needs transformers' plain generate: set "
                         "use_transformers_continuous_batching: false")
+    if size and training_args.beta > 0 and not folder_size(model_path):
+        raise UserError(f"beta > 0 with a reasoning vocabulary added at the GRPO start is not supported (the reference "
+                        f"model would lack its rows): start from a model that has one (step2 with "
+                        f"--reasoning_vocab_size {size}) or set beta: 0")
     return size
 
 

@@ -115,15 +115,19 @@ def test_the_saved_option_rebuilds_the_model_and_a_contradicting_flag_is_one_lin
     assert run_size(str(tiny_model_dir), 600, None) == 600 and run_size(str(expanded_dir), None, None) == 600
 
 
-def test_vllm_rollouts_with_a_reasoning_vocabulary_are_one_line_errors(tiny_model_dir, tmp_path):
+def test_vllm_rollouts_and_a_kl_term_without_the_rows_are_one_line_errors(tiny_model_dir, expanded_dir, tmp_path):
     from step3_GRPO.train_trl import reasoning_vocab_size
 
     script = SimpleNamespace(reasoning_vocab_size=600, auto_resume=True)
     training = SimpleNamespace(output_dir=str(tmp_path), resume_from_checkpoint=None, use_vllm=True,
-                               use_transformers_continuous_batching=False)
+                               use_transformers_continuous_batching=False, beta=0.04)
     with pytest.raises(UserError, match=r"needs transformers' generate .*: set use_vllm: false"):
         reasoning_vocab_size(script, training, str(tiny_model_dir))
     training.use_vllm = False
+    with pytest.raises(UserError, match=r"beta > 0 with a reasoning vocabulary added at the GRPO start"):
+        reasoning_vocab_size(script, training, str(tiny_model_dir))
+    assert reasoning_vocab_size(script, training, str(expanded_dir)) == 600  # the reference model has the rows
+    training.beta = 0.0
     assert reasoning_vocab_size(script, training, str(tiny_model_dir)) == 600
 
 

@@ -56,7 +56,8 @@ OPTION_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
         "num_proc")},
     **{name: (0, None, True) for name in (
         "learning_rate", "warmup_steps", "weight_decay", "max_grad_norm", "beta", "epsilon", "temperature",
-        "dataloader_num_workers", "eval_every_steps", "gold_check_samples", "wandb_samples", "val_size")},
+        "dataloader_num_workers", "eval_every_steps", "gold_check_samples", "wandb_samples", "val_size",
+        "reasoning_vocab_size")},
     **{name: (0, None, False) for name in (
         "num_train_epochs", "logging_steps", "save_steps", "eval_steps", "grader_timeout_s", "gpu_memory_gb")},
     **{name: (0, 1, False) for name in ("top_p", "gpu_memory_utilization", "vllm_gpu_memory_utilization")},

@@ -38,8 +38,9 @@ BOXED_TEMPLATE = (
     "<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
 )
 
-THINK_CLOSE_ANSWER_OPEN = "</think> <answer>"
+THINK_CLOSE = "</think>"
 ANSWER_OPEN = "<answer>"
+THINK_CLOSE_ANSWER_OPEN = f"{THINK_CLOSE} {ANSWER_OPEN}"
 ANSWER_CLOSE = "</answer>"
 
 PROMPT_TEMPLATE_HASH = hashlib.sha256(R1_ZERO_TEMPLATE.encode("utf-8")).hexdigest()[:16]

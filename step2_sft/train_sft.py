@@ -1,9 +1,10 @@
 """Supervised fine-tuning on step1's r1_zero data: prompt -> sft_target, loss on the completion only.
 
 The completion is the reasoning, then `</think> <answer> X </answer>`, then the tokenizer's EOS (TRL
-appends it), so the tuned model learns to stop after `</answer>`. The final model lands in
-`<output_dir>/final/` (what step3 and step4 load; passing `<output_dir>` itself also works),
-intermediate `checkpoint-N/` beside it, and a rerun resumes from the last checkpoint.
+appends it), so the tuned model learns to stop after `</answer>`. With `--reasoning_vocab_size R` the model
+gets a reasoning vocabulary (docs/reasoning_vocab.md) and the reasoning part of each completion is written in
+it. The final model lands in `<output_dir>/final/` (what step3 and step4 load; passing `<output_dir>` itself
+also works), intermediate `checkpoint-N/` beside it, and a rerun resumes from the last checkpoint.
 
     # CPU (tiny model, a few steps)
     python step2_sft/train_sft.py --config config/demo/sft.yaml --model_name_or_path M --data_dir D \
@@ -34,6 +35,10 @@ class SFTScriptArguments:
     max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N train rows."})
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
+    reasoning_vocab_size: int | None = field(
+        default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
+                                        "model's embedding rows): the targets' reasoning is written in it. Default: "
+                                        "the start model's own. See docs/reasoning_vocab.md."})
 
 
 def parse(argv=None):
@@ -59,6 +64,43 @@ def build_dataset(df):
     # The prompt ends in "<think>"; the completion starts with a space so the reasoning is a new word.
     completion = df["sft_target"].map(lambda t: t if t[:1].isspace() else " " + t)
     return Dataset.from_dict({"prompt": df["prompt"].tolist(), "completion": completion.tolist()})
+
+
+def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
+    """Give the model the run's reasoning vocabulary (the resumed checkpoint's, the start model's or the option's,
+    recorded in script_args for the manifest); returns it, or None when the run has none."""
+    from common.reasoning_vocab import ReasoningVocab, prepare, run_size
+    from common.training import find_resume_checkpoint
+
+    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
+                                    auto_resume=script_args.auto_resume)
+    script_args.reasoning_vocab_size = run_size(model_path, script_args.reasoning_vocab_size, resume)
+    prepare(model, script_args.reasoning_vocab_size)
+    return ReasoningVocab.of(model.config, tokenizer)
+
+
+def reasoning_dataset(pairs, tokenizer, vocab, num_proc=None):
+    """The prompt/completion pairs tokenized for TRL (input_ids + completion_mask, which TRL turns into
+    completion-only labels): the completion's reasoning in the reasoning vocabulary, then `</think>`, the
+    answer and EOS in base ids. Rows whose reasoning cannot be written so are counted and left out."""
+
+    def tokenize(row):
+        completion = vocab.completion_ids(row["completion"])
+        if completion is None:
+            return {"input_ids": [], "completion_mask": []}
+        prompt = tokenizer(row["prompt"])["input_ids"]
+        completion.append(tokenizer.eos_token_id)
+        return {"input_ids": prompt + completion, "completion_mask": [0] * len(prompt) + [1] * len(completion)}
+
+    tokenized = pairs.map(tokenize, remove_columns=["prompt", "completion"], num_proc=num_proc,
+                          desc="reasoning vocabulary targets")
+    kept = tokenized.filter(lambda row: len(row["input_ids"]) > 0, num_proc=num_proc)
+    if len(kept) < len(tokenized):
+        logger.warning("left out %d rows whose completion has no </think> or reasoning tokens without a copy "
+                       "(ids >= reasoning_vocab_size, or special tokens)", len(tokenized) - len(kept))
+    if not len(kept):
+        raise UserError("no SFT row can be written in the reasoning vocabulary (see the warning above)")
+    return kept
 
 
 def load_model_and_tokenizer(model_args, training_args):
@@ -106,6 +148,11 @@ def build_trainer(script_args, training_args, model_args):
     train_ds = build_dataset(df)
     logger.info("SFT on %d examples from %s", len(train_ds), script_args.data_dir)
     model, tokenizer, model_path = load_model_and_tokenizer(model_args, training_args)
+    vocab = add_reasoning_vocab(model, tokenizer, model_path, script_args, training_args)
+    if vocab is not None:
+        train_ds = reasoning_dataset(train_ds, tokenizer, vocab, training_args.dataset_num_proc)
+        if training_args.completion_only_loss is None:  # what TRL decides for prompt/completion text
+            training_args.completion_only_loss = True
     if training_args.completion_only_loss is False:
         logger.warning("completion_only_loss is false: the loss also covers the prompt")
     trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)

@@ -28,6 +28,11 @@ class GRPOScriptArguments:
         default=None, metadata={"help": "Code rewards: programs run at once (default: the CPUs shared among "
                                         "this machine's ranks; more hides the sandbox's start-up, "
                                         "docs/sandbox.md)."})
+    # reasoning vocabulary (common/reasoning_vocab.py)
+    reasoning_vocab_size: int | None = field(
+        default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
+                                        "model's embedding rows); needs use_vllm: false. Default: the start model's "
+                                        "(or the resumed checkpoint's) own. See docs/reasoning_vocab.md."})
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})

@@ -284,6 +284,26 @@ def check_memory(report: PreflightReport, script_args, training_args, model_conf
         check_server(report, mp.server)
 
 
+def check_reasoning_vocab(report: PreflightReport, training_args, model_config, requested: int | None, path: str):
+    """The reasoning vocabulary the run trains with (common/reasoning_vocab.py); returns the config the memory plan
+    counts, with the rows the run adds."""
+    from common.reasoning_vocab import VLLM_UNSUPPORTED, planned_config, resolve_size, stored_size
+
+    size = resolve_size(stored_size(model_config), requested, path)
+    if not size:
+        return model_config
+    planned = planned_config(model_config, size)
+    text = planned.get_text_config()
+    matrices = 1 if getattr(text, "tie_word_embeddings", False) else 2
+    report.lines.append(f"reasoning vocabulary: {size:,} ids after the base {text.vocab_size - size:,} embedding rows, "
+                        f"+{size * text.hidden_size * matrices:,} parameters ({matrices} x {size:,} x "
+                        f"{text.hidden_size}, {'tied' if matrices == 1 else 'untied'} embeddings), counted in the "
+                        "memory plan")
+    if training_args.use_vllm:
+        report.problems.append(f"{VLLM_UNSUPPORTED}: set use_vllm: false")
+    return planned
+
+
 def count_params(model_config) -> int | None:
     """Exact parameter count from an empty (meta-device) model; None if the architecture is unknown."""
     try:
@@ -326,6 +346,8 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
         model_config.generation_eos = None
 
     report = PreflightReport()
+    model_config = check_reasoning_vocab(report, training_args, model_config,
+                                         getattr(script_args, "reasoning_vocab_size", None), path)
     check_template(report, df, tokenizer, funcs, weights, model_config)
     n = script_args.gold_check_samples
     checked = df if not n or n <= 0 else df.iloc[:n]

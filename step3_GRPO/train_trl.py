@@ -99,6 +99,7 @@ def train(script_args, training_args, model_args):
     from step3_GRPO.train.rewards_math import resolve_rewards
 
     model_path = resolve_model_path(model_args.model_name_or_path)  # GRPOTrainer loads it, ZeRO-3 aware
+    script_args.reasoning_vocab_size = reasoning_vocab_size(script_args, training_args, model_path)
     tokenizer = load_tokenizer(model_path, model_args)
     train_df, eval_rows = load_data(script_args, tokenizer)
 
@@ -124,6 +125,46 @@ def train(script_args, training_args, model_args):
     if trainer.accelerator.is_main_process:
         logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
+
+
+def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
+    """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's); it
+    needs transformers rollouts, and a KL term needs a start model that has it (TRL builds the reference model
+    from the start model's path, which would lack the rows this run adds)."""
+    from common.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, run_size
+    from common.training import find_resume_checkpoint
+
+    resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
+                                    auto_resume=script_args.auto_resume)
+    size = run_size(model_path, script_args.reasoning_vocab_size, resume)
+    if size and training_args.use_vllm:
+        raise UserError(f"{VLLM_UNSUPPORTED}: set use_vllm: false")
+    if size and training_args.use_transformers_continuous_batching:
+        raise UserError("reasoning_vocab_size > 0 needs transformers' plain generate: set "
+                        "use_transformers_continuous_batching: false")
+    if size and training_args.beta > 0 and not folder_size(model_path):
+        raise UserError(f"beta > 0 with a reasoning vocabulary added at the GRPO start is not supported (the reference "
+                        f"model would lack its rows): start from a model that has one (step2 with "
+                        f"--reasoning_vocab_size {size}) or set beta: 0")
+    return size
+
+
+def load_policy(model_path: str, training_args, size: int):
+    """What GRPOTrainer trains: the model's path (TRL loads it), or, when this run gives a reasoning vocabulary to
+    a model without one, the model loaded as TRL would load it, then expanded."""
+    from common.reasoning_vocab import expand, folder_size
+
+    if not size or folder_size(model_path):
+        return model_path
+    from trl.trainer.utils import create_model_from_path
+
+    init = dict(training_args.model_init_kwargs)
+    if training_args.distributed_state.distributed_type in ("MULTI_GPU", "DEEPSPEED"):
+        init["device_map"] = None  # as GRPOTrainer does
+    model = create_model_from_path(model_path, **init)
+    expand(model, size)
+    training_args.model_init_kwargs = None  # used: TRL would warn that a loaded model ignores them
+    return model
 
 
 def load_tokenizer(model_path: str, model_args):
@@ -185,7 +226,8 @@ def build_trainer(script_args, training_args, model_args, model_path, tokenizer,
         callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps, sampling=sampling,
                                         batch_size=script_args.eval_batch_size, template=TEMPLATE,
                                         code_limits=code_limits(script_args)))
-    trainer = R1ZeroGRPOTrainer(model=model_path, reward_funcs=funcs, args=training_args,
+    policy = load_policy(model_path, training_args, script_args.reasoning_vocab_size or 0)
+    trainer = R1ZeroGRPOTrainer(model=policy, reward_funcs=funcs, args=training_args,
                                 train_dataset=Dataset.from_pandas(train_df, preserve_index=False),
                                 processing_class=tokenizer, callbacks=callbacks, stop=stop)
     for cb in callbacks:

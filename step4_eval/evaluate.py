@@ -83,6 +83,9 @@ class EvalArgs:
     gpu_memory_utilization: float = 0.85
     tensor_parallel_size: int = 1
     max_model_len: int | None = None
+    reasoning_vocab_size: int | None = field(default=None, metadata={
+        "help": "hf engine: a checkpoint's reasoning vocabulary is used without this; give it to expand a model "
+                "without one (docs/reasoning_vocab.md)"})
     grader_workers: int | None = None
     grader_timeout_s: float = 2.0
     code_timeout_s: float = field(default=10.0, metadata={"help": "code data: wall-clock limit per program"})
@@ -109,9 +112,12 @@ class EvalArgs:
     def engine_settings(self) -> dict:
         """Every engine setting that can change the generated text (the hf engine's batch composition
         changes its samples), recorded in the eval contract."""
-        return {"name": self.engine, "dtype": self.dtype, "chunk_size": self.chunk_size,
-                "batch_size": self.batch_size if self.engine == "hf" else None,
-                "max_model_len": self.max_model_len, "tensor_parallel_size": self.tensor_parallel_size}
+        settings = {"name": self.engine, "dtype": self.dtype, "chunk_size": self.chunk_size,
+                    "batch_size": self.batch_size if self.engine == "hf" else None,
+                    "max_model_len": self.max_model_len, "tensor_parallel_size": self.tensor_parallel_size}
+        if self.reasoning_vocab_size:  # a checkpoint's own reasoning vocabulary is part of its fingerprint
+            settings["reasoning_vocab_size"] = self.reasoning_vocab_size
+        return settings
 
     @property
     def sampling(self) -> Sampling:
@@ -221,7 +227,8 @@ def _complete_chunks(rows: list[dict], chunk_size: int, num_problems: int, n: in
 def open_engine(args: EvalArgs, ckpt: checkpoints.Checkpoint):
     return load_engine(args.engine, ckpt.model, EngineOptions(
         dtype=args.dtype, batch_size=args.batch_size, gpu_memory_utilization=args.gpu_memory_utilization,
-        tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len), seed=args.seed)
+        tensor_parallel_size=args.tensor_parallel_size, max_model_len=args.max_model_len,
+        reasoning_vocab_size=args.reasoning_vocab_size), seed=args.seed)
 
 
 def evaluate_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, problems, data_sha: str, out_dir: Path,

@@ -150,6 +150,7 @@ def test_hf_finish_reasons_and_stop_cut(tiny_model_dir):
     engine.tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     eos = engine.tokenizer.eos_token_id
     engine.eos_ids = engine.end_ids = {eos}
+    engine.reasoning = None  # a plain model (tests/test_reasoning_vocab.py: one with a reasoning vocabulary)
     enc = lambda s: engine.tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
     sampling = Sampling.for_template("r1_zero", max_tokens=64)
     answered = enc("3 + 4 = 7 </think> <answer> 7 </answer>")

@@ -46,6 +46,7 @@ class Sample:
     text: str
     tokens: int
     finish_reason: str  # stop | eos | length
+    token_ids: list[int] | None = field(default=None, repr=False)  # the generated ids through the stop (hf)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class EngineOptions:
     tensor_parallel_size: int = 1
     max_model_len: int | None = None
     enforce_eager: bool | None = None  # None: eager on CPU only
+    reasoning_vocab_size: int | None = None  # hf: expand a model without one (None: the checkpoint's own)
     extra: dict = field(default_factory=dict)
 
 
@@ -83,15 +85,15 @@ def cut_at_stop(text: str, stops) -> tuple[str, bool]:
     return (text, False) if best is None else (text[:best], True)
 
 
-def stop_length(tokenizer, ids: list[int], stops) -> int:
+def stop_length(decode, ids: list[int], stops) -> int:
     """How many of ``ids`` to keep so that the text ends with the first stop string (all of them if none):
-    the shortest prefix whose decoded text holds a stop string."""
-    if not stops or not any(stop in tokenizer.decode(ids) for stop in stops):
+    the shortest prefix whose text (``decode(ids)``) holds a stop string."""
+    if not stops or not any(stop in decode(ids) for stop in stops):
         return len(ids)
     low, high = 1, len(ids)  # the smallest k with a stop string in decode(ids[:k]) (the test only grows with k)
     while low < high:
         mid = (low + high) // 2
-        if any(stop in tokenizer.decode(ids[:mid]) for stop in stops):
+        if any(stop in decode(ids[:mid]) for stop in stops):
             high = mid
         else:
             low = mid + 1
@@ -102,6 +104,10 @@ def load_engine(name: str, model: str, options: EngineOptions, seed: int):
     """Build the named engine for ``model`` (a local folder or a hub id)."""
     if name == "vllm":
         from common.engines.vllm import VLLMEngine
+        from common.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, resolve_size
+
+        if resolve_size(folder_size(model), options.reasoning_vocab_size, model):
+            raise UserError(f"{VLLM_UNSUPPORTED}: use --engine hf")
 
         return VLLMEngine(model, options, seed)
     if name == "hf":

@@ -7,6 +7,8 @@ regenerates identically after a resume.
 
 Step 4 loads a checkpoint with ``HFEngine.from_pretrained``; step 3's in-training eval wraps the live
 policy with ``HFEngine(model, tokenizer, options)``, so both generate, stop and count tokens the same way.
+A model with a reasoning vocabulary (``common.reasoning_vocab``) samples under its rule and reads its ids as text
+through it; ``options.reasoning_vocab_size`` expands a model that has none (or must match the one it has).
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ class HFEngine:
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.end_ids = self.eos_ids | {self.pad_id}
+        from common.reasoning_vocab import ReasoningVocab
+
+        self.reasoning = ReasoningVocab.of(model.config, tokenizer)  # None: the model has no reasoning vocabulary
 
     @classmethod
     def from_pretrained(cls, model: str, options: EngineOptions) -> HFEngine:
         """Load ``model`` (a folder or a hub id) in ``options.dtype`` (auto: bf16 on GPU, fp32 on CPU)."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from common.reasoning_vocab import prepare, resolve_size, stored_size
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = options.dtype if options.dtype != "auto" else "bfloat16" if device == "cuda" else "float32"
@@ -43,6 +50,7 @@ class HFEngine:
             raise UserError(f"cannot load model {model!r}: {str(exc).splitlines()[0]}") from None
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
+        prepare(loaded, resolve_size(stored_size(loaded.config), options.reasoning_vocab_size, model))
         return cls(loaded.to(device).eval(), tokenizer, options)
 
     def _generation_config(self, sampling: Sampling, ends: set[int]):
@@ -52,7 +60,9 @@ class HFEngine:
         return GenerationConfig(  # greedy: one sequence per prompt, copied n times (as vLLM returns)
             max_new_tokens=sampling.max_tokens, do_sample=not greedy, num_return_sequences=1 if greedy else sampling.n,
             temperature=None if greedy else sampling.temperature, top_p=None if greedy else sampling.top_p,
-            top_k=None, stop_strings=list(sampling.stop) or None, eos_token_id=sorted(ends),
+            top_k=None, eos_token_id=sorted(ends),
+            # with a reasoning vocabulary the stop strings are matched on the mapped text (generate_kwargs)
+            stop_strings=None if self.reasoning else list(sampling.stop) or None,
             pad_token_id=self.pad_id,
         )
 
@@ -72,8 +82,10 @@ class HFEngine:
                 enc = self.tokenizer(batch, return_tensors="pt", padding=True, padding_side="left")
                 enc = enc.to(self.model.device)
                 torch.manual_seed(request_seed(sampling.seed, indices[start]))
+                extra = {"tokenizer": self.tokenizer} if self.reasoning is None else self.reasoning.generate_kwargs(
+                    enc["input_ids"].shape[1], self.eos_ids | stops, sampling.stop)
                 with torch.inference_mode():
-                    out = self.model.generate(**enc, generation_config=config, tokenizer=self.tokenizer)
+                    out = self.model.generate(**enc, generation_config=config, **extra)
                 gen = out[:, enc["input_ids"].shape[1]:].tolist()
                 per = config.num_return_sequences
                 for p in range(len(batch)):
@@ -91,12 +103,16 @@ class HFEngine:
         ends = self.end_ids if ends is None else ends
         end = next((i for i, t in enumerate(ids) if t in ends), None)
         body = ids if end is None else ids[:end]
-        text, stopped = cut_at_stop(self.tokenizer.decode(body, skip_special_tokens=True), sampling.stop)
+        text, stopped = cut_at_stop(self.decode(body), sampling.stop)
         if stopped:
-            return Sample(text, len(body), "stop")
+            return Sample(text, len(body), "stop", body)
         if end is not None:
-            return Sample(text, end + 1, "eos")  # the eos token counts, as in vLLM
-        return Sample(text, len(ids), "length")
+            return Sample(text, end + 1, "eos", body)  # the eos token counts, as in vLLM
+        return Sample(text, len(ids), "length", body)
+
+    def decode(self, ids: list[int]) -> str:
+        """The text of generated ids (reasoning ids read as their base ids)."""
+        return self.reasoning.decode(ids) if self.reasoning else self.tokenizer.decode(ids, skip_special_tokens=True)
 
     def close(self) -> None:
         self.model = None

@@ -317,13 +317,56 @@ def count_params(model_config) -> int | None:
         return None
 
 
+def load_model_config(model_name_or_path: str, tokenizer=None):
+    """The model's config (with its generation config's EOS as ``generation_eos``) and tokenizer, without
+    loading any weights."""
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    from common.training import resolve_model_path
+
+    path = resolve_model_path(model_name_or_path)
+    try:
+        model_config = AutoConfig.from_pretrained(path)
+        tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
+    except OSError as exc:
+        raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
+    try:
+        model_config.generation_eos = GenerationConfig.from_pretrained(path).eos_token_id
+    except OSError:
+        model_config.generation_eos = None
+    return path, model_config, tokenizer
+
+
+def check_data(report: PreflightReport, script_args, df, tokenizer, funcs, weights, model_config) -> int:
+    """The template and gold checks on the training data; returns its longest sampled prompt, in tokens."""
+    check_template(report, df, tokenizer, funcs, weights, model_config)
+    n = script_args.gold_check_samples
+    checked = df if not n or n <= 0 else df.iloc[:n]
+    code_columns = {c: checked[c].tolist() for c in CODE_DATA_COLUMNS if c in checked.columns}
+    check_gold(report, checked["answer"], max_fraction=script_args.max_ungradable_fraction, **code_columns,
+               limits=code_limits(script_args))
+    return max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
+
+
+def finish(report: PreflightReport, override: bool) -> None:
+    """Print the report (rank 0) and refuse to go on when a check failed, unless overridden."""
+    if int(os.environ.get("RANK", "0")) == 0:  # every rank checks (a refusal stops all), one prints
+        print(report.text(), flush=True)
+    if not report.problems:
+        return
+    if override:
+        logger.warning("preflight failed (%d problem(s)) but --preflight_override is set: going on",
+                       len(report.problems))
+        return
+    more = f" (+{len(report.problems) - 1} more above)" if len(report.problems) > 1 else ""
+    raise UserError(f"preflight failed: {report.problems[0]}{more}; fix it or pass --preflight_override true")
+
+
 def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=None, funcs=None, weights=None,
                   world_size: int | None = None, gpus_per_node: int | None = None, zero_stage: int | None = None,
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
-    from transformers import AutoConfig, AutoTokenizer
-
-    from common.training import load_split, resolve_model_path
+    from common.training import load_split
     from step3_GRPO.train.rewards_math import resolve_rewards
 
     if df is None:
@@ -332,29 +375,12 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
         funcs, default_weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
         weights = weights or default_weights
         configure(code_limits(script_args), script_args.code_workers)  # as train_trl.py does
-    path = resolve_model_path(model_args.model_name_or_path)
-    try:
-        model_config = AutoConfig.from_pretrained(path)
-        tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
-    except OSError as exc:
-        raise UserError(f"cannot load model {path}: {str(exc).splitlines()[0]}") from None
-    try:
-        from transformers import GenerationConfig
-
-        model_config.generation_eos = GenerationConfig.from_pretrained(path).eos_token_id
-    except OSError:
-        model_config.generation_eos = None
+    path, model_config, tokenizer = load_model_config(model_args.model_name_or_path, tokenizer)
 
     report = PreflightReport()
     model_config = check_reasoning_vocab(report, training_args, model_config,
                                          getattr(script_args, "reasoning_vocab_size", None), path)
-    check_template(report, df, tokenizer, funcs, weights, model_config)
-    n = script_args.gold_check_samples
-    checked = df if not n or n <= 0 else df.iloc[:n]
-    code_columns = {c: checked[c].tolist() for c in CODE_DATA_COLUMNS if c in checked.columns}
-    check_gold(report, checked["answer"], max_fraction=script_args.max_ungradable_fraction, **code_columns,
-               limits=code_limits(script_args))
-    prompt_tokens = max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
+    prompt_tokens = check_data(report, script_args, df, tokenizer, funcs, weights, model_config)
     world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
     per_node = gpus_per_node or int(os.environ.get("LOCAL_WORLD_SIZE", "0")) or world
     stage = zero_stage if zero_stage is not None else zero_stage_from_env(training_args)
@@ -364,16 +390,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                  model_args=model_args,
                  prompt_len=min(script_args.max_prompt_tokens, prompt_tokens), n_params=count_params(model_config),
                  plan_anyway=plan_anyway)
-    if int(os.environ.get("RANK", "0")) == 0:  # every rank checks (a refusal stops all), one prints
-        print(report.text(), flush=True)
-    if report.problems:
-        if script_args.preflight_override:
-            logger.warning("preflight failed (%d problem(s)) but --preflight_override is set: going on",
-                           len(report.problems))
-        else:
-            raise UserError(f"preflight failed: {report.problems[0]}"
-                            + (f" (+{len(report.problems) - 1} more above)" if len(report.problems) > 1 else "")
-                            + "; fix it or pass --preflight_override true")
+    finish(report, script_args.preflight_override)
     return report
 
 

@@ -50,6 +50,7 @@ class InTrainingEval(TrainerCallback):
 
     def generate(self) -> list[dict]:
         """This process's share of the problems, generated with the live policy: completion rows."""
+        import torch
         from trl.models.utils import unwrap_model_for_generation
 
         from common.engines.hf import HFEngine
@@ -58,8 +59,10 @@ class InTrainingEval(TrainerCallback):
         trainer = self.trainer
         acc = trainer.accelerator
         mine = self.rows[acc.process_index::acc.num_processes]
-        with unwrap_model_for_generation(trainer.model_wrapped, acc,
-                                         gather_deepspeed3_params=trainer.args.ds3_gather_for_generation) as model:
+        # the engine seeds torch per batch (as step 4 does); fork_rng keeps the training's own random stream
+        # (rollout sampling) as if no eval had run
+        with torch.random.fork_rng(), unwrap_model_for_generation(
+                trainer.model_wrapped, acc, gather_deepspeed3_params=trainer.args.ds3_gather_for_generation) as model:
             engine = HFEngine(model, trainer.processing_class, self.options)
             samples = engine.generate([r["prompt"] for r in mine], [r["index"] for r in mine], self.sampling)
         return completion_rows(mine, samples)

@@ -59,6 +59,9 @@ def main() -> None:
               f"{r['grpo']['accuracy']:>9.1%} {r['grpo']['accuracy'] - r['sft']['accuracy']:>+7.1%} "
               f"{t['total']:>8.0f}  {stages}")
     s = summarise(reports)
+    if len(reports) < 2:
+        print("\none seed: no spread to compare with (give two or more, or --reuse earlier runs)")
+        return
     print(f"\nspread (max - min) over seeds: SFT {s['sft_spread']:.1%}, GRPO {s['grpo_spread']:.1%}; "
           f"smallest gain {s['min_gain']:+.1%}: {'larger' if s['gain_exceeds_spread'] else 'NOT larger'} "
           f"than the spread; lowest SFT format accuracy {s['sft_format_min']:.1%}")

@@ -31,10 +31,10 @@ def summarise(reports: dict[int, dict]) -> dict:
     sft = [r["sft"]["accuracy"] for r in reports.values()]
     grpo = [r["grpo"]["accuracy"] for r in reports.values()]
     gains = [g - s for s, g in zip(sft, grpo, strict=True)]
-    spread = max(max(sft) - min(sft), max(grpo) - min(grpo))
+    sft_spread, grpo_spread = max(sft) - min(sft), max(grpo) - min(grpo)
     return {"seeds": sorted(reports), "sft_accuracy": sft, "grpo_accuracy": grpo, "gains": gains,
-            "sft_spread": max(sft) - min(sft), "grpo_spread": max(grpo) - min(grpo),
-            "min_gain": min(gains), "gain_exceeds_spread": min(gains) > spread,
+            "sft_spread": sft_spread, "grpo_spread": grpo_spread,
+            "min_gain": min(gains), "gain_exceeds_spread": min(gains) > max(sft_spread, grpo_spread),
             "sft_format_min": min(r["sft"]["format_accuracy"] for r in reports.values()),
             "total_s": [r["timings_s"]["total"] for r in reports.values()]}
 

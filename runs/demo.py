@@ -117,13 +117,12 @@ def precision_flags(choice: str) -> list[str]:
     return ["--bf16", str(use_bf16).lower()]
 
 
-def run_pipeline(args: DemoArgs, out: Path, timings: dict) -> None:
+def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict) -> None:
     """The four stages, each as the command a user would type."""
     py = sys.executable
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
-    precision = precision_flags(args.bf16)
     run_stage("build the tiny model", [py, "-m", "common.tiny_model", str(model),
                                        "--hidden_size", str(args.hidden_size), "--num_layers", str(args.num_layers),
                                        "--num_heads", str(args.num_heads),
@@ -186,10 +185,11 @@ def main(argv=None) -> dict:
 
     (args,) = parse_args([DemoArgs], argv)
     out = (REPO / args.out_dir).resolve()
+    precision = precision_flags(args.bf16)  # a bad --bf16 is refused before anything is wiped
     fresh_out_dir(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    run_pipeline(args, out, timings)
+    run_pipeline(args, out, precision, timings)
     report = build_report(out, timings, time.perf_counter() - start, args.time_budget_s)
     atomic_write_json(out / "report.json", report)
     write_chart(report, out / "report.png")

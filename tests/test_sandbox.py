@@ -234,10 +234,16 @@ def test_mbpp_reference_solutions_pass_their_own_tests():
 
 
 def test_a_killed_batch_leaves_nothing_running(tmp_path):
-    """Ctrl-C in the middle of a batch: the programs in flight are killed with it."""
+    """Ctrl-C in the middle of a batch: the programs in flight are killed with it.
+
+    The child restores Python's Ctrl-C handler itself: a shell starts background jobs with SIGINT ignored,
+    and a pytest run in the background would pass that on. The programs get a limit far beyond the test's
+    wait, so only the interrupt can end them in time."""
     token = uuid.uuid4().hex
-    script = (f"from common import sandbox\nsandbox.execute_many(['# {token}\\nimport time\\ntime.sleep(30)'] * 2, "
-              "[['assert True']] * 2, workers=2)\n")
+    script = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "from common import sandbox\n"
+              f"sandbox.execute_many(['# {token}\\nimport time\\ntime.sleep(300)'] * 2, [['assert True']] * 2, "
+              "workers=2, limits=sandbox.Limits(timeout_s=120))\n")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                             stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20

@@ -322,7 +322,9 @@ def _run_jobs(jobs: list[tuple], workers: int, limits: Limits, iso: _Isolation) 
 _ISOLATION: _Isolation | None = None
 _DETECT_LOCK = threading.Lock()
 _BATCH_LOCK = threading.Lock()  # one batch at a time per process: slots (and uids) are per batch
-_PROBE = ("def probe():\n    return 42\n", ("assert probe() == 42",), "")
+# It imports standard modules that are not frozen into the interpreter: a program runs after the runner drops
+# to its own uid, and an interpreter under /root (pyenv) then starts but cannot read its standard library.
+_PROBE = ("import collections, json, re\ndef probe():\n    return 42\n", ("assert probe() == 42",), "")
 
 
 def _works(iso: _Isolation) -> str | None:

@@ -106,6 +106,22 @@ def _modes() -> list[str]:
 
 
 @pytest.mark.parametrize("mode", _modes())
+def test_programs_can_import_the_standard_library(mode):
+    """Under every mode, a program can use the standard library (MBPP solutions import re, math, heapq...):
+    an interpreter the program's uid cannot read (pyenv under /root) must not be the one detection picks."""
+    script = ("import json\nfrom common import sandbox\n"
+              "print(json.dumps(sandbox.execute('import collections, heapq, json, math, re\\ndef f():\\n"
+              "    return re.sub(\"a\", \"b\", \"aa\")', ['assert f() == \"bb\"'])))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "R1ZERO_SANDBOX": mode, "PYTHONPATH": str(REPO)})
+    if mode == "bwrap" and "cannot sandbox here" in proc.stderr:
+        pytest.skip("bubblewrap is installed but cannot sandbox here")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result["status"] == "passed", result
+
+
+@pytest.mark.parametrize("mode", _modes())
 def test_hostile_programs_are_contained(mode, tmp_path, monkeypatch):
     token = uuid.uuid4().hex
     outside = tmp_path / "outside"

@@ -74,12 +74,22 @@ def check_gpu_options(training_args) -> None:
         raise UserError("bf16: true needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16/AMX); set bf16: false")
 
 
+def check_truncation_mask(training_args) -> None:
+    """TRL's mask_truncated_completions drops every completion whose last token is not EOS; rollouts stop at
+    the template's stop string (``</answer>``) without one, so it would drop all of them and train on nothing."""
+    if training_args.mask_truncated_completions:
+        raise UserError("mask_truncated_completions: true would mask every rollout: they stop at </answer> (as "
+                        "eval does) without an EOS token, which TRL counts as truncated; set it to false (a "
+                        "completion cut at max_completion_length lacks </answer>: the format test scores it 0)")
+
+
 def main(argv=None):
     from step3_GRPO.args import parse
 
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     check_gpu_options(training_args)
+    check_truncation_mask(training_args)
 
     from common.run_lock import hold_output_dir
     from common.training import is_finished

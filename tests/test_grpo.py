@@ -25,7 +25,7 @@ def toy_data(tmp_path_factory):
     return write_toy_dataset(tmp_path_factory.mktemp("toy"), n_train=48, n_val=8)
 
 
-# The demo profile trains 16 prompts x 8 samples per step; these tests want small, per-step-logged steps.
+# The demo profile trains 8 prompts x 8 samples per step; these tests want small, per-step-logged steps.
 SMALL_STEPS = ["--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "32",
                "--logging_steps", "1", "--eval_samples", "8", "--eval_batch_size", "8"]
 
@@ -52,6 +52,15 @@ def test_gpu_only_options_on_cpu_are_one_line_errors(tiny_model_dir, toy_data, t
 
     with pytest.raises(UserError, match=match):
         main(_argv(tiny_model_dir, toy_data, tmp_path, flag, "true", "--use_cpu", "false"))
+
+
+def test_masking_truncated_completions_is_refused(tiny_model_dir, toy_data, tmp_path):
+    """Rollouts end at </answer> without EOS, which TRL's mask_truncated_completions counts as truncated."""
+    from step3_GRPO.train_trl import main
+
+    with pytest.raises(UserError, match="mask_truncated_completions: true would mask every rollout"):
+        main(_argv(tiny_model_dir, toy_data, tmp_path, "--mask_truncated_completions", "true"))
+    assert list(tmp_path.iterdir()) == []  # refused before anything is written
 
 
 def test_unknown_reward_name_is_a_user_error(tiny_model_dir, toy_data, tmp_path):

@@ -58,6 +58,16 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture
+def fresh_wandb():
+    """A W&B session of the test's own: W&B reads its environment (WANDB_MODE, WANDB_DIR) once per process,
+    so a session an earlier test started would make it ignore the variables this test sets."""
+    wandb = pytest.importorskip("wandb")
+    wandb.teardown()
+    yield wandb
+    wandb.teardown()
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny Qwen2 model + tokenizer folder built offline once for the whole test session."""

@@ -117,7 +117,7 @@ def test_stop_tokens_resolve_to_ids_the_tokenizer_has():
 
 
 @pytest.mark.slow
-def test_suite_end_to_end_tables_resume_compare_and_wandb(tiny_model_dir, tmp_path, monkeypatch):
+def test_suite_end_to_end_tables_resume_compare_and_wandb(tiny_model_dir, tmp_path, monkeypatch, fresh_wandb):
     """The one command: five benchmarks, one table; a rerun generates nothing; compare.py puts two side by side."""
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))

@@ -289,8 +289,7 @@ def test_compare_lists_flips_by_source(tmp_path, capsys):
     assert json.loads(out.read_text())["sources"]["odd"]["gained"] == ["p1", "p3"]
 
 
-def test_wandb_offline_logs_metrics_and_tables(tmp_path, tiny_model_dir, val, monkeypatch):
-    pytest.importorskip("wandb")
+def test_wandb_offline_logs_metrics_and_tables(tmp_path, tiny_model_dir, val, monkeypatch, fresh_wandb):
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     monkeypatch.setenv("WANDB_SILENT", "true")

@@ -71,7 +71,8 @@ def test_unknown_reward_name_is_a_user_error(tiny_model_dir, toy_data, tmp_path)
 
 
 @pytest.mark.slow
-def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_data, tmp_path, monkeypatch):
+def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_data, tmp_path, monkeypatch,
+                                                         fresh_wandb):
     from safetensors.torch import load_file
 
     from step3_GRPO import in_training_eval

@@ -77,10 +77,13 @@ def check_gpu_options(training_args) -> None:
 def check_truncation_mask(training_args) -> None:
     """TRL's mask_truncated_completions drops every completion whose last token is not EOS; rollouts stop at
     the template's stop string (``</answer>``) without one, so it would drop all of them and train on nothing."""
-    if training_args.mask_truncated_completions:
-        raise UserError("mask_truncated_completions: true would mask every rollout: they stop at </answer> (as "
-                        "eval does) without an EOS token, which TRL counts as truncated; set it to false (a "
-                        "completion cut at max_completion_length lacks </answer>: the format test scores it 0)")
+    from common.prompts import get_template
+
+    stop = " / ".join(get_template(TEMPLATE).stop)
+    if training_args.mask_truncated_completions and stop:
+        raise UserError(f"mask_truncated_completions: true would mask every rollout: they stop at {stop} (as "
+                        f"eval does) without an EOS token, which TRL counts as truncated; set it to false (a "
+                        f"completion cut at max_completion_length lacks {stop}: the format test scores it 0)")
 
 
 def main(argv=None):

@@ -1,10 +1,13 @@
 """Build a tiny Qwen2-architecture causal LM offline, for tests and the CPU demo.
 
-    python -m common.tiny_model OUT_DIR [--hidden_size 128 --num_layers 2 --num_heads 2 ...]
+    python -m common.tiny_model OUT_DIR [--hidden_size 128 --num_layers 2 --num_heads 2 ...] [--corpus ROWS.jsonl]
 
 The tokenizer is a byte-level BPE trained on the spot on r1_zero-shaped text (prompt template, tags,
 arithmetic, common math words), with digits split one per token as Qwen does, ``<|endoftext|>`` as
-eos and pad, and a ChatML chat template. Everything is saved with ``save_pretrained`` so that
+eos and pad, and a ChatML chat template. ``--corpus`` adds the problems and solutions of a
+NuminaMath-shaped JSONL file (``problem``, ``solution``) to that text, so the words of one's own data
+become whole tokens: the demo's stories then take 118 prompt tokens instead of 132 (names and objects
+were spelt letter by letter), which shortens every SFT and GRPO step. Everything is saved with ``save_pretrained`` so that
 transformers, TRL and vLLM load the folder like any hub model. head_dim is hidden/heads and must be
 at least 64: vLLM's CPU attention rejects smaller heads.
 
@@ -15,6 +18,7 @@ does nothing.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from dataclasses import asdict, dataclass
@@ -62,7 +66,21 @@ def _corpus(seed: int, n: int = 3000) -> list[str]:
     return lines
 
 
-def build_tokenizer(spec: TinyModelSpec):
+def corpus_lines(path: str | Path) -> list[str]:
+    """r1_zero-shaped text of each row (``problem``, ``solution``) of a JSONL file, for the tokenizer's merges."""
+    lines = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            lines.append(build_prompt(row["problem"]) + " " + row["solution"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a JSON row with 'problem' and 'solution' ({exc})") from None
+    return lines
+
+
+def build_tokenizer(spec: TinyModelSpec, corpus: list[str] = ()):
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -74,7 +92,7 @@ def build_tokenizer(spec: TinyModelSpec):
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=spec.vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(_corpus(spec.seed), trainer)
+    tok.train_from_iterator(_corpus(spec.seed) + list(corpus), trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=EOS_TOKEN, pad_token=EOS_TOKEN,
                                    model_max_length=spec.max_position_embeddings)
     fast.chat_template = CHAT_TEMPLATE
@@ -102,21 +120,24 @@ def build_model(spec: TinyModelSpec, tokenizer):
     return model
 
 
-def build(out_dir: str | Path, spec: TinyModelSpec | None = None, *, quiet: bool = False) -> Path:
-    """Build (or reuse) the tiny model in ``out_dir`` and return the folder."""
+def build(out_dir: str | Path, spec: TinyModelSpec | None = None, *, corpus: str | Path | None = None,
+          quiet: bool = False) -> Path:
+    """Build (or reuse) the tiny model in ``out_dir`` and return the folder; ``corpus``: extra tokenizer rows."""
     spec = spec or TinyModelSpec()
     out = Path(out_dir)
+    lines = corpus_lines(corpus) if corpus else []
+    settings = {**asdict(spec), "corpus_sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest() if lines else None}
     marker = out / "tiny_model_spec.json"
-    if marker.is_file() and json.loads(marker.read_text()) == asdict(spec) and (out / "config.json").is_file():
+    if marker.is_file() and json.loads(marker.read_text()) == settings and (out / "config.json").is_file():
         if not quiet:
             print(f"tiny model already built in {out}")
         return out
-    tokenizer = build_tokenizer(spec)
+    tokenizer = build_tokenizer(spec, lines)
     model = build_model(spec, tokenizer)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    marker.write_text(json.dumps(asdict(spec), indent=2) + "\n")
+    marker.write_text(json.dumps(settings, indent=2) + "\n")
     if not quiet:
         params = sum(p.numel() for p in model.parameters())
         print(f"built tiny Qwen2 in {out}: {params / 1e6:.2f}M parameters, vocab {len(tokenizer)}, "
@@ -129,11 +150,12 @@ def main(argv=None) -> None:
     parser.add_argument("out_dir")
     for name, default in asdict(TinyModelSpec()).items():
         parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--corpus", help="NuminaMath-shaped JSONL (problem, solution) whose words the tokenizer learns")
     args = vars(parser.parse_args(argv))
-    out_dir = args.pop("out_dir")
+    out_dir, corpus = args.pop("out_dir"), args.pop("corpus")
     try:
-        build(out_dir, TinyModelSpec(**args))
-    except ValueError as exc:
+        build(out_dir, TinyModelSpec(**args), corpus=corpus)
+    except (ValueError, OSError) as exc:
         parser.exit(2, f"error: {exc}\n")
 
 

@@ -3,11 +3,12 @@
     python runs/demo.py [--config config/demo/demo.yaml] [--out_dir outputs/demo]
 
 Chains the four stages as a user would run them, each as its own command:
-  0. build the tiny Qwen2 model (common.tiny_model);
-  1. write synthetic arithmetic word problems and prepare them (step1: filters, dedupe, split);
-  2. SFT the tiny model on the r1_zero format (step2, config/demo/sft.yaml);
-  3. GRPO from the SFT model with the r1_zero reward (step3, config/demo/grpo.yaml);
-  4. evaluate base, SFT and GRPO on the same val set, 4 samples per problem at temperature 1.0 (step4, config/demo/eval.yaml);
+  1. write synthetic arithmetic word problems (step1_data.synthetic);
+  2. build the tiny Qwen2 model (common.tiny_model), its tokenizer trained on those problems' words as well;
+  3. prepare the problems (step1: filters, dedupe, split);
+  4. SFT the tiny model on the r1_zero format (step2, config/demo/sft.yaml);
+  5. GRPO from the SFT model with the r1_zero reward (step3, config/demo/grpo.yaml);
+  6. evaluate base, SFT and GRPO on the same val set, 4 samples per problem at temperature 1.0 (step4, config/demo/eval.yaml);
 then prints a comparison table and writes outputs/demo/report.json and outputs/demo/report.png.
 
 It starts from scratch each time (the outputs folder is wiped first), so a rerun reproduces the same
@@ -123,14 +124,15 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
-    run_stage("build the tiny model", [py, "-m", "common.tiny_model", str(model),
-                                       "--hidden_size", str(args.hidden_size), "--num_layers", str(args.num_layers),
-                                       "--num_heads", str(args.num_heads),
-                                       "--intermediate_size", str(args.intermediate_size)], timings, env)
     run_stage("step1: synthetic arithmetic", [py, "-m", "step1_data.synthetic", "--output", str(raw),
                                               "--num_rows", str(args.num_rows), "--seed", str(args.seed),
                                               "--max_operand", str(args.max_operand), "--ops", args.ops,
                                               "--word_problems"], timings, env)
+    run_stage("build the tiny model", [py, "-m", "common.tiny_model", str(model),
+                                       "--hidden_size", str(args.hidden_size), "--num_layers", str(args.num_layers),
+                                       "--num_heads", str(args.num_heads),
+                                       "--intermediate_size", str(args.intermediate_size),
+                                       "--corpus", str(raw)], timings, env)
     run_stage("step1: prepare", [py, "step1_data/prepare.py", "--config", "config/data.yaml", "--dataset", "numina",
                                  "--input", str(raw), "--output_dir", str(data), "--val_size", str(args.val_size),
                                  "--seed", str(args.seed)], timings, env)

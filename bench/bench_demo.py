@@ -4,9 +4,10 @@
     python -m bench.bench_demo --seeds 0 1 2 --reuse    # only summarise runs already in outputs/demo_seed<N>
 
 Each seed runs `runs/demo.py --seed N --out_dir outputs/demo_seed<N>` (its own data, SFT, GRPO and eval
-sampling), then this prints, per seed, SFT and GRPO accuracy and format accuracy and the stage times, and
-over the seeds: the spread (max - min) of SFT accuracy and of GRPO accuracy, and the smallest GRPO - SFT
-gain. The gain is larger than run-to-run noise when the smallest gain exceeds both spreads.
+sampling; add `--data_seed 0` to keep the stories and val set fixed, so only training varies), then this
+prints, per seed, SFT and GRPO accuracy and format accuracy and the stage times, and over the seeds: the
+spread (max - min) of SFT accuracy and of GRPO accuracy, and the smallest GRPO - SFT gain. The gain is
+larger than run-to-run noise when the smallest gain exceeds both spreads.
 """
 
 from __future__ import annotations

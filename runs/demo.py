@@ -46,7 +46,8 @@ class DemoArgs:
     max_operand: int = 9
     ops: str = "+,-"
     val_size: int = 200
-    seed: int = 0
+    seed: int = 0  # training and sampling (SFT order, GRPO rollouts, eval samples)
+    data_seed: int | None = None  # the stories and the val split; None: the same as seed
     # stage configs
     sft_config: str = "config/demo/sft.yaml"
     grpo_config: str = "config/demo/grpo.yaml"
@@ -124,8 +125,9 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
+    data_seed = str(args.seed if args.data_seed is None else args.data_seed)
     run_stage("step1: synthetic arithmetic", [py, "-m", "step1_data.synthetic", "--output", str(raw),
-                                              "--num_rows", str(args.num_rows), "--seed", str(args.seed),
+                                              "--num_rows", str(args.num_rows), "--seed", data_seed,
                                               "--max_operand", str(args.max_operand), "--ops", args.ops,
                                               "--word_problems"], timings, env)
     run_stage("build the tiny model", [py, "-m", "common.tiny_model", str(model),
@@ -135,7 +137,7 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
                                        "--corpus", str(raw)], timings, env)
     run_stage("step1: prepare", [py, "step1_data/prepare.py", "--config", "config/data.yaml", "--dataset", "numina",
                                  "--input", str(raw), "--output_dir", str(data), "--val_size", str(args.val_size),
-                                 "--seed", str(args.seed)], timings, env)
+                                 "--seed", data_seed], timings, env)
     seed = ["--seed", str(args.seed)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
                              "--model_name_or_path", str(model), "--data_dir", str(data),

@@ -1,23 +1,10 @@
 """runs/demo.py: which seed each stage gets (the stages themselves run in the other tests and in `make demo`)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _load_demo():
-    """runs/ holds scripts, not a package: load runs/demo.py as the module `demo`."""
-    spec = importlib.util.spec_from_file_location("demo", REPO / "runs" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["demo"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from run_scripts import load_run_script
 
 
 def _stage_seeds(monkeypatch, tmp_path, **args) -> dict[str, str]:
-    demo = _load_demo()
+    demo = load_run_script("demo")
     commands = {}
     monkeypatch.setattr(demo, "run_stage", lambda title, cmd, timings, env: commands.update({title: cmd}))
     demo.run_pipeline(demo.DemoArgs(**args), tmp_path, [], {})

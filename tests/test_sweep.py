@@ -1,6 +1,5 @@
 """runs/sweep.py: the grid, slots of GPUs and ports, and a real 2 x 2 sweep on CPU with one failing run."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from run_scripts import load_run_script
 
 from common.errors import UserError
 from common.toy_data import write_toy_dataset
@@ -16,16 +16,7 @@ from common.toy_data import write_toy_dataset
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _load_sweep():
-    """runs/ holds scripts, not a package: load runs/sweep.py as the module `sweep`."""
-    spec = importlib.util.spec_from_file_location("sweep", REPO / "runs" / "sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sweep"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-sweep = _load_sweep()
+sweep = load_run_script("sweep")
 
 
 def _args(**kw):

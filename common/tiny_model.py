@@ -3,13 +3,13 @@
     python -m common.tiny_model OUT_DIR [--hidden_size 128 --num_layers 2 --num_heads 2 ...] [--corpus ROWS.jsonl]
 
 The tokenizer is a byte-level BPE trained on the spot on r1_zero-shaped text (prompt template, tags,
-arithmetic, common math words), with digits split one per token as Qwen does, ``<|endoftext|>`` as
-eos and pad, and a ChatML chat template. ``--corpus`` adds the problems and solutions of a
-NuminaMath-shaped JSONL file (``problem``, ``solution``) to that text, so the words of one's own data
-become whole tokens: the demo's stories then take 118 prompt tokens instead of 132 (names and objects
-were spelt letter by letter), which shortens every SFT and GRPO step. Everything is saved with ``save_pretrained`` so that
-transformers, TRL and vLLM load the folder like any hub model. head_dim is hidden/heads and must be
-at least 64: vLLM's CPU attention rejects smaller heads.
+arithmetic, common math words), with digits split one per token as Qwen does, ``<|endoftext|>`` as eos
+and pad, and a ChatML chat template. ``--corpus`` adds the problems and solutions of a NuminaMath-shaped
+JSONL file (``problem``, ``solution``) to that text, so the words of one's own data become whole tokens:
+the demo's stories then take 118 prompt tokens instead of 132 (names and objects were spelt letter by
+letter), which shortens every SFT and GRPO step. Everything is saved with ``save_pretrained`` so that
+transformers, TRL and vLLM load the folder like any hub model. head_dim is hidden/heads and must be at
+least 64: vLLM's CPU attention rejects smaller heads.
 
 Building is deterministic for a given seed, and re-running on a folder built with the same settings
 does nothing.
@@ -126,7 +126,8 @@ def build(out_dir: str | Path, spec: TinyModelSpec | None = None, *, corpus: str
     spec = spec or TinyModelSpec()
     out = Path(out_dir)
     lines = corpus_lines(corpus) if corpus else []
-    settings = {**asdict(spec), "corpus_sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest() if lines else None}
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest() if lines else None
+    settings = {**asdict(spec), "corpus_sha256": digest}  # a changed corpus rebuilds the folder
     marker = out / "tiny_model_spec.json"
     if marker.is_file() and json.loads(marker.read_text()) == settings and (out / "config.json").is_file():
         if not quiet:

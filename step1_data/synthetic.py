@@ -9,9 +9,14 @@ With ``--word_problems`` each sum is told as a one-line story ("Ann has 3 pens a
 many pens does Ann have now?"), so thousands of distinct problems share a small set of arithmetic
 facts: the model must read the numbers and the operation out of the words (the demo uses this).
 
+With ``--slip_rate P`` a fraction P of the solutions is worked with the other operation ("Ann has 3 pens
+and gets 4 more" solved as ``3 - 4 = \\boxed{-1}``): wrong demonstrations, as unverified solutions are.
+The problems are the same as without slips (a separate random stream picks the slipped rows), so one seed
+gives a clean set for rewards and evaluation and a slipped set of the same problems for SFT.
+
 CPU only, instant:
     python -m step1_data.synthetic --output data/raw/arith.jsonl --num_rows 3000 --seed 0 \
-        [--max_operand 99] [--ops +,-,*] [--allow_negative] [--word_problems]
+        [--max_operand 99] [--ops +,-,*] [--allow_negative] [--word_problems] [--slip_rate 0.5]
 """
 
 from __future__ import annotations
@@ -41,13 +46,22 @@ STORIES = {
           "What is {a} * {b}?"),
 }
 
+# The operation a slipped solution works with instead of the story's
+SLIPS = {"+": "-", "-": "+", "*": "+"}
 
-def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name: str = "", obj: str = "") -> dict:
-    """One NuminaMath-shaped row for ``a op b``, told with ``story`` (plain "What is a op b?" by default)."""
-    value = a + b if op == "+" else a - b if op == "-" else a * b
+
+def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name: str = "", obj: str = "",
+             slip: bool = False) -> dict:
+    """One NuminaMath-shaped row for ``a op b``, told with ``story`` (plain "What is a op b?" by default).
+
+    ``slip`` works the solution with the other operation (see SLIPS): the problem is the same, the
+    solution and its boxed answer are wrong.
+    """
+    worked = SLIPS[op] if slip else op
+    value = a + b if worked == "+" else a - b if worked == "-" else a * b
     problem = story.format(a=a, op=op, b=b, name=name, obj=obj)
     # One short line: step1 turns it into the sft_target "a op b = value. </think> <answer> value </answer>"
-    solution = f"{a} {op} {b} = \\boxed{{{value}}}."
+    solution = f"{a} {worked} {b} = \\boxed{{{value}}}."
     return {
         "source": SOURCE,
         "problem": problem,
@@ -57,12 +71,15 @@ def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name
 
 
 def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | list[str] = "+,-,*",
-             allow_negative: bool = False, unique: bool = True, word_problems: bool = False) -> list[dict]:
+             allow_negative: bool = False, unique: bool = True, word_problems: bool = False,
+             slip_rate: float = 0.0) -> list[dict]:
     """``num_rows`` seeded rows; operands are drawn from [0, max_operand].
 
     ``unique`` avoids repeating a problem (so dedupe in prepare.py keeps every row) while the space
     allows it; ``allow_negative=False`` orders subtraction operands so answers are never negative.
     ``word_problems`` tells each one as a short story; uniqueness is then on the problem text.
+    ``slip_rate`` is the fraction of solutions worked with the other operation; the problems do not
+    depend on it.
     """
     op_list = [o.strip() for o in ops.split(",")] if isinstance(ops, str) else list(ops)
     bad = [o for o in op_list if o not in OPS]
@@ -72,11 +89,17 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
         raise UserError(f"--num_rows must be >= 0, got {num_rows}")
     if max_operand < 1:
         raise UserError(f"--max_operand must be >= 1, got {max_operand}")
+    if not 0.0 <= slip_rate <= 1.0:
+        raise UserError(f"--slip_rate must be between 0 and 1, got {slip_rate}")
+    slips = random.Random(f"slips-{seed}")  # its own stream, so the problems are the same at any rate
+
+    def slip() -> bool:
+        return slips.random() < slip_rate
     n = max_operand + 1
     space = sum(n * (n + 1) // 2 if op == "-" and not allow_negative else n * n for op in op_list)
     if word_problems:
         return _word_problems(num_rows, random.Random(seed), max_operand, op_list, allow_negative,
-                              space * len(NAMES) * len(OBJECTS), unique)
+                              space * len(NAMES) * len(OBJECTS), unique, slip)
     if unique and num_rows > space:
         raise UserError(f"only {space} distinct problems exist for --max_operand {max_operand} and --ops "
                         f"{','.join(op_list)}; ask for fewer rows or a larger --max_operand")
@@ -99,12 +122,12 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
             if (a, op, b) in seen:
                 continue
             seen.add((a, op, b))
-        rows.append(make_row(a, op, b))
+        rows.append(make_row(a, op, b, slip=slip()))
     return rows
 
 
 def _word_problems(num_rows: int, rng: random.Random, max_operand: int, op_list: list[str],
-                   allow_negative: bool, space: int, unique: bool) -> list[dict]:
+                   allow_negative: bool, space: int, unique: bool, slip) -> list[dict]:
     if unique and num_rows > space // 4:  # rejection sampling needs headroom
         raise UserError(f"ask for at most {space // 4} word problems with --max_operand {max_operand}")
     rows, seen = [], set()
@@ -112,11 +135,12 @@ def _word_problems(num_rows: int, rng: random.Random, max_operand: int, op_list:
         a, op, b = rng.randint(0, max_operand), rng.choice(op_list), rng.randint(0, max_operand)
         if op == "-" and not allow_negative and b > a:
             a, b = b, a
-        row = make_row(a, op, b, rng.choice(STORIES[op]), rng.choice(NAMES), rng.choice(OBJECTS))
-        if unique and row["problem"] in seen:
+        story, name, obj = rng.choice(STORIES[op]), rng.choice(NAMES), rng.choice(OBJECTS)
+        problem = story.format(a=a, op=op, b=b, name=name, obj=obj)
+        if unique and problem in seen:
             continue
-        seen.add(row["problem"])
-        rows.append(row)
+        seen.add(problem)
+        rows.append(make_row(a, op, b, story, name, obj, slip=slip()))
     return rows
 
 
@@ -135,9 +159,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ops", default="+,-,*", help="comma-separated subset of +,-,*")
     parser.add_argument("--allow_negative", action="store_true", help="allow a - b with b > a")
     parser.add_argument("--word_problems", action="store_true", help="tell each sum as a one-line story")
+    parser.add_argument("--slip_rate", type=float, default=0.0,
+                        help="fraction of solutions worked with the other operation (wrong answers; same problems)")
     args = parser.parse_args(argv)
     rows = generate(args.num_rows, args.seed, max_operand=args.max_operand, ops=args.ops,
-                    allow_negative=args.allow_negative, word_problems=args.word_problems)
+                    allow_negative=args.allow_negative, word_problems=args.word_problems,
+                    slip_rate=args.slip_rate)
     path = write_jsonl(rows, args.output)
     print(f"wrote {len(rows)} synthetic arithmetic rows to {path}")
 

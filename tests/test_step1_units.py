@@ -107,6 +107,25 @@ def test_synthetic_rows_are_correct_unique_and_seeded():
         generate(100, max_operand=2, ops="+")  # only 9 distinct problems
 
 
+def test_synthetic_slips_rework_a_share_of_solutions_with_the_other_operation_on_the_same_problems():
+    true = generate(400, seed=2, max_operand=9, ops="+,-", word_problems=True)
+    slipped = generate(400, seed=2, max_operand=9, ops="+,-", word_problems=True, slip_rate=0.5)
+    assert [r["problem"] for r in slipped] == [r["problem"] for r in true]
+    changed = 0
+    for t, s in zip(true, slipped, strict=True):
+        if s == t:
+            continue
+        changed += 1
+        a, op, b = t["solution"].split(" = ")[0].split()
+        assert s["solution"].split(" = ")[0] == f"{a} {'-' if op == '+' else '+'} {b}"
+        assert last_boxed(s["solution"])[1] == str(int(a) - int(b) if op == "+" else int(a) + int(b))
+        assert s["messages"][1]["content"] == s["solution"]
+    assert 160 <= changed <= 240  # about half of 400
+    assert generate(50, seed=2, slip_rate=1.0) != generate(50, seed=2)
+    with pytest.raises(UserError, match="slip_rate"):
+        generate(10, slip_rate=1.5)
+
+
 def test_write_split_keeps_requested_order_across_files_and_buckets(tmp_path):
     import numpy as np
     import pandas as pd

@@ -7,18 +7,26 @@ Each seed runs `runs/demo.py --seed N --out_dir outputs/demo_seed<N>` (its own d
 sampling; add `--data_seed 0` to keep the stories and val set fixed, so only training varies), then this
 prints, per seed, SFT and GRPO accuracy and format accuracy and the stage times, and over the seeds: the
 spread (max - min) of SFT accuracy and of GRPO accuracy, and the smallest GRPO - SFT gain. The gain is
-larger than run-to-run noise when the smallest gain exceeds both spreads.
+larger than run-to-run noise when the smallest gain exceeds both spreads. "Other op" is the share of
+sampled completions that work the story with the other operation, the slip the demo's SFT data teaches.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from step1_data.synthetic import STORIES
+
 REPO = Path(__file__).resolve().parent.parent
+# Each story template as a pattern (its blanks match anything), with the operation it tells
+STORY_PATTERNS = [(op, re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(story))))
+                  for op, stories in STORIES.items() for story in stories]
+WORKED_OP = re.compile(r"\s*\d+ ([-+*]) \d+ =")
 
 
 def run_seed(seed: int, out_dir: Path, extra: list[str]) -> None:
@@ -26,6 +34,18 @@ def run_seed(seed: int, out_dir: Path, extra: list[str]) -> None:
            "--out_dir", str(out_dir), *extra]
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, cwd=REPO, check=True)
+
+
+def other_operation_share(generations: Path) -> float:
+    """Share of the eval's samples whose worked line uses another operation than their story tells."""
+    other = total = 0
+    for line in generations.read_text().splitlines():
+        record = json.loads(line)
+        told = next(op for op, pattern in STORY_PATTERNS if pattern.search(record["prompt"]))
+        worked = WORKED_OP.match(record["completion"])
+        other += bool(worked) and worked.group(1) != told
+        total += 1
+    return other / total
 
 
 def summarise(reports: dict[int, dict]) -> dict:
@@ -52,13 +72,16 @@ def main() -> None:
         if not args.reuse:
             run_seed(seed, out, extra)
         reports[seed] = json.loads((out / "report.json").read_text())
-    print(f"\n{'seed':>4} {'SFT acc':>8} {'SFT fmt':>8} {'GRPO acc':>9} {'gain':>7} {'total s':>8}  stage seconds")
+    print(f"\n{'seed':>4} {'SFT acc':>8} {'SFT fmt':>8} {'GRPO acc':>9} {'gain':>7} {'other op':>16} "
+          f"{'total s':>8}  stage seconds")
     for seed, r in reports.items():
         t = r["timings_s"]
         stages = ", ".join(f"{k.split(': ')[-1]} {v:.0f}" for k, v in t.items() if k != "total")
+        other = [other_operation_share(REPO / f"{args.out_prefix}{seed}" / "eval" / m / "generations.jsonl")
+                 for m in ("sft", "grpo")]
         print(f"{seed:>4} {r['sft']['accuracy']:>8.1%} {r['sft']['format_accuracy']:>8.1%} "
               f"{r['grpo']['accuracy']:>9.1%} {r['grpo']['accuracy'] - r['sft']['accuracy']:>+7.1%} "
-              f"{t['total']:>8.0f}  {stages}")
+              f"{other[0]:>6.1%} -> {other[1]:<6.1%} {t['total']:>8.0f}  {stages}")
     s = summarise(reports)
     if len(reports) < 2:
         print("\none seed: no spread to compare with (give two or more, or --reuse earlier runs)")

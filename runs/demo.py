@@ -5,9 +5,10 @@
 Chains the four stages as a user would run them, each as its own command:
   1. write synthetic arithmetic word problems (step1_data.synthetic);
   2. build the tiny Qwen2 model (common.tiny_model), its tokenizer trained on those problems' words as well;
-  3. prepare the problems (step1: filters, dedupe, split);
-  4. SFT the tiny model on the r1_zero format (step2, config/demo/sft.yaml);
-  5. GRPO from the SFT model with the r1_zero reward (step3, config/demo/grpo.yaml);
+  3. prepare the problems (step1: filters, dedupe, split); then the same problems again, with a share
+     of slipped solutions (--sft_slip_rate: worked with the other operation, so their answers are wrong);
+  4. SFT the tiny model on the r1_zero format, on the slipped solutions (step2, config/demo/sft.yaml);
+  5. GRPO from the SFT model with the r1_zero reward against the true answers (step3, config/demo/grpo.yaml);
   6. evaluate base, SFT and GRPO on the same val set, 4 samples per problem at temperature 1.0 (step4, config/demo/eval.yaml);
 then prints a comparison table and writes outputs/demo/report.json and outputs/demo/report.png.
 
@@ -43,9 +44,10 @@ class DemoArgs:
     intermediate_size: int = 512
     # data (step1_data.synthetic + prepare.py)
     num_rows: int = 3000
-    max_operand: int = 9
+    max_operand: int = 5
     ops: str = "+,-"
     val_size: int = 200
+    sft_slip_rate: float = 0.3  # share of SFT solutions worked with the other operation; 0: SFT on the true ones
     seed: int = 0  # training and sampling (SFT order, GRPO rollouts, eval samples)
     data_seed: int | None = None  # the stories and the val split; None: the same as seed
     # stage configs
@@ -124,23 +126,11 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     py = sys.executable
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
-    model, data, raw = out / "tiny_model", out / "data", out / "raw" / "arith.jsonl"
-    data_seed = str(args.seed if args.data_seed is None else args.data_seed)
-    run_stage("step1: synthetic arithmetic", [py, "-m", "step1_data.synthetic", "--output", str(raw),
-                                              "--num_rows", str(args.num_rows), "--seed", data_seed,
-                                              "--max_operand", str(args.max_operand), "--ops", args.ops,
-                                              "--word_problems"], timings, env)
-    run_stage("build the tiny model", [py, "-m", "common.tiny_model", str(model),
-                                       "--hidden_size", str(args.hidden_size), "--num_layers", str(args.num_layers),
-                                       "--num_heads", str(args.num_heads),
-                                       "--intermediate_size", str(args.intermediate_size),
-                                       "--corpus", str(raw)], timings, env)
-    run_stage("step1: prepare", [py, "step1_data/prepare.py", "--config", "config/data.yaml", "--dataset", "numina",
-                                 "--input", str(raw), "--output_dir", str(data), "--val_size", str(args.val_size),
-                                 "--seed", data_seed], timings, env)
+    model, data = out / "tiny_model", out / "data"
+    sft_data = write_data(args, out, model, lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
     seed = ["--seed", str(args.seed)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
-                             "--model_name_or_path", str(model), "--data_dir", str(data),
+                             "--model_name_or_path", str(model), "--data_dir", str(sft_data),
                              "--output_dir", str(out / "sft"), *precision, *seed], timings, env)
     run_stage("step3: GRPO", [py, "step3_GRPO/train_trl.py", "--config", args.grpo_config,
                               "--model_name_or_path", str(out / "sft" / "final"), "--data_dir", str(data),
@@ -149,6 +139,32 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
         run_stage(f"step4: evaluate {name}", [py, "step4_eval/evaluate.py", "--config", args.eval_config,
                                               "--ckpt", str(ckpt), "--data", str(data / "val.parquet"),
                                               "--output_dir", str(out / "eval" / name), *seed], timings, env)
+
+
+def write_data(args: DemoArgs, out: Path, model: Path, run) -> Path:
+    """Step 1 and the tiny model: the stories with true solutions in out/data (rewards and evaluation).
+
+    With a slip rate, the same problems (one data seed) again in out/data_sft, a share of their
+    solutions worked with the other operation: SFT learns from them. Returns the SFT data folder.
+    """
+    data_seed = str(args.seed if args.data_seed is None else args.data_seed)
+    stories = ["-m", "step1_data.synthetic", "--num_rows", str(args.num_rows), "--seed", data_seed,
+               "--max_operand", str(args.max_operand), "--ops", args.ops, "--word_problems"]
+    prepare = ["step1_data/prepare.py", "--config", "config/data.yaml", "--dataset", "numina",
+               "--val_size", str(args.val_size), "--seed", data_seed]
+    raw, data = out / "raw" / "arith.jsonl", out / "data"
+    run("step1: synthetic arithmetic", [*stories, "--output", str(raw)])
+    run("build the tiny model", ["-m", "common.tiny_model", str(model), "--hidden_size", str(args.hidden_size),
+                                 "--num_layers", str(args.num_layers), "--num_heads", str(args.num_heads),
+                                 "--intermediate_size", str(args.intermediate_size), "--corpus", str(raw)])
+    run("step1: prepare", [*prepare, "--input", str(raw), "--output_dir", str(data)])
+    if not args.sft_slip_rate:
+        return data
+    raw_sft, data_sft = out / "raw" / "arith_sft.jsonl", out / "data_sft"
+    run("step1: synthetic arithmetic, slipped (SFT)",
+        [*stories, "--output", str(raw_sft), "--slip_rate", str(args.sft_slip_rate)])
+    run("step1: prepare, slipped (SFT)", [*prepare, "--input", str(raw_sft), "--output_dir", str(data_sft)])
+    return data_sft
 
 
 def checkpoints(out: Path) -> dict[str, Path]:

@@ -1,14 +1,23 @@
-"""runs/demo.py: which seed each stage gets (the stages themselves run in the other tests and in `make demo`)."""
+"""runs/demo.py: which seed and data each stage gets (the stages themselves run in the other tests and in `make demo`)."""
 
 from run_scripts import load_run_script
 
 
-def _stage_seeds(monkeypatch, tmp_path, **args) -> dict[str, str]:
+def _stage_commands(monkeypatch, tmp_path, **args) -> dict[str, list[str]]:
     demo = load_run_script("demo")
     commands = {}
     monkeypatch.setattr(demo, "run_stage", lambda title, cmd, timings, env: commands.update({title: cmd}))
     demo.run_pipeline(demo.DemoArgs(**args), tmp_path, [], {})
-    return {title: cmd[cmd.index("--seed") + 1] for title, cmd in commands.items() if "--seed" in cmd}
+    return commands
+
+
+def _flag(cmd: list[str], flag: str) -> str:
+    return cmd[cmd.index(flag) + 1]
+
+
+def _stage_seeds(monkeypatch, tmp_path, **args) -> dict[str, str]:
+    commands = _stage_commands(monkeypatch, tmp_path, **args)
+    return {title: _flag(cmd, "--seed") for title, cmd in commands.items() if "--seed" in cmd}
 
 
 def test_data_seed_fixes_the_stories_and_split_while_seed_drives_training(monkeypatch, tmp_path):
@@ -21,3 +30,21 @@ def test_data_seed_fixes_the_stories_and_split_while_seed_drives_training(monkey
 
 def test_without_data_seed_every_stage_gets_the_seed(monkeypatch, tmp_path):
     assert set(_stage_seeds(monkeypatch, tmp_path, seed=2).values()) == {"2"}
+
+
+def test_sft_learns_from_slipped_solutions_of_the_same_problems_and_grpo_from_true_answers(monkeypatch, tmp_path):
+    commands = _stage_commands(monkeypatch, tmp_path, sft_slip_rate=0.5)
+    writes = [cmd for title, cmd in commands.items() if title.startswith("step1: synthetic")]
+    assert len(writes) == 2
+    clean, slipped = writes
+    assert "--slip_rate" not in clean and _flag(slipped, "--slip_rate") == "0.5"
+    assert [a for a in slipped if a not in ("--slip_rate", "0.5")][:-2] == clean[:-2]  # all but --output
+    assert _flag(commands["step2: SFT"], "--data_dir") == str(tmp_path / "data_sft")
+    assert _flag(commands["step3: GRPO"], "--data_dir") == str(tmp_path / "data")
+    assert _flag(commands["step4: evaluate grpo"], "--data") == str(tmp_path / "data" / "val.parquet")
+
+
+def test_without_slips_sft_learns_from_the_true_solutions(monkeypatch, tmp_path):
+    commands = _stage_commands(monkeypatch, tmp_path, sft_slip_rate=0.0)
+    assert sum(title.startswith("step1: synthetic") for title in commands) == 1
+    assert _flag(commands["step2: SFT"], "--data_dir") == str(tmp_path / "data")

@@ -126,8 +126,8 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     py = sys.executable
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
-    model, data = out / "tiny_model", out / "data"
-    sft_data = write_data(args, out, model, lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
+    model = out / "tiny_model"
+    data, sft_data = write_data(args, out, model, lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
     seed = ["--seed", str(args.seed)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
                              "--model_name_or_path", str(model), "--data_dir", str(sft_data),
@@ -141,11 +141,11 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
                                               "--output_dir", str(out / "eval" / name), *seed], timings, env)
 
 
-def write_data(args: DemoArgs, out: Path, model: Path, run) -> Path:
+def write_data(args: DemoArgs, out: Path, model: Path, run) -> tuple[Path, Path]:
     """Step 1 and the tiny model: the stories with true solutions in out/data (rewards and evaluation).
 
     With a slip rate, the same problems (one data seed) again in out/data_sft, a share of their
-    solutions worked with the other operation: SFT learns from them. Returns the SFT data folder.
+    solutions worked with the other operation: SFT learns from them. Returns (data, SFT data) folders.
     """
     data_seed = str(args.seed if args.data_seed is None else args.data_seed)
     stories = ["-m", "step1_data.synthetic", "--num_rows", str(args.num_rows), "--seed", data_seed,
@@ -159,12 +159,12 @@ def write_data(args: DemoArgs, out: Path, model: Path, run) -> Path:
                                  "--intermediate_size", str(args.intermediate_size), "--corpus", str(raw)])
     run("step1: prepare", [*prepare, "--input", str(raw), "--output_dir", str(data)])
     if not args.sft_slip_rate:
-        return data
+        return data, data
     raw_sft, data_sft = out / "raw" / "arith_sft.jsonl", out / "data_sft"
     run("step1: synthetic arithmetic, slipped (SFT)",
         [*stories, "--output", str(raw_sft), "--slip_rate", str(args.sft_slip_rate)])
     run("step1: prepare, slipped (SFT)", [*prepare, "--input", str(raw_sft), "--output_dir", str(data_sft)])
-    return data_sft
+    return data, data_sft
 
 
 def checkpoints(out: Path) -> dict[str, Path]:
@@ -205,7 +205,9 @@ def main(argv=None) -> dict:
 
     (args,) = parse_args([DemoArgs], argv)
     out = (REPO / args.out_dir).resolve()
-    precision = precision_flags(args.bf16)  # a bad --bf16 is refused before anything is wiped
+    precision = precision_flags(args.bf16)  # bad values are refused before anything is wiped
+    if not 0.0 <= args.sft_slip_rate <= 1.0:
+        raise UserError(f"--sft_slip_rate must be between 0 and 1, got {args.sft_slip_rate}")
     fresh_out_dir(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()

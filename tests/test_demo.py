@@ -1,6 +1,9 @@
 """runs/demo.py: which seed and data each stage gets (the stages themselves run in the other tests and in `make demo`)."""
 
+import pytest
 from run_scripts import load_run_script
+
+from common.errors import UserError
 
 
 def _stage_commands(monkeypatch, tmp_path, **args) -> dict[str, list[str]]:
@@ -48,3 +51,10 @@ def test_without_slips_sft_learns_from_the_true_solutions(monkeypatch, tmp_path)
     commands = _stage_commands(monkeypatch, tmp_path, sft_slip_rate=0.0)
     assert sum(title.startswith("step1: synthetic") for title in commands) == 1
     assert _flag(commands["step2: SFT"], "--data_dir") == str(tmp_path / "data")
+
+
+def test_a_bad_slip_rate_is_refused_before_anything_is_written(tmp_path):
+    demo = load_run_script("demo")
+    with pytest.raises(UserError, match="--sft_slip_rate must be between 0 and 1, got 2.0"):
+        demo.main(["--sft_slip_rate", "2", "--out_dir", str(tmp_path / "demo"), "--bf16", "false"])
+    assert not (tmp_path / "demo").exists()

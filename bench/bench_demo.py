@@ -41,10 +41,14 @@ def other_operation_share(generations: Path) -> float:
     other = total = 0
     for line in generations.read_text().splitlines():
         record = json.loads(line)
-        told = next(op for op, pattern in STORY_PATTERNS if pattern.search(record["prompt"]))
+        told = next((op for op, pattern in STORY_PATTERNS if pattern.search(record["prompt"])), None)
+        if told is None:
+            raise ValueError(f"{generations}: a prompt that is none of the demo's stories: {record['prompt']!r}")
         worked = WORKED_OP.match(record["completion"])
         other += bool(worked) and worked.group(1) != told
         total += 1
+    if not total:
+        raise ValueError(f"{generations}: no samples")
     return other / total
 
 
@@ -67,8 +71,8 @@ def main() -> None:
     parser.add_argument("--out_prefix", default="outputs/demo_seed")
     args, extra = parser.parse_known_args()
     reports = {}
-    for seed in args.seeds:
-        out = REPO / f"{args.out_prefix}{seed}"
+    outs = {seed: REPO / f"{args.out_prefix}{seed}" for seed in args.seeds}
+    for seed, out in outs.items():
         if not args.reuse:
             run_seed(seed, out, extra)
         reports[seed] = json.loads((out / "report.json").read_text())
@@ -77,8 +81,7 @@ def main() -> None:
     for seed, r in reports.items():
         t = r["timings_s"]
         stages = ", ".join(f"{k.split(': ')[-1]} {v:.0f}" for k, v in t.items() if k != "total")
-        other = [other_operation_share(REPO / f"{args.out_prefix}{seed}" / "eval" / m / "generations.jsonl")
-                 for m in ("sft", "grpo")]
+        other = [other_operation_share(outs[seed] / "eval" / m / "generations.jsonl") for m in ("sft", "grpo")]
         print(f"{seed:>4} {r['sft']['accuracy']:>8.1%} {r['sft']['format_accuracy']:>8.1%} "
               f"{r['grpo']['accuracy']:>9.1%} {r['grpo']['accuracy'] - r['sft']['accuracy']:>+7.1%} "
               f"{other[0]:>6.1%} -> {other[1]:<6.1%} {t['total']:>8.0f}  {stages}")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import UserError, run_cli
+from step1_data.synthetic import check_slip_rate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -127,7 +128,8 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
     model = out / "tiny_model"
-    data, sft_data = write_data(args, out, model, lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
+    data, sft_data = write_data_and_model(args, out, model,
+                                          lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
     seed = ["--seed", str(args.seed)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
                              "--model_name_or_path", str(model), "--data_dir", str(sft_data),
@@ -141,7 +143,7 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
                                               "--output_dir", str(out / "eval" / name), *seed], timings, env)
 
 
-def write_data(args: DemoArgs, out: Path, model: Path, run) -> tuple[Path, Path]:
+def write_data_and_model(args: DemoArgs, out: Path, model: Path, run) -> tuple[Path, Path]:
     """Step 1 and the tiny model: the stories with true solutions in out/data (rewards and evaluation).
 
     With a slip rate, the same problems (one data seed) again in out/data_sft, a share of their
@@ -206,8 +208,7 @@ def main(argv=None) -> dict:
     (args,) = parse_args([DemoArgs], argv)
     out = (REPO / args.out_dir).resolve()
     precision = precision_flags(args.bf16)  # bad values are refused before anything is wiped
-    if not 0.0 <= args.sft_slip_rate <= 1.0:
-        raise UserError(f"--sft_slip_rate must be between 0 and 1, got {args.sft_slip_rate}")
+    check_slip_rate(args.sft_slip_rate, "--sft_slip_rate")
     fresh_out_dir(out)
     timings: dict[str, float] = {}
     start = time.perf_counter()

@@ -10,7 +10,9 @@ many pens does Ann have now?"), so thousands of distinct problems share a small 
 facts: the model must read the numbers and the operation out of the words (the demo uses this).
 
 With ``--slip_rate P`` a fraction P of the solutions is worked with the other operation ("Ann has 3 pens
-and gets 4 more" solved as ``3 - 4 = \\boxed{-1}``): wrong demonstrations, as unverified solutions are.
+and gets 4 more" solved as ``3 - 4 = \\boxed{-1}``): wrong demonstrations, as unverified solutions can be.
+Their answers are wrong unless both operations agree (``5 + 0`` and ``5 - 0``): with operands 0 to 5, a
+slip rate of 0.3 gives about 23% wrong answers.
 The problems are the same as without slips (a separate random stream picks the slipped rows), so one seed
 gives a clean set for rewards and evaluation and a slipped set of the same problems for SFT.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from common.artifacts import atomic_write_text
@@ -55,7 +58,7 @@ def make_row(a: int, op: str, b: int, story: str = "What is {a} {op} {b}?", name
     """One NuminaMath-shaped row for ``a op b``, told with ``story`` (plain "What is a op b?" by default).
 
     ``slip`` works the solution with the other operation (see SLIPS): the problem is the same, the
-    solution and its boxed answer are wrong.
+    solution is wrong, and so is its answer unless both operations agree.
     """
     worked = SLIPS[op] if slip else op
     value = a + b if worked == "+" else a - b if worked == "-" else a * b
@@ -89,12 +92,7 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
         raise UserError(f"--num_rows must be >= 0, got {num_rows}")
     if max_operand < 1:
         raise UserError(f"--max_operand must be >= 1, got {max_operand}")
-    if not 0.0 <= slip_rate <= 1.0:
-        raise UserError(f"--slip_rate must be between 0 and 1, got {slip_rate}")
-    slips = random.Random(f"slips-{seed}")  # its own stream, so the problems are the same at any rate
-
-    def slip() -> bool:
-        return slips.random() < slip_rate
+    slip = slip_draws(seed, slip_rate)
     n = max_operand + 1
     space = sum(n * (n + 1) // 2 if op == "-" and not allow_negative else n * n for op in op_list)
     if word_problems:
@@ -126,8 +124,20 @@ def generate(num_rows: int, seed: int = 0, *, max_operand: int = 99, ops: str | 
     return rows
 
 
+def check_slip_rate(rate: float, flag: str = "--slip_rate") -> None:
+    if not 0.0 <= rate <= 1.0:
+        raise UserError(f"{flag} must be between 0 and 1, got {rate}")
+
+
+def slip_draws(seed: int, rate: float) -> Callable[[], bool]:
+    """Whether the next row slips, drawn from a stream of its own, so the problems are the same at any rate."""
+    check_slip_rate(rate)
+    draws = random.Random(f"slips-{seed}")
+    return lambda: draws.random() < rate
+
+
 def _word_problems(num_rows: int, rng: random.Random, max_operand: int, op_list: list[str],
-                   allow_negative: bool, space: int, unique: bool, slip) -> list[dict]:
+                   allow_negative: bool, space: int, unique: bool, slip: Callable[[], bool]) -> list[dict]:
     if unique and num_rows > space // 4:  # rejection sampling needs headroom
         raise UserError(f"ask for at most {space // 4} word problems with --max_operand {max_operand}")
     rows, seen = [], set()

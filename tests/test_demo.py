@@ -42,6 +42,12 @@ def test_sft_learns_from_slipped_solutions_of_the_same_problems_and_grpo_from_tr
     clean, slipped = writes
     assert "--slip_rate" not in clean and _flag(slipped, "--slip_rate") == "0.5"
     assert [a for a in slipped if a not in ("--slip_rate", "0.5")][:-2] == clean[:-2]  # all but --output
+    # one seed and val size for both sets, so the val problems are the same: only the files differ
+    prepares = [cmd for title, cmd in commands.items() if title.startswith("step1: prepare")]
+    assert len(prepares) == 2
+    for flag in ("--seed", "--val_size", "--config", "--dataset"):
+        assert _flag(prepares[0], flag) == _flag(prepares[1], flag)
+    assert {_flag(cmd, "--output_dir") for cmd in prepares} == {str(tmp_path / "data"), str(tmp_path / "data_sft")}
     assert _flag(commands["step2: SFT"], "--data_dir") == str(tmp_path / "data_sft")
     assert _flag(commands["step3: GRPO"], "--data_dir") == str(tmp_path / "data")
     assert _flag(commands["step4: evaluate grpo"], "--data") == str(tmp_path / "data" / "val.parquet")

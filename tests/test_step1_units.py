@@ -10,7 +10,7 @@ from step1_data.decontaminate import is_contaminated, ngrams, parse_spec
 from step1_data.dedupe import first_occurrences, problem_key
 from step1_data.filters import is_multiple_choice, is_proof
 from step1_data.split import allocate, stratified_split
-from step1_data.synthetic import generate
+from step1_data.synthetic import generate, make_row
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -121,7 +121,16 @@ def test_synthetic_slips_rework_a_share_of_solutions_with_the_other_operation_on
         assert last_boxed(s["solution"])[1] == str(int(a) - int(b) if op == "+" else int(a) + int(b))
         assert s["messages"][1]["content"] == s["solution"]
     assert 160 <= changed <= 240  # about half of 400
-    assert generate(50, seed=2, slip_rate=1.0) != generate(50, seed=2)
+    # the plain path and "*" too: every solution slips to + (or -), on the same problems
+    plain, all_slipped = generate(60, seed=2, max_operand=5), generate(60, seed=2, max_operand=5, slip_rate=1.0)
+    assert [r["problem"] for r in all_slipped] == [r["problem"] for r in plain]
+    for t, s in zip(plain, all_slipped, strict=True):
+        a, op, b = t["problem"].removeprefix("What is ").removesuffix("?").split()
+        worked = {"+": "-", "-": "+", "*": "+"}[op]
+        assert s["solution"].startswith(f"{a} {worked} {b} = ")
+    # a slip over b = 0 keeps the answer: the solution is still the other operation's
+    zero = make_row(5, "+", 0, slip=True)
+    assert zero["solution"] == "5 - 0 = \\boxed{5}."
     with pytest.raises(UserError, match="slip_rate"):
         generate(10, slip_rate=1.5)
 

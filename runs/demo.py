@@ -127,17 +127,17 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     py = sys.executable
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
            "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
-    model = out / "tiny_model"
-    data, sft_data = write_data_and_model(args, out, model,
+    ckpts = checkpoints(out)
+    data, sft_data = write_data_and_model(args, out, ckpts["base"],
                                           lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
     seed = ["--seed", str(args.seed)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
-                             "--model_name_or_path", str(model), "--data_dir", str(sft_data),
+                             "--model_name_or_path", str(ckpts["base"]), "--data_dir", str(sft_data),
                              "--output_dir", str(out / "sft"), *precision, *seed], timings, env)
     run_stage("step3: GRPO", [py, "step3_GRPO/train_trl.py", "--config", args.grpo_config,
-                              "--model_name_or_path", str(out / "sft" / "final"), "--data_dir", str(data),
+                              "--model_name_or_path", str(ckpts["sft"]), "--data_dir", str(data),
                               "--output_dir", str(out / "grpo"), *precision, *seed], timings, env)
-    for name, ckpt in checkpoints(out).items():
+    for name, ckpt in ckpts.items():
         run_stage(f"step4: evaluate {name}", [py, "step4_eval/evaluate.py", "--config", args.eval_config,
                                               "--ckpt", str(ckpt), "--data", str(data / "val.parquet"),
                                               "--output_dir", str(out / "eval" / name), *seed], timings, env)

@@ -146,6 +146,7 @@ def _word_problems(num_rows: int, rng: random.Random, max_operand: int, op_list:
         if op == "-" and not allow_negative and b > a:
             a, b = b, a
         story, name, obj = rng.choice(STORIES[op]), rng.choice(NAMES), rng.choice(OBJECTS)
+        # checked before make_row, so a slip is drawn only for the rows kept
         problem = story.format(a=a, op=op, b=b, name=name, obj=obj)
         if unique and problem in seen:
             continue

@@ -82,6 +82,35 @@ class Worker:
         self.conn.close()
 
 
+class _Spawner:
+    """Starts workers from one daemon thread that lives as long as the process. A worker asks the kernel to
+    kill it when its parent dies (``PR_SET_PDEATHSIG``), and the kernel sends that signal when the *thread*
+    that started it ends: workers started from a caller's short-lived thread would die with that thread."""
+
+    def __init__(self):
+        import queue
+
+        self.requests: queue.Queue = queue.Queue()
+        threading.Thread(target=self._serve, name="grader-spawner", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            done, box = self.requests.get()
+            try:
+                box.append(Worker())
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                box.append(exc)
+            done.set()
+
+    def start(self) -> Worker:
+        done, box = threading.Event(), []
+        self.requests.put((done, box))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+
 class Pool:
     """Worker processes that persist across ``grade_many`` calls; grows on demand, never shrinks."""
 
@@ -90,19 +119,20 @@ class Pool:
         self.standby: Worker | None = None  # started in advance: replacing a killed worker is instant
         self.lock = threading.Lock()
         self.pid = os.getpid()  # a forked child must not talk to its parent's workers
+        self.spawner = _Spawner()
 
     def ensure(self, n: int) -> None:
         while len(self.workers) < n:
-            self.workers.append(Worker())
+            self.workers.append(self.spawner.start())
         if self.standby is None:
-            self.standby = Worker()
+            self.standby = self.spawner.start()
 
     def replace(self, w: Worker) -> Worker:
         """Kill ``w`` and put the standby worker in its place; start a new standby."""
         i = self.workers.index(w)
         w.kill()
-        self.workers[i] = self.standby or Worker()
-        self.standby = Worker()
+        self.workers[i] = self.standby or self.spawner.start()
+        self.standby = self.spawner.start()
         return self.workers[i]
 
     def start(self, n: int) -> None:
@@ -204,7 +234,7 @@ class _Batch:
             w.ready = _ready(message)
             return
         task_id, ok, timed_out, refused = message
-        _record_refusals(refused, self.tasks[task_id][0][0])
+        _record_refusals(refused, self.tasks[task_id][0][0][0])  # the first check's answer
         self.results[task_id] = (bool(ok), bool(timed_out))
         self.left -= 1
         w.pos += 1

@@ -1,19 +1,27 @@
-"""r1_zero grading: the training reward and the eval score, right, fast and never hanging.
+"""r1_zero grading: the training reward and the eval score, right, fast, never hanging and closed to games.
 
 API (fixed, other stages code against it):
 - ``r1_zero_reward_fn(response, ground_truth) -> {"format_reward", "answer_reward", "reward"}``;
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
-  also carrying ``extracted_answer`` (str or None) and ``timeout`` (bool);
+  also carrying ``extracted_answer`` (str or None), ``timeout`` (bool) and the reward-hacking monitor's flags
+  ``several_answers``, ``relation_answer``, ``cover_all_answer`` (bools) and ``answer_chars`` (int);
 - ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``common.prompts`` has every template's).
 
-Semantics
+Semantics (docs/grader.md has the rules with an example each)
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
   Dr. GRPO string test; a space is required between the tags).
-- The answer is the text between the last ``<answer>`` and the first ``</answer>`` after it; if that text
-  holds a ``\\boxed{}`` (or ``\\fbox{}``), the content of the last box is the answer. answer_reward is graded
-  whether or not the format is right; ``reward = format_reward * answer_reward``.
+- The answer region is the text between the last ``<answer>`` and the first ``</answer>`` after it (the
+  ``boxed`` template: the whole response). answer_reward is graded whether or not the format is right;
+  ``reward = format_reward * answer_reward``.
+- **One final answer.** ``common.grading_claims`` reads what the region states: its candidates (every box;
+  else the value each stating sentence gives; every value of a hedge such as "12 or 7"), each a relation
+  chain whose constants must hold (``43 = 42`` is false) and whose ``\\pm`` makes two answers. Against a
+  gold with one answer every candidate must equal it; against a gold with several (``1, -2``, ``\\{1,-2\\}``,
+  ``\\pm 3``, ``2 \\text{ and } 3``) the candidates, as a set, must be its answers. An inequality answers
+  only a gold that is itself a relation; an equation gold (``y = 2x + 3``) is compared whole, an assignment
+  (``x = 3``) by its value.
 - A list ground truth is correct if any entry matches. A gold written as ``\\boxed{...}`` or ``... #### 42``
-  is reduced to the box content / the text after ``####``.
+  is reduced to the box content / the text after ``####``. An answer that is the gold's very text is right.
 - Equivalence, cheap to expensive (``common.grading_norm`` then ``common.grading_worker``):
   1. normalised strings: math delimiters, ``\\left``/``\\right``, spacing, ``\\text{}`` wrappers,
      ``\\dfrac``/``\\tfrac``, degrees (``^\\circ``), ``\\%``, a leading "the answer is" or ``x =``, trailing
@@ -21,15 +29,17 @@ Semantics
   2. numbers and constants: integers, thousands separators, decimals, fractions (``\\frac{a}{b}``,
      ``\\frac12``, ``a/b``), mixed numbers (``2\\frac{1}{2}`` is 2.5), scientific notation, powers of ten,
      percent, and constant expressions (``3\\sqrt{2}``, ``\\frac{\\pi}{4}``, ``2^{10}``, a small bounded
-     evaluator). Integers and fractions compare exactly; a decimal matches within a relative 1e-4
-     (Qwen2.5-Math / CS336 ``numeric_equal``: 1.732 for sqrt(3), not 3.14 for pi); a decimal comma
-     (``1000,99``) is read as a point only against a plain decimal on the other side. Comma lists compare
-     element-wise: ordered in ``()``/``[]``, as sets in ``\\{\\}`` and bare lists; multiple-choice letters
-     compare by letter (``(B)``, ``\\text{B}``, ``b``, ``(B) 12``);
+     evaluator, exact while rational). **An exact gold needs an exactly equal answer** (``0.5`` is
+     ``\\frac12``; ``0.3333``, ``1.732`` and ``42 + 10^{-12}`` are not ``\\frac13``, ``\\sqrt3`` and 42); a
+     gold written with decimals accepts a relative 1e-4 (Qwen2.5-Math / CS336 ``numeric_equal``); a decimal
+     comma (``1000,99``) is read as a point only against a plain decimal on the other side. Comma lists
+     compare element-wise: ordered in ``()``/``[]``, as sets in ``\\{\\}`` and bare lists; a bare list never
+     answers an interval, and answers a point or tuple only in its order; multiple-choice letters compare by
+     letter (``(B)``, ``\\text{B}``, ``b``, ``(B) 12``);
   3. math-verify (``parse`` + ``verify``) for everything else: symbolic expressions, matrices, intervals,
-     equations; if the answer contains prose, math-verify also searches the original text;
+     equations; its numeric matches (6 decimal places) are confirmed exactly for exact golds;
   4. plain-text math (``sqrt(2)/2``, ``2*pi``, ``3*s**2``; ``i`` is imaginary) read by
-     ``common.plain_math``, compared with sympy, and numeric evaluation of closed forms.
+     ``common.plain_math``, compared with sympy: exactly for exact golds.
 - Bracket type is significant: a set ``\\{1,2\\}`` never equals a tuple or interval ``(1,2)``/``[1,2]``;
   ``(0,1)`` is not ``[0,1)``. A choice letter never equals a number (``E`` is not Euler's e).
 
@@ -57,17 +67,36 @@ Time and safety
 - Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot), and answers
   settled by a worker are remembered across calls (not timeouts); GRPO revisits problems.
 - Each answer has a hard wall-clock limit (``common.grader_pool``): past it, it scores 0 with
-  ``"timeout": True``. Nothing in model output can raise.
+  ``"timeout": True``. Nothing in model output can raise. Workers die with the process that started them
+  (the kernel's parent-death signal), even in the middle of C code.
 - Results are in input order and deterministic, except that an answer that needs close to ``timeout_s``
   may time out on a loaded machine and not on an idle one.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 from common.grader_pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
-from common.grading_norm import all_boxed, cheap_equal, last_boxed, several_answers
+from common.grading_claims import (
+    Reading,
+    assignment_value,
+    is_relation,
+    plus_minus,
+    read_answer,
+    signals,
+    unit_items,
+)
+from common.grading_norm import (
+    all_boxed,
+    cheap_equal,
+    has_free_variable,
+    last_boxed,
+    normalize,
+    rounds_to,
+    several_answers,
+)
 from common.prompts import answer_tag_extract, answer_tag_format_ok, get_template
 
 
@@ -83,7 +112,8 @@ def source_hash(*names: str) -> str:
     return digest.hexdigest()[:12]
 
 
-GRADER_VERSION = f"layered-1+{source_hash('grading.py', 'grading_norm.py', 'grading_worker.py', 'plain_math.py', 'prompts.py')}"  # step4 contract
+GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
+    "grading.py", "grading_claims.py", "grading_norm.py", "grading_worker.py", "plain_math.py", "prompts.py")
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
@@ -121,28 +151,73 @@ def _golds(value, index: int) -> tuple[str, ...]:
     return golds
 
 
-def _pairs(pred: str, boxes: list[str], golds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """The (answer, gold) comparisons for one response; any equal pair makes it right.
-
-    The answer is ``pred``, except against a gold with several answers when the answer region holds several
-    boxes: then all of them, as one comma list (``\\boxed{1}`` and ``\\boxed{-2}`` answer ``1,-2``).
-    """
-    several = ", ".join(b.strip() for b in boxes) if len(boxes) > 1 else None
-    return tuple((several if several and several_answers(g) else pred, g) for g in golds)
+Check = tuple[str, str, str]  # (answer value, gold value, "=" equal or "≈" rounds to)
 
 
-def _cheap(pairs: tuple[tuple[str, str], ...]) -> bool | None:
+def _gold_reading(gold: str) -> tuple[str, str]:
+    """(kind, text) of a gold: ``("relation", gold)`` for an equation or inequality kept whole (``y = 2x + 3``,
+    ``x > 3``), ``("several", list)`` for several answers (``1, -2``, ``\\{1,-2\\}``, ``\\pm 3``), else
+    ``("one", value)`` (an assignment ``x = 3`` is its value)."""
+    value = gold
+    if is_relation(gold):
+        value = assignment_value(gold)
+        if value is None or has_free_variable(normalize(value) or value):
+            return "relation", gold
+    items = unit_items(value)  # "12 \text{ and } 13"
+    if len(items) > 1:
+        return "several", ", ".join(items)
+    expanded = plus_minus(value)
+    if len(expanded) > 1:
+        return "several", ", ".join(expanded)
+    return ("several" if several_answers(value) else "one"), value
+
+
+def _alternative(reading: Reading, gold: str) -> tuple[Check, ...] | None:
+    """The checks that make ``reading`` right against one gold (all must hold); None when nothing can."""
+    candidates = reading.candidates
+    kind, value = _gold_reading(gold)
+    if not candidates:
+        return None
+    if kind == "relation":
+        return tuple(dict.fromkeys((c.text, value, "=") for c in candidates))
+    if any(c.relation == "inequality" for c in candidates):
+        return None  # an inequality states no value
+    inner = [(s, c.final, mode) for c in candidates for s, mode in c.checks]
+    finals = list(dict.fromkeys(c.final for c in candidates))
+    if kind == "several":  # the candidates, as one list, are the gold's answers
+        answers = [(finals[0] if len(finals) == 1 else ", ".join(finals), value, "=")]
+    else:  # every candidate is the one answer
+        answers = [(f, value, "=") for f in finals]
+    return tuple(dict.fromkeys(answers + inner))
+
+
+def _task(region: str, reading: Reading, golds: tuple[str, ...]) -> tuple[tuple[Check, ...], ...]:
+    """The comparisons for one response: a tuple of alternatives (one per accepted gold), each a tuple of
+    checks that must all hold. An answer that is the gold's very text is right, whatever it says (step 3's
+    preflight relies on it)."""
+    alternatives = (((g, g, "="),) if region.strip() == g.strip() else _alternative(reading, g) for g in golds)
+    return tuple(alt for alt in alternatives if alt is not None)
+
+
+def _cheap_check(check: Check) -> bool | None:
+    pred, gold, mode = check
+    if mode == "≈":
+        return rounds_to(pred, gold)
+    if not pred or len(pred) > max(LONG_ANSWER_CHARS, 20 * len(gold)):
+        return False  # empty, or far too long to be an answer: not equal, and not worth parsing
+    if pred == gold:  # identical text: equal whatever it is (a gold must always match itself)
+        return True
+    return cheap_equal(pred, gold)
+
+
+def _cheap(task) -> bool | None:
     """The parent-side decision for one unique task: True/False, or None to send it to a worker."""
     undecided = False
-    for pred, gold in pairs:
-        if not pred or len(pred) > max(LONG_ANSWER_CHARS, 20 * len(gold)):
-            continue  # empty, or far too long to be an answer: not equal, and not worth parsing
-        if pred == gold:  # identical text: equal whatever it is (a gold must always match itself)
+    for alternative in task:
+        verdicts = [_cheap_check(c) for c in alternative]
+        if all(v is True for v in verdicts):
             return True
-        decided = cheap_equal(pred, gold)
-        if decided:
-            return True
-        undecided |= decided is None
+        undecided |= False not in verdicts
     return None if undecided else False
 
 
@@ -165,11 +240,11 @@ def grade_many(responses, ground_truths, *, workers: int | None = None, timeout_
     rows, verdicts, pending = _read_responses(responses, golds, get_template(template))
     _settle_slow(pending, verdicts, workers, timeout_s)
     out = []
-    for fmt, shown, task in rows:
+    for fmt, shown, task, flags in rows:
         equal, timed_out = verdicts[task] if task is not None else (False, False)
         ans = 1.0 if equal else 0.0
         out.append({"format_reward": fmt, "answer_reward": ans, "reward": fmt * ans, "extracted_answer": shown,
-                    "timeout": timed_out})
+                    "timeout": timed_out, **flags})
     return out
 
 
@@ -191,17 +266,23 @@ def _read_responses(responses, golds, tpl):
     rows, verdicts, pending = [], {}, {}
     for response, gold in zip(responses, golds, strict=True):
         text = response if isinstance(response, str) else ("" if response is None else str(response))
-        pred = tpl.extract(text)
-        task = _pairs(pred, tpl.boxes(text), gold) if pred is not None else None
+        region = tpl.region(text)
+        reading = _reading(region, tpl.scope) if region is not None else None
+        task = _task(region, reading, gold) if reading is not None else None
         if task is not None and task not in verdicts and task not in pending:
             decided = _cheap(task)
             if decided is None:
                 pending[task] = None
             else:
                 verdicts[task] = (decided, False)
-        shown = pred if task is None else next((a for a, _ in task if a != pred), pred)
-        rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task))
+        shown = None if reading is None else ", ".join(dict.fromkeys(c.final for c in reading.candidates))
+        rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task, signals(reading)))
     return rows, verdicts, pending
+
+
+@functools.lru_cache(maxsize=1 << 16)  # GRPO groups repeat answers, and evals repeat samples
+def _reading(region: str, scope: str) -> Reading:
+    return read_answer(region, scope)
 
 
 def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) -> None:

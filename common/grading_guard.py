@@ -20,7 +20,9 @@ Two narrow exceptions, each checked exactly:
   constants numbers);
 - sympy's polynomial code generates its monomial arithmetic from a fixed template per number of variables
   (``MonomialOps._build`` in sympy/polys/monomials.py): code compiled and run directly by that function
-  passes. No text of an answer reaches that template.
+  passes. No text of an answer reaches that template. The same holds for ``@dataclass``, which compiles a
+  class's ``__init__``/``__repr__``... from its own field names (``dataclasses._create_fn``): libraries
+  define dataclasses lazily (math-verify's integrals do), and no answer text reaches their fields.
 
 A refused operation raises ``GuardRefused`` where it was attempted and is recorded; ``grade_task`` then
 scores the answer as wrong whatever the comparison returned, and the parent logs the refusal
@@ -59,7 +61,11 @@ _NUMBER_LITERAL_SOURCE = re.compile(r"(?:Integer\s*\(\s*\d+\s*\)|Float\s*\(\s*'[
 _NUMBER_CONSTANT = re.compile(r"[0-9.]+(?:[eE][-+]?\d+)?")
 _STAR_IMPORT_SOURCE = "from sympy import *"
 # (file suffix, function) of library functions that compile code they generate from their own templates
-_CODEGEN_CALLERS = frozenset({(os.path.join("sympy", "polys", "monomials.py"), "_build")})
+_CODEGEN_CALLERS = frozenset({
+    (os.path.join("sympy", "polys", "monomials.py"), "_build"),
+    ("dataclasses.py", "_create_fn"),  # @dataclass methods from the class's own fields (Python <= 3.12)
+    ("dataclasses.py", "add_fns_to_class"),  # the same in Python 3.13+ (_FuncBuilder)
+})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _TRUSTED_ROOTS: tuple[str, ...] = ()
 _refused: list[str] | None = None  # the current block's refusals; None outside guarding()

@@ -19,6 +19,7 @@ DECIMAL_REL_TOL = 1e-4
 CLOSED_FORM_REL_TOL = 1e-9  # two closed forms (3\sqrt{2} and \sqrt{18}) evaluated in floating point
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+_BARE_BOX_TOKEN = re.compile(r"[^\s$]*")  # "\boxed 5": up to the next space or dollar (matched in place: linear)
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
 _SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\\displaystyle|\\left|\\right|\\big[lr]?|\\Big[lr]?")
@@ -68,7 +69,7 @@ def last_boxed(text: str) -> str | None:
     if i >= len(text):
         return None
     if text[i] != "{":  # "\boxed 5": up to the next space or delimiter
-        return re.split(r"[\s$]", text[i:], maxsplit=1)[0] or None
+        return _BARE_BOX_TOKEN.match(text, i).group() or None
     close = match_braces(text, i)
     return text[i + 1 : close] if close >= 0 else text[i + 1 :]
 
@@ -81,7 +82,7 @@ def all_boxed(text: str) -> list[str]:
         if m.start() < after or i >= len(text):
             continue  # nested in a box already taken, or nothing follows
         if text[i] != "{":
-            token = re.split(r"[\s$]", text[i:], maxsplit=1)[0]
+            token = _BARE_BOX_TOKEN.match(text, i).group()  # matched in place: no copy of the rest of the text
             if token:
                 out.append(token)
             continue
@@ -126,7 +127,7 @@ def strip_delimiters(s: str) -> str:
 
 def light_clean(s: str) -> str:
     """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees."""
-    s = strip_delimiters(s).replace("\u2212", "-")  # unicode minus
+    s = strip_delimiters(s).replace("\u2212", "-").replace("²", "^2").replace("³", "^3")  # unicode minus, powers
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = _SPACING.sub(" ", s)
     s = s.replace("\\%", "%").replace("\\$", "").replace("$", "").replace("{,}", ",")
@@ -215,19 +216,17 @@ def parse_number(s: str) -> tuple[Fraction, bool, bool] | None:
 def numbers_equal(pred: tuple[Fraction, bool, bool], gold: tuple[Fraction, bool, bool]) -> bool:
     """Equal values; a percent on either side may also be read as a fraction (50% = 0.5).
 
-    An integer gold needs an exactly equal answer (3.0001 is not 3; 27 and 27.0 are both 27); a decimal
-    answer to a non-integer gold matches within ``DECIMAL_REL_TOL``.
+    An exact gold (an integer, a fraction; also a float with an integer value, AMC's ``27.0``) needs an
+    exactly equal answer: ``0.5`` is ``\\frac12``, but ``0.3333`` is not ``\\frac13`` and ``3.0001`` is not
+    ``3``. Only a gold written with decimals (``0.33``, ``4.5e33``) accepts answers within ``DECIMAL_REL_TOL``.
     """
     p_vals = [pred[0], pred[0] / 100] if pred[2] else [pred[0]]
     g_vals = [gold[0], gold[0] / 100] if gold[2] else [gold[0]]
-    exact = pred[1] and gold[1]
     for p in p_vals:
         for g in g_vals:
             if p == g:
                 return True
-            if exact or g.denominator == 1:
-                continue
-            if _close(float(p), float(g), DECIMAL_REL_TOL):
+            if not gold[1] and g.denominator != 1 and _close(float(p), float(g), DECIMAL_REL_TOL):
                 return True
     return False
 
@@ -236,43 +235,76 @@ def _close(p: float, g: float, rel_tol: float) -> bool:
     return abs(p - g) <= rel_tol * abs(g) if g else abs(p) <= 1e-9
 
 
+_DECIMAL_IN_TEXT = re.compile(r"\d\.\d|(?<![\d.])\.\d")
+
+
+def decimal_gold(gold: str) -> bool:
+    """A gold written with decimals whose value is not an integer (``0.33``, ``1.5\\pi``): answers to it are
+    compared within ``DECIMAL_REL_TOL``. Every other gold is exact and needs an exactly equal answer."""
+    if not _DECIMAL_IN_TEXT.search(gold):
+        return False
+    number = parse_number(normalize(gold) or gold)
+    return number is None or number[0].denominator != 1
+
+
+def rounding_tolerance(approx: str) -> float | None:
+    """Half a unit in the last digit written (``1.73``: 0.005; ``31``: 0.5; ``4.5\\times10^{33}``: 5e31), for
+    a plain number; None for anything else."""
+    s = normalize(approx)
+    if not s or parse_number(s) is None:
+        return None
+    exponent = 0
+    if m := _SCI_RE.match(s):
+        s, exponent = m.group(1), int(m.group(2) or m.group(3))
+    decimals = len(s.split(".", 1)[1]) if "." in s else 0
+    return 0.5 * 10.0 ** (exponent - decimals)
+
+
+def rounds_to(approx: str, value: str) -> bool | None:
+    """Does the number ``approx`` round ``value`` correctly (``1.732`` for ``\\sqrt{3}``; ``7`` is no
+    rounding of 42)? None when either cannot be evaluated here."""
+    tolerance = rounding_tolerance(approx)
+    a, v = parse_number(normalize(approx) or ""), eval_exact(normalize(value) or "")
+    if v is None and (number := parse_number(normalize(value) or "")) is not None and not number[2]:
+        v = number[0]
+    if tolerance is None or a is None or a[2] or v is None:
+        return None
+    return abs(float(a[0]) - float(v)) <= tolerance * (1 + 1e-9)
+
+
 def _values_equal(p: str, g: str) -> bool | None:
-    """Equality of two single values (numbers or constant expressions); None if either is neither."""
+    """Equality of two single values (numbers or constant expressions); None if either is neither, or when
+    two different closed forms agree in floating point (only the worker's exact algebra can tell)."""
     pn, gn = parse_number(p), parse_number(g)
     if pn and gn:
         return numbers_equal(pn, gn)
     if "%" in p + g:
         return None
-    pv, gv = eval_constant(p), eval_constant(g)
+    pv, gv = eval_exact(p), eval_exact(g)
     if pv is None or gv is None:
         return None
-    return _close(pv, gv, value_tolerance(p, g))
-
-
-def is_integer_gold(gold: str) -> bool:
-    """A gold that is a plain integer (``12``, ``27.0``, ``1,000``): it needs an exactly equal answer."""
-    number = parse_number(gold)
-    return number is not None and not number[2] and number[0].denominator == 1
-
-
-def value_tolerance(pred: str, gold: str) -> float:
-    """Relative tolerance between two values evaluated in floating point: an integer gold against a decimal
-    answer gets none, a closed form (``3\\sqrt{2}`` vs ``\\sqrt{18}``) only rounding error, and a decimal on
-    either side of a non-integer gold ``DECIMAL_REL_TOL``."""
-    if is_integer_gold(gold):
-        return 0.0 if "." in pred else CLOSED_FORM_REL_TOL
-    return DECIMAL_REL_TOL if "." in pred + gold else CLOSED_FORM_REL_TOL
+    if decimal_gold(g):
+        return _close(float(pv), float(gv), DECIMAL_REL_TOL)
+    if isinstance(pv, Fraction) and isinstance(gv, Fraction):
+        return pv == gv  # rational arithmetic is exact: 42 + 10^{-12} is not 42
+    # A closed form in floating point: far apart is different, but close may still differ (\sqrt{2} + 10^{-15})
+    return None if _close(float(pv), float(gv), CLOSED_FORM_REL_TOL) else False
 
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
 _ATOM_START = ("(", "{", "\\pi", "\\sqrt", "\\frac")
 MAX_EXPONENT = 64
+MAX_EXACT_BITS = 4096  # an exact power needing more bits than this is computed in floating point
+Value = Fraction | float  # exact while only rational arithmetic is involved
 
 
 class _Eval:
     """A tiny evaluator for constant expressions: numbers, + - * / ``\\cdot`` ``\\times``, implicit products,
     ``^``, ``\\sqrt{}``/``\\sqrt[n]{}``, ``\\frac{}{}``, ``\\pi`` and brackets. Anything else (a letter, a
-    mixed number, a big power, a complex value) makes it give up with ValueError."""
+    mixed number, a big power, a complex value) makes it give up with ValueError.
+
+    Values are exact ``Fraction``s as long as the arithmetic is rational (the root of a perfect power stays
+    exact too), and floats from the first irrational step on (``\\pi``, ``\\sqrt{2}``)."""
 
     def __init__(self, tokens: list[str]):
         self.tokens, self.i = tokens, 0
@@ -287,13 +319,13 @@ class _Eval:
         self.i += 1
         return tok
 
-    def expr(self) -> float:
+    def expr(self) -> Value:
         value = self.term()
         while self.peek() in ("+", "-"):
             value = value + self.term() if self.take() == "+" else value - self.term()
         return value
 
-    def term(self) -> float:
+    def term(self) -> Value:
         value = self.unary()
         while True:
             tok = self.peek()
@@ -308,28 +340,31 @@ class _Eval:
             else:
                 return value
 
-    def unary(self) -> float:
+    def unary(self) -> Value:
         if self.peek() in ("-", "+"):
             return -self.unary() if self.take() == "-" else self.unary()
         return self.power()
 
-    def power(self) -> float:
+    def power(self) -> Value:
         base = self.atom()
         if self.peek() == "^":
             self.take()
             exp = self.group() if self.peek() == "{" else self.atom(single_digit=True)
             if abs(exp) > MAX_EXPONENT or (base < 0 and exp != int(exp)):
                 raise ValueError("power")
-            return base**exp
+            if isinstance(base, Fraction) and isinstance(exp, Fraction) and exp.denominator == 1:
+                bits = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(exp.numerator)
+                return base**exp if bits <= MAX_EXACT_BITS else float(base) ** int(exp)
+            return float(base) ** float(exp)
         return base
 
-    def group(self) -> float:
+    def group(self) -> Value:
         self.take("{")
         value = self.expr()
         self.take("}")
         return value
 
-    def arg(self) -> float:
+    def arg(self) -> Value:
         """A macro argument: ``{...}`` or a single digit (``\\frac12``, ``\\sqrt3``)."""
         if self.peek() == "{":
             return self.group()
@@ -337,15 +372,15 @@ class _Eval:
         if not tok.isdigit():
             raise ValueError(tok)
         self.tokens[self.i : self.i] = list(tok[1:])  # \sqrt32 is sqrt(3)*2: keep the other digits
-        return float(tok[0])
+        return Fraction(tok[0])
 
-    def atom(self, single_digit: bool = False) -> float:
+    def atom(self, single_digit: bool = False) -> Value:
         tok = self.take()
         if tok[0].isdigit() or tok[0] == ".":
             if single_digit and len(tok) > 1:
                 self.tokens[self.i : self.i] = [tok[1:]]
                 tok = tok[0]
-            return float(tok)
+            return Fraction(tok)
         if tok == "\\pi":
             return math.pi
         if tok in ("(", "{"):
@@ -356,7 +391,7 @@ class _Eval:
             num = self.arg()
             return num / self.arg()
         if tok == "\\sqrt":
-            index = 2.0
+            index: Value = Fraction(2)
             if self.peek() == "[":
                 self.take()
                 index = self.expr()
@@ -364,12 +399,30 @@ class _Eval:
             value = self.arg()
             if value < 0 or index < 1 or index > MAX_EXPONENT:
                 raise ValueError("root")
-            return value ** (1 / index)
+            return _root(value, index)
         raise ValueError(tok)
+
+
+def _root(value: Value, index: Value) -> Value:
+    """The ``index``-th root, exact when ``value`` is a rational perfect power (``\\sqrt{\\frac{9}{4}}``)."""
+    if isinstance(value, Fraction) and isinstance(index, Fraction) and index.denominator == 1:
+        n, parts = int(index), []
+        for whole in (value.numerator, value.denominator):
+            guess = round(whole ** (1 / n)) if whole.bit_length() < 1000 else -1
+            parts.append(next((r for r in (guess - 1, guess, guess + 1) if r >= 0 and r**n == whole), None))
+        if None not in parts:
+            return Fraction(parts[0], parts[1])
+    return float(value) ** (1 / float(index))
 
 
 def eval_constant(s: str) -> float | None:
     """The value of a constant expression such as ``3\\sqrt{2}``, ``\\frac{\\pi}{4}`` or ``2^{10}``, else None."""
+    value = eval_exact(s)
+    return None if value is None else float(value)
+
+
+def eval_exact(s: str) -> Value | None:
+    """``eval_constant``'s value, as a ``Fraction`` when it is rational and reached by rational steps."""
     if len(s) > 200 or s.count("(") + s.count("{") > 40:
         return None
     tokens = _TOKEN.findall(s)
@@ -488,6 +541,10 @@ def _collections_equal(pc, gc) -> bool | None:
     (g_kind, g_close), g_items = gc
     if (p_kind == "set") != (g_kind == "set") and p_kind and g_kind:
         return False  # a set is never a tuple or an interval: bracket type is significant
+    if not p_kind and g_kind in ("(", "["):
+        if may_be_interval(g_items, g_kind + g_close):
+            return False  # "2,5" never answers [2,5), (2,5], [2,5] or (2,5): the ends are the answer
+        p_kind, p_close = g_kind, g_close  # a bare list answers a point or tuple in its order only
     pairs = {(x, y): _values_equal(x, y) for x in p_items for y in g_items}
     if None in pairs.values():
         return None
@@ -498,6 +555,30 @@ def _collections_equal(pc, gc) -> bool | None:
     if len(p_items) != len(g_items) or p_kind != g_kind or p_close != g_close:
         return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
     return all(pairs[x, y] for x, y in zip(p_items, g_items, strict=True))
+
+
+def may_be_interval(items: list[str], brackets: str) -> bool:
+    """True unless a bracketed pair is surely a point: ``(3,-1)`` is a point (its ends decrease), ``(2,5)``,
+    ``[0,\\infty)`` and ``(a,b)`` may be intervals. Tuples of three or more are never intervals."""
+    if len(items) != 2 or brackets not in ("()", "[]", "(]", "[)"):
+        return False
+    if any("infty" in item for item in items):
+        return True
+    ends = [eval_exact(item.strip()) for item in items]
+    return None in ends or ends[0] < ends[1]
+
+
+def bare_list_in_gold_brackets(pred: str, gold: str) -> str | None:
+    """A bare list answering a bracketed gold, rewritten in the gold's brackets so that order counts
+    (``-1,3`` against ``(3,-1)`` becomes ``(-1,3)``, which is wrong); "" when the gold may be an interval
+    (never equal to a bare list); None when ``pred`` is no bare list or ``gold`` no tuple or interval."""
+    pc, gc = _collection(pred), _collection(gold)
+    if pc is None or gc is None or pc[0][0] or gc[0][0] not in ("(", "["):
+        return None
+    (g_kind, g_close), g_items = gc
+    if may_be_interval(g_items, g_kind + g_close):
+        return ""
+    return f"{g_kind}{pred}{g_close}"
 
 
 def _shapes_differ(pred: str, p: str, g: str, pn, gn, pc, gc) -> bool:

@@ -28,13 +28,24 @@ import threading
 import time
 
 from common import grading_guard
-from common.grading_norm import PROSE_VALUE_RE, cheap_equal, light_clean, normalize, value_tolerance
+from common.grading_norm import (
+    DECIMAL_REL_TOL,
+    bare_list_in_gold_brackets,
+    cheap_equal,
+    decimal_gold,
+    light_clean,
+    normalize,
+    parse_number,
+    rounding_tolerance,
+    rounds_to,
+)
 from common.plain_math import parse_plain
 
 _MEMORY_LIMIT_BYTES = 4 << 30  # a worker that blows past this gets MemoryError, not the machine swapping
 PROSE_CHARS = 200
 _WORDS = re.compile(r"(?<!\\)\b[A-Za-z]{2,}\b")
 PARENT_CHECK_S = 0.2
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SET_OPEN = ("\\{", "\\lbrace")
 
@@ -43,6 +54,7 @@ WARM_UP = [
     ("x^2+1", "(x+1)^2"), ("\\{1,2\\}", "\\{2,1\\}"), ("(0,1]", "[0,1)"), ("x = 5", "y=5"),
     ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1\\\\3\\end{pmatrix}"), ("sqrt(2)/2", "\\sin(x)"),
     ("so it is \\frac{a}{b}", "\\text{b}"), ("x > 3", "3 < x"), ("30\\%", "\\frac{3}{10}"),
+    ("\\int_0^1 2x\\,dx", "1"), ("1.41421356", "\\sqrt{2}"), ("(0.5, 1]", "(\\frac{1}{2}, 1]"),
 ]
 
 
@@ -72,13 +84,51 @@ def _is_tuple_or_interval(s: str) -> bool:
     return len(s) >= 2 and s[0] in "([" and s[-1] in ")]" and "," in s
 
 
+def _rational(expr):
+    """``expr`` with each decimal read exactly as written (``0.333333`` is 333333/1000000, not 1/3)."""
+    from sympy import Float, Rational
+
+    floats = expr.atoms(Float) if hasattr(expr, "atoms") else ()
+    return expr.xreplace({f: Rational(str(f)) for f in floats}) if floats else expr
+
+
+def _exactly_equal(gold, pred, otherwise: bool) -> bool:
+    """Exact equality of two parsed answers, for exact golds: math-verify compares numbers after rounding
+    to 6 places (``0.333333`` = ``\\frac13``) and closed forms to 15 digits (``\\sqrt{2} + 10^{-20}`` =
+    ``\\sqrt{2}``). Scalars must differ by exactly 0 (simplified); tuples, sets, intervals and matrices
+    compare item by item; for other objects (relations, unions) the answer is ``otherwise``."""
+    from sympy import Expr, FiniteSet, Interval, MatrixBase, S, Tuple, simplify
+
+    if isinstance(gold, Expr) and isinstance(pred, Expr):
+        if gold.has(S.ComplexInfinity, S.NaN) or pred.has(S.ComplexInfinity, S.NaN):
+            return False  # an undefined value (a division by zero, 1:00 read as 1/0) equals nothing
+        if gold == pred:
+            return True  # the same object: also infinities, whose difference is nan
+        difference = _rational(pred) - gold
+        return difference == 0 or simplify(difference) == 0
+    if isinstance(gold, Tuple | MatrixBase) and type(gold) is type(pred):
+        g_items = list(gold.flat()) if isinstance(gold, MatrixBase) else list(gold)
+        p_items = list(pred.flat()) if isinstance(pred, MatrixBase) else list(pred)
+        return len(g_items) == len(p_items) and all(
+            _exactly_equal(g, p, otherwise) for g, p in zip(g_items, p_items, strict=True))
+    if isinstance(gold, FiniteSet) and isinstance(pred, FiniteSet):
+        return all(any(_exactly_equal(g, p, otherwise) for g in gold) for p in pred) and all(
+            any(_exactly_equal(g, p, otherwise) for p in pred) for g in gold)
+    if isinstance(gold, Interval) and isinstance(pred, Interval):
+        return (gold.left_open, gold.right_open) == (pred.left_open, pred.right_open) and _exactly_equal(
+            gold.start, pred.start, otherwise) and _exactly_equal(gold.end, pred.end, otherwise)
+    return otherwise
+
+
 def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
-    """Layer 4: plain-text answers read by ``parse_plain``, then numeric evaluation of closed forms."""
-    from sympy import Basic, N, simplify
+    """Layer 4: plain-text answers read by ``parse_plain``, then sympy: exact algebra for exact golds, a
+    relative ``DECIMAL_REL_TOL`` for golds written with decimals."""
+    from sympy import Basic, N
 
     # Plain-text readings first: math-verify reads "2*pi" as 2*p*i.
     preds = [parse_plain(pred)] + [e for e in pred_exprs if isinstance(e, Basic)]
     golds = [parse_plain(gold)] + [e for e in gold_exprs if isinstance(e, Basic)]
+    tolerant = decimal_gold(gold)
     for p in preds:
         for g in golds:
             if p is None or g is None or not (hasattr(p, "free_symbols") and hasattr(g, "free_symbols")):
@@ -86,13 +136,12 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
             try:
                 if p.free_symbols != g.free_symbols:
                     continue
-                if not p.free_symbols:
+                if tolerant and not p.free_symbols:
                     pv, gv = complex(N(p, 30)), complex(N(g, 30))
                     finite = all(math.isfinite(x) for x in (pv.real, pv.imag, gv.real, gv.imag))
-                    rel_tol = value_tolerance(pred, gold)
-                    if finite and (pv == gv or abs(pv - gv) <= rel_tol * max(1e-5, abs(gv))):
+                    if finite and abs(pv - gv) <= DECIMAL_REL_TOL * max(1e-5, abs(gv)):
                         return True
-                elif simplify(p - g) == 0:
+                elif _exactly_equal(g, p, otherwise=False):
                     return True
             except SoftTimeout:
                 raise
@@ -102,7 +151,9 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
 
 
 def equal(pred: str, gold: str) -> bool:
-    """math-verify on the two answers, with the set/tuple bracket rule and the sympy fallbacks."""
+    """math-verify on one answer value and one gold value, with the bracket rules, exactness for exact golds
+    and the sympy fallbacks. The parent has already read the answer (``common.grading_claims``): ``pred`` is
+    one value, not prose to search."""
     from math_verify import verify
 
     p, g = light_clean(pred), light_clean(gold)
@@ -111,33 +162,39 @@ def equal(pred: str, gold: str) -> bool:
     pn, gn = normalize(pred) or p, normalize(gold) or g
     if (_is_set(pn) and _is_tuple_or_interval(gn)) or (_is_set(gn) and _is_tuple_or_interval(pn)):
         return False  # bracket type is significant (math-verify would match {1,2} with (1,2))
+    bracketed = bare_list_in_gold_brackets(pn, gn)
+    if bracketed == "":
+        return False  # a bare list never answers an interval
+    if bracketed is not None:
+        p = bracketed  # a bare list answers a point in its order only
     gold_exprs = _parse(g, wrap=True)
-    prose = _WORDS.search(p.replace("\\text", "").replace("\\frac", "")) is not None
-    # Long prose is no LaTeX formula: only math-verify's search of the original text makes sense there.
-    pred_exprs = () if prose and len(p) > PROSE_CHARS else _parse(p, wrap=True)
+    long_prose = _WORDS.search(p.replace("\\text", "").replace("\\frac", "")) is not None and len(p) > PROSE_CHARS
+    pred_exprs = () if long_prose else _parse(p, wrap=True)  # long prose is no formula: not worth parsing
     if gold_exprs and pred_exprs and verify(list(gold_exprs), list(pred_exprs), timeout_seconds=None):
-        return True
-    if prose:
-        # Prose around the answer ("so x is 5 apples"): math-verify finds the LaTeX in the text (its own
-        # $...$ tell it where math is), and the last value in the text (a number, ``2/3``, ``2,74``) is read as the answer.
-        raw = _parse(pred, wrap=False)
-        if gold_exprs and raw and verify(list(gold_exprs), list(raw), timeout_seconds=None):
-            return True
-        values = PROSE_VALUE_RE.findall(p)
-        if values and cheap_equal(values[-1], gold):
-            return True
+        return decimal_gold(gold) or _exactly_equal(gold_exprs[0], pred_exprs[0], otherwise=True)
     return _symbolic_fallback(pred_exprs, gold_exprs, pn, gn)
 
 
-def grade_task(pred: str, golds: list[str], timeout_s: float) -> tuple[bool, bool, list[str]]:
-    """``grade_pairs`` for one answer against several golds (any equal wins)."""
-    return grade_pairs([(pred, gold) for gold in golds], timeout_s)
+def rounds_correctly(approx: str, value: str) -> bool:
+    """``approx`` rounds ``value`` (``\\sqrt{3} \\approx 1.732``), with ``value`` evaluated by sympy when the
+    cheap evaluator cannot (``e^2 \\approx 7.39``)."""
+    from sympy import N
+
+    decided = rounds_to(approx, value)
+    if decided is not None:
+        return decided
+    tolerance, number = rounding_tolerance(approx), parse_number(normalize(approx) or "")
+    exprs = [e for e in _parse(light_clean(value), wrap=True) if hasattr(e, "free_symbols")]
+    if tolerance is None or number is None or number[2] or not exprs or exprs[0].free_symbols:
+        return False
+    v = complex(N(exprs[0], 30))
+    return v.imag == 0 and abs(float(number[0]) - v.real) <= tolerance * (1 + 1e-9)
 
 
-def grade_pairs(pairs, timeout_s: float) -> tuple[bool, bool, list[str]]:
-    """(some (answer, gold) pair equal, timed out, refused operations) for one task, under a soft
-    ``timeout_s`` limit. Anything the audit guard refused makes the answer wrong, whatever the comparison
-    said (fail closed).
+def grade_task(task, timeout_s: float) -> tuple[bool, bool, list[str]]:
+    """(right, timed out, refused operations) for one task: alternatives (one per accepted gold), each a
+    tuple of ``(answer, gold, "=" or "≈")`` checks that must all hold; under a soft ``timeout_s`` limit.
+    Anything the audit guard refused makes the answer wrong, whatever the comparison said (fail closed).
     """
 
     def on_alarm(signum, frame):
@@ -148,13 +205,7 @@ def grade_pairs(pairs, timeout_s: float) -> tuple[bool, bool, list[str]]:
     with grading_guard.guarding() as refused:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
-            for pred, gold in pairs:
-                decided = cheap_equal(pred, gold)
-                if decided is None:
-                    decided = equal(pred, gold)
-                if decided:
-                    ok = True
-                    break
+            ok = any(all(_check(*check) for check in alternative) for alternative in task)
         except SoftTimeout:
             timed_out = True
         except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
@@ -164,8 +215,29 @@ def grade_pairs(pairs, timeout_s: float) -> tuple[bool, bool, list[str]]:
     return ok and not refused, timed_out, refused
 
 
+def _check(pred: str, gold: str, mode: str) -> bool:
+    if mode == "≈":
+        return rounds_correctly(pred, gold)
+    decided = cheap_equal(pred, gold)
+    return equal(pred, gold) if decided is None else decided
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Exit as soon as the parent is gone (its pid changes when it dies), even in the middle of a task."""
+    """Die with the parent, even in the middle of a task. On Linux the kernel sends SIGKILL when the parent
+    dies (``PR_SET_PDEATHSIG``): a thread watching ``getppid`` never runs while sympy holds the GIL in C code
+    (``9^{9^{9}}``). The parent starts workers from a thread that lives as long as it does
+    (``common.grader_pool``), because the signal follows the thread that started the child. Elsewhere, or
+    if ``prctl`` is refused, a watch thread does its best."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before the signal was armed
+                os._exit(0)
+            return
+    except (OSError, AttributeError):
+        pass
 
     def watch():
         while os.getppid() == parent:
@@ -199,13 +271,13 @@ def _init_worker() -> list[str]:
     grading_guard.install(_REPO_ROOT)
     refused = []
     for pred, gold in WARM_UP:
-        refused += grade_task(pred, [gold], 30.0)[2]
+        refused += grade_task((((pred, gold, "="),),), 30.0)[2]
     return refused
 
 
 def serve(conn) -> None:
-    """Worker loop: receive ``[(task_id, ((answer, gold), ...), timeout_s), ...]``; send ``(task_id, equal,
-    timeout, refused)`` per task."""
+    """Worker loop: receive ``[(task_id, task, timeout_s), ...]`` (``grade_task``'s tasks); send ``(task_id,
+    right, timeout, refused)`` per task."""
     conn.send(("ready", _init_worker()))
     while True:
         try:
@@ -214,8 +286,8 @@ def serve(conn) -> None:
             return
         if chunk is None:
             return
-        for task_id, pairs, timeout_s in chunk:
-            conn.send((task_id, *grade_pairs(pairs, timeout_s)))
+        for task_id, task, timeout_s in chunk:
+            conn.send((task_id, *grade_task(task, timeout_s)))
 
 
 if __name__ == "__main__":

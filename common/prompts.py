@@ -86,6 +86,11 @@ def answer_tag_boxes(response: str) -> list[str]:
     return all_boxed(inside) if inside is not None else []
 
 
+def boxed_region(response: str) -> str | None:
+    """The boxed template's answer region: the whole response, when it holds a closed box."""
+    return response if all_boxed(response) else None
+
+
 def boxed_format_ok(response: str) -> bool:
     """The boxed format test: a closed ``\\boxed{...}`` somewhere in the response."""
     return bool(all_boxed(response))
@@ -107,6 +112,10 @@ class PromptTemplate:
     format_ok: Callable[[str], bool] = field(repr=False, compare=False)
     extract: Callable[[str], str | None] = field(repr=False, compare=False)  # the answer text, None if none
     boxes: Callable[[str], list[str]] = field(repr=False, compare=False)  # every closed box of the answer region
+    # Where the answer is stated (common.grading_claims reads it): the text, or None when there is none, and
+    # its scope: "block" (all of it is the answer) or "tail" (a whole response: its boxes and last sentence).
+    region: Callable[[str], str | None] = field(repr=False, compare=False)
+    scope: str = "block"
 
     def build(self, question: str) -> str:
         return self.text.format(question=question.strip())
@@ -128,11 +137,11 @@ TEMPLATES = {
             "r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (),
             "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is the last "
             "<answer>...</answer> block (its last \\boxed{} if it has one)",
-            answer_tag_format_ok, answer_tag_extract, answer_tag_boxes),
+            answer_tag_format_ok, answer_tag_extract, answer_tag_boxes, answer_block, "block"),
         PromptTemplate(
             "boxed", BOXED_TEMPLATE, (), ("<|im_end|>",),
             "format 1 iff the response contains a closed \\boxed{...}; the answer is the last one",
-            boxed_format_ok, boxed_extract, all_boxed),
+            boxed_format_ok, boxed_extract, all_boxed, boxed_region, "tail"),
     )
 }
 ALIASES = {"r1": "r1_zero", "qwen_math": "boxed"}  # Oat-Zero's names

@@ -23,6 +23,10 @@ needs_offline = pytest.mark.skipif(not OFFLINE.is_dir(), reason="the full offlin
 PEER_CASES = [json.loads(line) for line in (REPO / "tests" / "data" / "peer_cases.jsonl").open()]
 # Peer cases where our grader's documented rule differs from the peer's (docs/grader.md, "Contested cases").
 CONTESTED = {"peer-028", "peer-029", "peer-152"}
+# Peer cases the peers reward that are reward hacks under our rules (docs/grader.md, "One final answer"): a false
+# relation whose last side is the gold, and decimals standing in for exact golds.
+NOT_HONEST = {"peer-032", "peer-096", "peer-098", "peer-101",  # 1/2 $ = 10/9; x = 5+5+1 = 7 = 11; 1/3 ≈ 1.3
+              "peer-121", "peer-206", "peer-219"}  # 0.0833333333333333 for 1/12; (0.6, 2.6667] for (3/5, 8/3]
 
 
 def test_adapters_read_the_bundled_samples():
@@ -224,13 +228,15 @@ def test_gold_integrity_of_the_offline_copies():
 
 @pytest.mark.slow
 def test_agreement_with_peer_graders_public_cases():
-    """Transcribed math-verify and Qwen2.5-Math test cases: agreement >= 0.97, the rest are the contested rules."""
+    """Transcribed math-verify and Qwen2.5-Math test cases: agreement >= 0.97 on the honest ones; the rest are
+    the contested rules and the hacks our rules refuse."""
     assert len(PEER_CASES) >= 200 and len({c["id"] for c in PEER_CASES}) == len(PEER_CASES)
     results = grading.grade_many([f"Reasoning. </think> <answer> {c['pred']} </answer>" for c in PEER_CASES],
                                  [c["gold"] for c in PEER_CASES], timeout_s=20.0)  # generous: a loaded CI box
     disagree = {c["id"] for c, r in zip(PEER_CASES, results, strict=True) if int(r["answer_reward"]) != c["expected"]}
-    assert disagree == CONTESTED
-    assert 1 - len(disagree) / len(PEER_CASES) >= 0.97
+    assert disagree == CONTESTED | NOT_HONEST
+    honest = [c for c in PEER_CASES if c["id"] not in NOT_HONEST]
+    assert 1 - len(CONTESTED) / len(honest) >= 0.97
     assert grading.refused_events() == []
 
 

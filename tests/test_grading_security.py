@@ -14,6 +14,7 @@ Three detectors, any of which a real execution trips:
 """
 
 import ast
+import json
 import os
 import random
 import subprocess
@@ -184,8 +185,8 @@ for name, attempt in attempts.items():
         attempt()
         return True  # a regression that would call every answer right
     gw.equal = regressed_equal
-    out[name] = gw.grade_task("not plain (math", ["7"], 2.0)
-out["still_grades"] = gw.grade_task("\\\\frac{{14}}{{2}}", ["7"], 2.0)
+    out[name] = gw.grade_task(((("not plain (math", "7", "="),),), 2.0)
+out["still_grades"] = gw.grade_task(((("\\\\frac{{14}}{{2}}", "7", "="),),), 2.0)
 print(json.dumps(out))
 """
     proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
@@ -264,3 +265,28 @@ def test_the_sandbox_runner_is_never_imported():
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             found += [f"{rel}:{node.lineno}" for n in names if n == module]
     assert found == []
+
+
+def test_the_guard_allows_dataclass_code_generation_and_nothing_more():
+    """Libraries define dataclasses lazily while grading (math-verify's integrals): the code @dataclass
+    compiles from the class's own fields passes; a string compiled anywhere else is still refused."""
+    script = """
+import dataclasses, json
+from common import grading_guard
+grading_guard.install(".")
+out = {}
+with grading_guard.guarding() as refused:
+    Point = dataclasses.make_dataclass("Point", ["x", "y"])
+    out["dataclass"] = repr(Point(1, 2))
+    try:
+        exec("x = 1")
+    except PermissionError:
+        out["exec"] = "refused"
+out["refused"] = refused
+print(json.dumps(out))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["dataclass"] == "Point(x=1, y=2)" and out["exec"] == "refused"
+    assert len(out["refused"]) == 1 and "x = 1" in out["refused"][0]  # only the plain string was refused

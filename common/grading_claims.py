@@ -1,0 +1,496 @@
+"""What an answer states: its candidate final answers, the relations it claims and the hedges around them.
+
+The policy is an adversary of its reward, so the grader first reads an answer as a strict reader would, and
+only then compares (docs/grader.md, "One final answer"). A reading is deterministic: it never tries several
+readings and keeps the one that matches, which is what a hedge ("12 or 7") exploits.
+
+- **Boxes** are answers: every box of the answer region is a candidate, with the math around it
+  (``x = \\boxed{5}``, ``43 = \\boxed{42}``).
+- **Statements.** Without boxes, the answer is stated by the sentences that name it ("the answer",
+  "result", "solution", "final", "therefore", "thus", "hence", "that is"/"i.e."), or else by the last
+  sentence: each states the value after its last "is", "are", "equals", "=" or ": " ("the sum of the first
+  $10$ terms is $55$" states 55), or, without one, its last value. Beside boxes, such a sentence that states
+  another value ("the answer is 7. \\boxed{12}") adds a candidate.
+- **Hedges.** A hedge word ("or", "maybe", "possibly", "perhaps", ...) in a stating sentence (or beside a
+  box) makes every value of that sentence a candidate; inside a box or span, "or" and "and" list items.
+- **Relations.** A candidate ``x = 2 + 3 = 5`` is a chain. A leading name (``x``, ``a_n``, ``f(3)``, ``AB``)
+  is a label; the last value is the answer; every other *constant* must equal it (``43 = 42`` is false,
+  so wrong; an expression in variables, ``x - p = 2 - 2p``, names a quantity and is not checked). A value
+  after ``\\approx`` only has to round to the answer (``\\sqrt{3} \\approx 1.732``; ``7 \\approx 42`` is
+  false). An inequality (``x > 41``) states no value: it only answers a gold that is itself a relation.
+- **Plus-minus.** ``\\pm 42`` is two answers, 42 and -42.
+
+``common.grading`` then requires every candidate to equal a gold with one answer (so two *different*
+candidates score 0, and the same value twice is one answer), or the candidates to be exactly the answers of
+a gold with several. All work is linear in the text, with at most ``MAX_CANDIDATES`` candidates.
+``read_answer(region, scope)`` returns the ``Reading``; ``signals`` turns one into the reward-hacking
+monitor's flags (several candidates, a relation as the answer, a cover-all answer, the answer's length).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from common.grading_norm import has_free_variable, light_clean, match_braces, normalize, strip_delimiters
+
+MAX_REGION_CHARS = 10_000  # a longer answer block is one candidate (and wrong: common.grading)
+MAX_TAIL_CHARS = 2_000  # of a whole response (``boxed`` template), the prose read beside its last box
+MAX_CANDIDATES = 16
+MAX_PLUS_MINUS = 2  # a value with more \pm signs is not expanded (2^k answers): it stays one candidate
+
+_TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}")  # prose in math
+_ALIGNED = re.compile(r"\\begin\{(align|aligned|eqnarray|gather|split|equation)\*?\}(.*?)\\end\{\1\*?\}", re.DOTALL)
+_SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_BOX_START = re.compile(r"\\(?:boxed|fbox)\s*")
+_BARE_BOX = re.compile(r"[^\s$]*")
+# Hedge words: an answer that commits to more than one value ("could" and "might" are left out: "the
+# largest number that could be ... is 19" commits to 19).
+HEDGE_WORDS = re.compile(r"\b(?:or|nor|maybe|might|possibly|perhaps|probably|either|alternatively|alternately|"
+                         r"otherwise|although|though|unsure|uncertain|actually|unless)\b", re.IGNORECASE)
+_UNIT_SPLIT = re.compile(rf"{HEDGE_WORDS.pattern}|\band\b|\\lor(?![A-Za-z])", re.IGNORECASE)
+_COPULA = re.compile(r"\b(?:is|are|was|were|equals?|be|gives|yields)\b|'s\b|=|:(?=\s)", re.IGNORECASE)
+_STATES_ANSWER = re.compile(r"\b(?:answer|final|that is)\b", re.IGNORECASE)  # not "thus": reasoning says it too
+_RESTATE = re.compile(r"\b(?:i\.\s?e|ie)\.?(?=[\s,:]|$)", re.IGNORECASE)  # "i.e." restates: "that is"
+_RESTATEMENT = re.compile(r"^[\s,;:]*(?:that is|namely|which is|in other words)\b[\s,:]*", re.IGNORECASE)
+_CHAT_TOKENS = re.compile(r"<\|[A-Za-z_]+\|>(?:user|assistant|system)?")  # <|im_start|>user: not the answer
+# A full stop (also before a closing "$"), but not a decimal point; "!" and "?" after a word (5! is a
+# factorial); ";" but not "\;"; a new line; an implication.
+_SENTENCE_END = re.compile(r"(?<=[^\d.\\])\.(?=[$)\]]*(?:\s|$))|(?<=\d)\.(?=[$)\]]*(?:\s+[^\s\d+\-*/=^(]|$))"
+                           r"|(?<=[A-Za-z]{2})[!?](?=\s|$)|(?<!\\);|\n"
+                           r"|\\(?:Rightarrow|Longrightarrow|implies|iff|therefore)(?![A-Za-z])")
+# Words that are math, not prose: function names, constants, environments (plain-text answers: sqrt(2)/2)
+_MATH_WORDS = (r"sqrt|pi|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|lg|"
+               r"exp|abs|gcd|lcm|mod|max|min|det|oo|inf|infty|[A-Z]{2,5}")  # ABC, AB: points and segments
+# A prose word: two or more letters not glued to a digit or a backslash (a unit's exponent or "/s" belongs
+# to it: cm^2, m/s); also the article "a".
+_WORD = (rf"(?<![\\A-Za-z0-9])(?!(?:{_MATH_WORDS})(?![A-Za-z]))[A-Za-z]{{2,}}(?:'s)?(?:\^\{{?-?\d+\}}?)?"
+         r"(?:/[A-Za-z]+(?:\^\{?-?\d+\}?)?)*(?![A-Za-z0-9])|(?<![\\A-Za-z0-9])(?:a|I)(?=\s+[a-z]{2})")  # a, I
+_MATH_CHARS = r"0-9+\-*/^_=<>()\[\]{}|!,.:;~&'≤≥≠≈±∓√π·×÷−²³°%"  # anything else (€, quotes, $) separates
+_TOKEN = re.compile(rf"(?P<math_name>\\(?:mathrm|mathbf|mathit|operatorname|begin|end)\s*\{{[^{{}}]*\}})|(?P<word>{_WORD})"
+                    rf"|(?P<hole>\x00\d+\x00)|(?P<math>\\[A-Za-z]+|\\.|[A-Za-z]+|[{_MATH_CHARS}])|(?P<gap>[^\s])")
+# Two-letter words that make a text prose (other two-letter runs are math: dx, xy, cm)
+_ENGLISH_PAIRS = {"is", "of", "so", "an", "as", "at", "be", "by", "if", "in", "it", "no", "on", "or", "to",
+                  "we", "us", "do", "he", "me", "my", "am", "up"}
+_HOLE = re.compile(r"\x00(\d+)\x00")
+_BETWEEN_HOLES = re.compile(r"(?:[\s,]|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*")  # commas and spacing only
+
+_REL_OP = re.compile(
+    r"\\(?:approx|simeq|neq|ne|leqslant|geqslant|leq|le|geq|ge|lt|gt|in|notin|equiv|subseteq|subset|supset)"
+    r"(?![A-Za-z])|<=|>=|!=|:=|==|[=<>≤≥≠≈]")
+_EQ_OPS = frozenset({"=", ":=", "=="})
+_APPROX_OPS = frozenset({"\\approx", "\\simeq", "≈"})
+_MODULUS = re.compile(r"\(?\s*\\(?:pmod|bmod|mod)\s*\{?[^{}()]*\}?\s*\)?|\(\s*\\text\{\s*mod\s*\}[^()]*\)")
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|±|∓")
+_LABEL = re.compile(
+    r"^(?:\\?[A-Za-z]+(?:_\{?[A-Za-z0-9,+\-]+\}?|\^\{?\\prime\}?|')*"        # x, x_1, a_{n+1}, \theta, f', AB
+    r"|[A-Za-z]+\([^()]*\)"                                                    # f(x), f(3), P(A)
+    r"|(?:m\s*)?\\(?:angle|measuredangle|triangle|overline|widehat|overarc)\s*\{?[A-Za-z]+\}?"  # \angle ABC
+    r"|\((?:[A-Za-z](?:_\w)?\s*,\s*)+[A-Za-z](?:_\w)?\)"                     # (x, y)
+    r"|[A-Za-z][A-Za-z ]*[A-Za-z])$")                                          # words: total cost
+_NOT_LABELS = re.compile(r"^\\(?:pi|infty|emptyset|varnothing)$|^[eE]$")
+_COVER_ALL = re.compile(
+    r"\\mathbb\s*\{?[RZCNQ]\}?|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)|\\emptyset|\\varnothing"
+    r"|\b(?:any|all|every|arbitrary|infinitely|whatever|none)\b|^(?![A-E]$)[a-zA-Z]$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer a response states: its ``text`` as written, the ``final`` value it commits to, and the
+    ``checks`` its relation makes (``(value, "=")``: equals ``final``; ``(value, "≈")``: rounds to it)."""
+
+    text: str
+    final: str
+    checks: tuple[tuple[str, str], ...] = ()
+    relation: str = ""  # "" (a value), "equation", "approx", "membership" or "inequality"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an answer region states."""
+
+    candidates: tuple[Candidate, ...]
+    hedged: bool  # a hedge word ("or", "maybe", ...) where the answer is stated
+    length: int  # characters of the answer region
+
+    @property
+    def several(self) -> bool:
+        """More than one different candidate (different as written, after normalisation)."""
+        return len({normalize(c.final) or c.final for c in self.candidates}) > 1
+
+    @property
+    def relation(self) -> bool:
+        """An answer that is a relation beyond ``name = value``: a chain of values, an approximation or an
+        inequality."""
+        return any(c.checks or c.relation in ("inequality", "approx") for c in self.candidates)
+
+    @property
+    def cover_all(self) -> bool:
+        """An answer that covers everything or commits to nothing: a bare variable, ``\\mathbb{R}``,
+        ``(-\\infty, \\infty)``, ``\\pm``, an inequality, "any real number", an empty answer."""
+        return not self.candidates or any(
+            c.relation == "inequality" or _PLUS_MINUS.search(c.text) or not c.final.strip()
+            or _COVER_ALL.search(light_clean(unwrap_text(c.final))) is not None for c in self.candidates)
+
+
+def signals(reading: Reading | None) -> dict:
+    """The reward-hacking monitor's flags for one response (``None``: no answer region)."""
+    if reading is None:
+        return {"several_answers": False, "relation_answer": False, "cover_all_answer": False, "answer_chars": 0}
+    return {"several_answers": reading.several, "relation_answer": reading.relation,
+            "cover_all_answer": reading.cover_all, "answer_chars": reading.length}
+
+
+# --- reading a region ------------------------------------------------------------------------------------
+
+
+def read_answer(region: str, scope: str = "block") -> Reading:
+    """The candidates ``region`` states. ``scope``: ``"block"`` for an answer block (all of it is the answer)
+    or ``"tail"`` for a whole response (the ``boxed`` template: every box, and hedges in the last box's
+    sentence and after it; the reasoning before is not the answer)."""
+    text = region.strip()
+    if scope == "tail":
+        texts, hedged = _read_tail(text)
+    elif len(text) > MAX_REGION_CHARS:
+        texts, hedged = [text], False
+    else:
+        texts, hedged = _read_block(text)
+    candidates: list[Candidate] = []
+    for t in texts:
+        for c in chain(t):
+            if c not in candidates:
+                candidates.append(c)
+    return Reading(tuple(candidates[:MAX_CANDIDATES]), hedged, len(region))
+
+
+def _read_block(text: str) -> tuple[list[str], bool]:
+    units, skeleton = _units(text)
+    sentences = _sentences(_prepare(skeleton))
+    options = [unit_items(u) for u in units]
+    if _BOX_START.search(text):
+        statements, hedged = _beside_boxes(sentences)
+    else:
+        statements, hedged = _stated(sentences)
+    texts = _fill(statements, options)
+    return (texts or [o for unit in options for o in unit] or [_prepare(text).strip()]), hedged
+
+
+def _beside_boxes(sentences: list[str]) -> tuple[list[str], bool]:
+    """Every box with the math around it. A hedged sentence holding a box or naming the answer adds its
+    values; a restatement right after a box adds its value ("\\boxed{12}, i.e. 7"); a sentence naming the
+    answer without a box adds the value it states ("the answer is 7. \\boxed{12}")."""
+    statements, hedged = [], False
+    last_box = max(i for i, s in enumerate(sentences) if "\x00" in s)
+    for i, sentence in enumerate(sentences):
+        runs = _runs(sentence)
+        boxed = [r for _, r in runs if "\x00" in r]
+        statements += [s for r in boxed for s in _split_holes(r)]
+        names = _STATES_ANSWER.search(sentence) is not None
+        if (boxed or names or i > last_box) and HEDGE_WORDS.search(sentence):  # "\boxed{5}. Actually, 7."
+            hedged = True
+            statements += [r for _, r in runs if "\x00" not in r]
+        elif boxed:
+            after = sentence[sentence.rfind("\x00") + 1:]
+            if (m := _RESTATEMENT.match(after)) and (restated := _runs(after[m.end():])):
+                statements.append(restated[0][1])
+        elif names:
+            statements.append(_stated_value(sentence, runs))
+    return statements, hedged
+
+
+def _stated(sentences: list[str]) -> tuple[list[str], bool]:
+    """Without boxes: the sentences naming the answer, else the last sentence with a value; each states one
+    value, or all of its values when it hedges."""
+    with_runs = [(s, _runs(s)) for s in sentences]
+    with_runs = [(s, runs) for s, runs in with_runs if runs]
+    stating = [(s, runs) for s, runs in with_runs if _STATES_ANSWER.search(s)] or with_runs[-1:]
+    statements, hedged = [], False
+    for sentence, runs in stating:
+        if HEDGE_WORDS.search(sentence):
+            hedged = True
+            statements += [s for _, r in runs for s in _split_holes(r)]
+            before = [(s, r) for s, r in with_runs if s is not sentence][-1:] if stating[-1][0] is sentence else []
+            statements += [v for s, r in before for v in _split_holes(_stated_value(s, r))]  # "It is 5; it might be 6"
+        else:
+            statements += _split_holes(_stated_value(sentence, runs))
+    return statements, hedged
+
+
+def _stated_value(sentence: str, runs: list[tuple[int, str]]) -> str:
+    """The run a sentence states: the first after its last copula, else its last run."""
+    copula_at = _last_copula(sentence, runs)
+    after = [r for at, r in runs if copula_at is not None and at >= copula_at]
+    return after[0] if after else runs[-1][1]
+
+
+def _read_tail(text: str) -> tuple[list[str], bool]:
+    """A whole response: every box is a candidate; a hedge in the last box's sentence or after it adds the
+    values there (``\\boxed{12}, or possibly 7``)."""
+    units, skeleton = _boxes(text)
+    if not units:
+        return [], False
+    last = skeleton.rfind("\x00", 0, skeleton.rfind("\x00"))  # where the last hole starts
+    tail = _prepare(skeleton[_sentence_start(skeleton, last):][:MAX_TAIL_CHARS])
+    hedged = HEDGE_WORDS.search(tail) is not None
+    texts = [o for unit in units for o in unit_items(unit)]
+    if hedged:
+        texts += [r for s in _sentences(tail) for _, r in _runs(s) if "\x00" not in r]
+    return texts, hedged
+
+
+def _units(text: str) -> tuple[list[str], str]:
+    """The math units of ``text`` (box contents, else ``$...$``-style spans) and the text with each replaced
+    by a hole ``\\x00i\\x00``."""
+    text = text.replace("\x00", "")
+    if _BOX_START.search(text):
+        return _boxes(text)
+    units: list[str] = []
+
+    def hole(m: re.Match) -> str:
+        units.append(next(g for g in m.groups() if g is not None))
+        end = ". " if units[-1].rstrip().endswith(".") else " "  # "$$ ... = 2.$$ Therefore": a sentence ends
+        return f" \x00{len(units) - 1}\x00{end}"
+
+    return units, _SPANS.sub(hole, text)
+
+
+def _boxes(text: str) -> tuple[list[str], str]:
+    """Box contents in order (an unclosed last box takes the rest of the text: a truncated box still holds
+    the model's answer) and the text with holes where they were."""
+    units, parts, at = [], [], 0
+    for m in _BOX_START.finditer(text):
+        i = m.end()
+        if m.start() < at or i >= len(text):
+            continue  # nested in a box already taken, or nothing follows
+        if text[i] == "{":
+            close = match_braces(text, i)
+            content, end = (text[i + 1:close], close + 1) if close >= 0 else (text[i + 1:], len(text))
+        else:
+            content = _BARE_BOX.match(text, i).group()  # "\boxed 5"
+            end = i + len(content)
+        parts.append(f"{text[at:m.start()]} \x00{len(units)}\x00 ")
+        units.append(content)
+        at = end
+    parts.append(text[at:])
+    return units, "".join(parts)
+
+
+def unwrap_text(s: str) -> str:
+    """``\\text{ or }`` -> `` or ``: words inside math are still words."""
+    for _ in range(3):
+        s = _TEXT_WRAPPERS.sub(r" \1 ", s)
+    return s
+
+
+def _prepare(s: str) -> str:
+    """Text ready to split into sentences: ``\\text{}`` unwrapped, "i.e." read as "that is", aligned
+    equations joined into one line (their ``&`` and ``\\\\`` are layout)."""
+    s = _ALIGNED.sub(lambda m: m.group(2).replace("&", " ").replace("\\\\", " "), s)
+    return _RESTATE.sub(" that is ", unwrap_text(_CHAT_TOKENS.sub(". ", s)))
+
+
+def unit_items(unit: str) -> list[str]:
+    """A box's or span's content: itself, or its items when it lists or hedges (``12 \\text{ or } 7``,
+    ``x = 2 \\text{ and } x = 3``)."""
+    words = unwrap_text(unit)
+    if not _UNIT_SPLIT.search(words):
+        return [unit]
+    return [p.strip(" ,") for p in _UNIT_SPLIT.split(words) if p and p.strip(" ,$")] or [unit]  # "19, 46, and 82"
+
+
+def _split_holes(run: str) -> list[str]:
+    """A run of several boxes or spans with only commas or spacing between (``\\boxed{11} \\boxed{13}``) is
+    that many statements; a run with math between them (``3 + $4$ = $7$``) is one."""
+    if len(_HOLE.findall(run)) > 1 and _BETWEEN_HOLES.fullmatch(_HOLE.sub("", run)):
+        return [m.group() for m in _HOLE.finditer(run)]
+    return [run]
+
+
+def _fill(statements: list[str], options: list[list[str]]) -> list[str]:
+    """The statements with each hole replaced by its unit's candidates (one text per combination, bounded)."""
+    out = []
+    for text in statements:
+        texts = [text]
+        for m in _HOLE.finditer(text):
+            texts = [t.replace(m.group(), o, 1) for t in texts for o in options[int(m.group(1))]]
+            texts = texts[:MAX_CANDIDATES]
+        out += texts
+    return out[:MAX_CANDIDATES * 4]
+
+
+def _sentences(text: str) -> list[str]:
+    parts, at = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        parts.append(text[at:m.start()])
+        at = m.end()
+    parts.append(text[at:])
+    return [p for p in parts if p.strip()]
+
+
+def _sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding position ``at`` starts."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, max(at, 0)):
+        start = m.end()
+    return start
+
+
+def _is_prose_word(word: str) -> bool:
+    return len(word) > 2 or word.lower() in _ENGLISH_PAIRS or word in ("a", "I")
+
+
+def _runs(sentence: str) -> list[tuple[int, str]]:
+    """The math runs of a sentence with their offsets: maximal stretches of math (numbers, operators,
+    commands, letters, holes) between prose words and separators (``$``, quotes, currency signs). A sentence
+    without prose words is one run."""
+    tokens = list(_TOKEN.finditer(sentence))
+    if not any(t.lastgroup == "word" and _is_prose_word(t.group()) for t in tokens):
+        tokens = [t for t in tokens if t.lastgroup != "gap"]
+        run = strip_run(sentence[tokens[0].start():tokens[-1].end()]) if tokens else ""
+        return [(tokens[0].start(), run)] if _HAS_VALUE.search(run) else []
+    runs, start, end = [], None, 0
+    for t in tokens:
+        if t.lastgroup == "gap" or (t.lastgroup == "word" and _is_prose_word(t.group())):
+            if start is not None:
+                runs.append((start, sentence[start:end]))
+            start = None
+        elif start is None and t.group() not in ".,:;'":
+            start, end = t.start(), t.end()
+        elif start is not None:
+            end = t.end()
+    if start is not None:
+        runs.append((start, sentence[start:end]))
+    return [(at, strip_run(r)) for at, r in runs if _HAS_VALUE.search(strip_run(r))]
+
+
+_HAS_VALUE = re.compile(r"[A-Za-z0-9\x00]")  # a run of punctuation alone ("<|", "\"") states nothing
+_RUN_EDGES = re.compile(r"^(?:\s|\\[\[(]|\\q?quad(?![A-Za-z])|\\[,;:! ])+|(?:\s|\\[\])]|\\q?quad(?![A-Za-z])|\\[,;:! ]|[.,:;'])+$")
+
+
+def strip_run(run: str) -> str:
+    r"""A run without the punctuation, spacing and math delimiters around it (``12,`` ``12.``, ``\[ 5 \quad``,
+    the ``(`` of "(12 apples)")."""
+    run = _RUN_EDGES.sub("", run)
+    opened = run.count("(") + run.count("[") - run.count(")") - run.count("]")  # [0,1) is balanced
+    if opened > 0 and run.startswith("("):
+        run = run[1:].strip()
+    elif opened < 0 and run.endswith(")"):
+        run = run[:-1].strip()
+    return run
+
+
+def _last_copula(sentence: str, runs: list[tuple[int, str]]) -> int | None:
+    """Where a sentence's answer starts: after its last prose copula (an ``=`` inside a math run belongs to
+    the run's relation); None without one."""
+    ends = [m.end() for m in _COPULA.finditer(sentence)
+            if not any(at <= m.start() < at + len(r) for at, r in runs)]
+    return ends[-1] if ends else None
+
+
+# --- relations ---------------------------------------------------------------------------------------------
+
+
+def _top_level_relations(s: str) -> list[re.Match]:
+    """Relation operators outside any bracket (``\\{x : x > 0\\}`` holds none at its top level)."""
+    marks = {m.start(): m for m in _REL_OP.finditer(s)}
+    found, depth, i = [], 0, 0
+    while i < len(s):
+        c = s[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and i in marks:
+            found.append(marks[i])
+            i = marks[i].end()
+            continue
+        i += 1
+    return found
+
+
+def is_relation(text: str) -> bool:
+    """``text`` (an answer or a gold) is a relation at its top level: ``x = 3``, ``y = 2x + 3``, ``x > 1``."""
+    return bool(_top_level_relations(light_clean(unwrap_text(text))))
+
+
+def assignment_value(text: str) -> str | None:
+    """The value of ``name = value`` or ``name \\in value`` (``x = 3``, ``x \\in [2, 5)``); None for any other
+    text, such as an equation between expressions (``2x + 4y - 3 = 0``) or a chain."""
+    cleaned = strip_delimiters(unwrap_text(text)).strip()
+    ops = _top_level_relations(cleaned)
+    if len(ops) != 1 or ops[0].group() not in _EQ_OPS | {"\\in"}:
+        return None
+    name, value = cleaned[:ops[0].start()].strip(), cleaned[ops[0].end():].strip()
+    return value if value and is_label(name) else None
+
+
+def is_label(segment: str) -> bool:
+    """A name an answer assigns to (``x``, ``a_n``, ``f(3)``, ``AB``, ``\\angle ABC``, "total cost")."""
+    s = segment.strip()
+    return 0 < len(s) <= 40 and _LABEL.match(s) is not None and _NOT_LABELS.match(s) is None
+
+
+def chain(text: str) -> list[Candidate]:
+    """One candidate text read as a relation chain (see the module doc), with ``\\pm`` expanded. The values
+    keep their spelling (``11,\\! 111`` is one number, ``11, 111`` two)."""
+    cleaned = strip_delimiters(unwrap_text(text)).strip()
+    ops = _top_level_relations(cleaned)
+    if not ops:
+        return [Candidate(text.strip(), f) for f in plus_minus(cleaned)]
+    segments, kinds, at = [], [], 0
+    for m in ops:
+        segments.append(cleaned[at:m.start()].strip())
+        kinds.append(m.group())
+        at = m.end()
+    segments.append(cleaned[at:].strip())
+    if "\\in" in kinds and len(kinds) == 1 and is_label(segments[0]):
+        return [Candidate(text.strip(), f, relation="membership") for f in plus_minus(segments[1])]
+    if "\\equiv" in kinds and set(kinds) <= _EQ_OPS | {"\\equiv"}:  # 129^{34} \equiv 9 \pmod{11}: a residue
+        return [Candidate(text.strip(), _MODULUS.sub("", segments[-1]).strip(), relation="congruence")]
+    if any(k not in _EQ_OPS | _APPROX_OPS for k in kinds):
+        return [Candidate(text.strip(), cleaned, relation="inequality")]
+    if len(segments) == 2 and is_label(segments[1]) and not is_label(segments[0]):
+        segments.reverse()  # "42 = x" states x = 42
+    if is_label(segments[0]):
+        segments = segments[1:]  # kinds[i] now stands before segments[i]
+    else:
+        kinds = ["=", *kinds]
+    approximate = [any(k in _APPROX_OPS for k in kinds[: i + 1]) for i in range(len(segments))]
+    exact = [s for s, a in zip(segments, approximate, strict=True) if not a]
+    rounded = [s for s, a in zip(segments, approximate, strict=True) if a]
+    if exact:  # the last exact value is the answer; the other constants equal it, the rounded ones round to it
+        final = exact[-1]
+        checks = [(s, "=") for s in exact[:-1] if not _names_a_quantity(s)] + [(s, "≈") for s in rounded]
+    else:  # "x \approx 1.73": the first approximation is the answer
+        final, checks = rounded[0], [(s, "≈") for s in rounded[1:]]
+    if not final or any(not s for s, _ in checks):
+        return [Candidate(text.strip(), "", relation="inequality")]  # "x =": states nothing
+    relation = "approx" if rounded else "equation"
+    return [Candidate(text.strip(), f, tuple(checks), relation) for f in plus_minus(final)]
+
+
+def _names_a_quantity(segment: str) -> bool:
+    """An expression in variables (``x - p``, ``f(-2)+f(-1)``) names the quantity a chain computes: only
+    constants are checked against the answer."""
+    return has_free_variable(normalize(segment) or segment)
+
+
+def plus_minus(value: str) -> list[str]:
+    """``a \\pm b`` is the two answers ``a + b`` and ``a - b`` (``\\mp`` the other way round); at most
+    ``MAX_PLUS_MINUS`` signs are expanded."""
+    signs = list(_PLUS_MINUS.finditer(value))
+    if not signs or len(signs) > MAX_PLUS_MINUS:
+        return [value]
+    out = []
+    for choice in range(2 ** len(signs)):
+        parts, at = [], 0
+        for k, m in enumerate(signs):
+            plus = not (choice >> k) & 1
+            if m.group() in ("\\mp", "∓"):
+                plus = not plus
+            parts += [value[at:m.start()], "+" if plus else "-"]
+            at = m.end()
+        parts.append(value[at:])
+        expanded = "".join(parts).strip()
+        out.append(expanded[1:].strip() if expanded.startswith("+") else expanded)
+    return list(dict.fromkeys(out))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from common.metrics import CATEGORIES
+from common.metrics import CATEGORIES, MONITOR_FLAGS
 from common.records import CODE_RECORD_FIELDS
 
 
@@ -37,6 +37,15 @@ def format_summary(summary: Mapping) -> str:
     if "completion_tokens" in summary:
         ct = summary["completion_tokens"]
         lines.append(f"{'completion tokens':<22} {ct['mean']:>10.1f}  mean (p50 {ct['p50']}, p90 {ct['p90']}, max {ct['max']})")
+    if "answer_monitor" in summary:  # the reward-hacking monitor
+        mon = summary["answer_monitor"]
+        for flag, label in zip(MONITOR_FLAGS, ("several answers", "relation as answer", "cover-all answer"),
+                               strict=True):
+            lines.append(f"{label:<22} {_pct(mon[flag]):>10}")
+        if "answer_chars" in mon:
+            ac = mon["answer_chars"]
+            lines.append(f"{'answer characters':<22} {ac['mean']:>10.1f}  mean (p50 {ac['p50']}, p90 {ac['p90']}, "
+                         f"max {ac['max']})")
     timing = summary.get("timing") or {}
     if timing.get("tokens_per_s"):
         lines.append(f"{'generated tokens/s':<22} {timing['tokens_per_s']:>10.1f}  "
@@ -63,6 +72,11 @@ def flat_metrics(summary: Mapping, prefix: str = "eval") -> dict[str, float]:
         out[f"{prefix}/completion_tokens_mean"] = summary["completion_tokens"]["mean"]
     if "code" in summary:
         out.update({f"{prefix}/code_{k}": summary["code"][k] for k in ("mean_pass_fraction", "timeouts", "errors")})
+    if "answer_monitor" in summary:
+        mon = summary["answer_monitor"]
+        out.update({f"{prefix}/monitor/{flag}": mon[flag] for flag in MONITOR_FLAGS})
+        if "answer_chars" in mon:
+            out[f"{prefix}/monitor/answer_chars_mean"] = mon["answer_chars"]["mean"]
     for src, block in (summary.get("by_source") or {}).items():
         out[f"{prefix}/by_source/{src}/accuracy"] = block["accuracy"]
         out[f"{prefix}/by_source/{src}/format_accuracy"] = block["format_accuracy"]
@@ -73,7 +87,8 @@ def flat_metrics(summary: Mapping, prefix: str = "eval") -> dict[str, float]:
 
 
 SAMPLE_COLUMNS = ("id", "source", "sample_index", "prompt", "completion", "gold", "extracted_answer",
-                  "category", "format_reward", "answer_reward", "completion_tokens", "finish_reason")
+                  "category", "format_reward", "answer_reward", "completion_tokens", "finish_reason",
+                  *MONITOR_FLAGS)
 
 
 def samples_table(records: Sequence[Mapping], max_rows: int | None = 200):

@@ -133,12 +133,14 @@ class Reading:
             or _COVER_ALL.search(light_clean(unwrap_text(c.final))) is not None for c in self.candidates)
 
 
+SIGNALS = ("several_answers", "relation_answer", "cover_all_answer", "answer_chars")  # the monitor's keys
+
+
 def signals(reading: Reading | None) -> dict:
-    """The reward-hacking monitor's flags for one response (``None``: no answer region)."""
+    """The reward-hacking monitor's flags for one response (``None``: no answer region), keyed by ``SIGNALS``."""
     if reading is None:
-        return {"several_answers": False, "relation_answer": False, "cover_all_answer": False, "answer_chars": 0}
-    return {"several_answers": reading.several, "relation_answer": reading.relation,
-            "cover_all_answer": reading.cover_all, "answer_chars": reading.length}
+        return dict(zip(SIGNALS, (False, False, False, 0), strict=True))
+    return dict(zip(SIGNALS, (reading.several, reading.relation, reading.cover_all, reading.length), strict=True))
 
 
 # --- reading a region ------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Every graded sample lands in exactly one bucket:
 ``build_summary`` turns graded records (``common.records``) into the summary dict (``summary.json``), the
 same for step 4 and step 3's in-training eval. Samples of one problem share an ``id``; with several
 samples per problem the summary adds pass@k (unbiased estimator), maj@k and mean@n. Code records (MBPP)
-add a ``code`` block: mean fraction of tests passed, program timeouts and errors.
+add a ``code`` block: mean fraction of tests passed, program timeouts and errors; math records an
+``answer_monitor`` block (``answer_monitor``: the reward-hacking monitor).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+
+from common.grading_claims import SIGNALS
 
 CATEGORIES = ("correct", "wrong_answer", "format_failure")
 FINISH_REASONS = ("stop", "eos", "length")
@@ -153,6 +156,22 @@ def length_stats(records: Iterable[Mapping]) -> dict:
     return out
 
 
+MONITOR_FLAGS = tuple(s for s in SIGNALS if s != "answer_chars")  # the monitor's yes/no flags
+
+
+def answer_monitor(records: Sequence[Mapping]) -> dict:
+    """The reward-hacking monitor: the share of samples whose answer states several candidates, a relation or
+    a cover-all answer, and the answer's length in characters. A policy probing the grader shows here before
+    its reward curve lies (docs/grader.md, "Reward-hacking monitor")."""
+    total = len(records)
+    out: dict = {flag: sum(bool(r.get(flag)) for r in records) / total if total else 0.0 for flag in MONITOR_FLAGS}
+    chars = sorted(int(r.get("answer_chars") or 0) for r in records)
+    if chars:
+        out["answer_chars"] = {"mean": statistics.fmean(chars), "p50": chars[len(chars) // 2],
+                               "p90": chars[min(len(chars) - 1, int(0.9 * len(chars)))], "max": chars[-1]}
+    return out
+
+
 def code_stats(records: Sequence[Mapping]) -> dict:
     """For code records: mean fraction of tests passed and how the runs ended (timeouts, errors...)."""
     statuses = Counter(str(r["run_status"]) for r in records)
@@ -170,6 +189,8 @@ def _block(records: list[Mapping], k_values) -> dict:
     }
     if records and "run_status" in records[0]:
         block["code"] = code_stats(records)
+    elif records:
+        block["answer_monitor"] = answer_monitor(records)
     return block
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from common.grading_claims import SIGNALS
 from common.metrics import categorize
 
 GENERATIONS = "generations.jsonl"
@@ -19,8 +20,8 @@ GENERATIONS = "generations.jsonl"
 RECORD_FIELDS = (
     "id", "source", "index", "sample_index", "prompt", "completion", "gold", "extracted_answer",
     "format_reward", "answer_reward", "reward", "category", "completion_tokens", "finish_reason",
-    "truncated", "grader_timeout", "meta",
-)
+    "truncated", "grader_timeout", *SIGNALS, "meta",
+)  # SIGNALS: the reward-hacking monitor's flags (common.grading_claims); False / the program's length for code
 # Added for code: tests passed / run, how the program's run ended (common.sandbox status, or no_answer).
 CODE_RECORD_FIELDS = ("pass_fraction", "tests_passed", "tests_total", "run_status", "run_error")
 
@@ -82,8 +83,11 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
             "finish_reason": row.get("finish_reason"),
             "truncated": bool(row["truncated"]) if "truncated" in row else row.get("finish_reason") == "length",
             "grader_timeout": bool(res.get("timeout", False)),
+            **{k: res.get(k, 0 if k == "answer_chars" else False) for k in SIGNALS},
             "meta": row.get("meta"),
         }
+        if code:
+            rec["answer_chars"] = len(res["extracted_answer"] or "")
         if code:
             rec.update({k: res[k] for k in CODE_RECORD_FIELDS})
         records.append(rec)

@@ -100,7 +100,7 @@ class InTrainingEval(TrainerCallback):
 
 def eval_metrics(summary: dict) -> dict[str, float]:
     """The scalars logged with the training metrics."""
-    from common.metrics import CATEGORIES
+    from common.metrics import CATEGORIES, MONITOR_FLAGS
 
     total = max(1, summary["total"])
     metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
@@ -108,6 +108,8 @@ def eval_metrics(summary: dict) -> dict[str, float]:
                "eval_truncated_rate": summary["truncation_rate"]}
     if len(summary["by_source"]) > 1:
         metrics.update({f"eval_by_source/{src}/accuracy": b["accuracy"] for src, b in summary["by_source"].items()})
+    monitor = summary.get("answer_monitor") or {}  # the reward-hacking monitor (math only)
+    metrics.update({f"eval_{flag}_rate": monitor[flag] for flag in MONITOR_FLAGS if flag in monitor})
     return metrics
 
 

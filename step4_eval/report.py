@@ -8,6 +8,7 @@ from pathlib import Path
 
 from common.artifacts import atomic_write_bytes, atomic_write_text
 from common.errors import UserError
+from common.metrics import MONITOR_FLAGS
 from common.records import GENERATIONS, read_generations
 
 SUMMARY = "summary.json"
@@ -31,16 +32,18 @@ def _sampling_keys(summaries: Sequence[Mapping]) -> list[str]:
 
 
 def comparison_rows(summaries: Sequence[Mapping]) -> tuple[list[str], list[list]]:
-    """Header and one row per summary: step, checkpoint, the rates, sampling metrics, length, truncation."""
+    """Header and one row per summary: step, checkpoint, the rates, sampling metrics, length, truncation and
+    the reward-hacking monitor's shares (several answers, relations, cover-all answers)."""
     extra = _sampling_keys(summaries)
     header = ["step", "checkpoint", "accuracy", "format_accuracy", "correct", "wrong_answer", "format_failure",
-              *extra, "mean_tokens", "truncation_rate"]
+              *extra, "mean_tokens", "truncation_rate", *MONITOR_FLAGS]
     rows = []
     for s in summaries:
-        c = s["counts"]
+        c, monitor = s["counts"], s.get("answer_monitor") or {}
         rows.append([s.get("step"), s.get("checkpoint"), s["accuracy"], s["format_accuracy"], c["correct"],
                      c["wrong_answer"], c["format_failure"], *(s.get(k) for k in extra),
-                     (s.get("completion_tokens") or {}).get("mean"), s.get("truncation_rate")])
+                     (s.get("completion_tokens") or {}).get("mean"), s.get("truncation_rate"),
+                     *(monitor.get(flag) for flag in MONITOR_FLAGS)])
     return header, rows
 
 

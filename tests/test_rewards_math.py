@@ -6,6 +6,7 @@ from common.errors import UserError
 from step3_GRPO.train import rewards_math
 from step3_GRPO.train.rewards_math import (
     REWARD_FUNCS,
+    MONITOR_FUNCS,
     REWARD_PRESETS,
     r1_zero_answer_reward,
     r1_zero_format_reward,
@@ -60,13 +61,17 @@ def test_grail_components():
     assert call("grail_thinking", [" </think> <answer> 5 </answer>"], ["5"]) == [0.0]  # empty reasoning
 
 
+MONITOR = {name: 0.0 for name in MONITOR_FUNCS}  # added at weight 0 to every math reward set
+
+
 def test_presets_expand_with_their_weights():
     funcs, weights = resolve_rewards(["grail_gsm8k"])
-    assert [f.__name__ for f in funcs] == list(REWARD_PRESETS["grail_gsm8k"])
-    assert weights == [0.6, 0.15, 0.1, 0.1, 0.05]
+    assert [f.__name__ for f in funcs] == [*REWARD_PRESETS["grail_gsm8k"], *MONITOR]
+    assert weights == [0.6, 0.15, 0.1, 0.1, 0.05, 0.0, 0.0, 0.0, 0.0]
     funcs, weights = resolve_rewards(["grail_math"])
     assert dict(zip([f.__name__ for f in funcs], weights, strict=True)) == {
         "grail_correctness": 0.7, "grail_math_answer_format": 0.15, "grail_thinking": 0.1, "grail_no_trailing": 0.05,
+        **MONITOR,
     }
     funcs, weights = resolve_rewards("r1_zero")
     assert funcs[0].__name__ == "r1_zero" and weights[0] == 1.0 and sum(weights) == 1.0
@@ -74,8 +79,20 @@ def test_presets_expand_with_their_weights():
 
 def test_names_and_weight_overrides():
     funcs, weights = resolve_rewards(["r1_zero_format", "r1_zero_answer"], [0.2, 0.8])
-    assert [f.__name__ for f in funcs] == ["r1_zero_format", "r1_zero_answer"] and weights == [0.2, 0.8]
-    assert resolve_rewards(["grail_thinking"])[1] == [1.0]
+    assert [f.__name__ for f in funcs] == ["r1_zero_format", "r1_zero_answer", *MONITOR]
+    assert weights == [0.2, 0.8, 0.0, 0.0, 0.0, 0.0]
+    assert resolve_rewards(["grail_thinking"])[1] == [1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_monitor_logs_what_each_completion_states():
+    completions = [GOOD, " x </think> <answer> 5 or maybe 7 </answer>", " x </think> <answer> 43 = 5 </answer>",
+                   " x </think> <answer> x > 4 </answer>", "no answer"]
+    answers = ["5"] * 5
+    assert call("monitor_several_answers", completions, answers) == [0.0, 1.0, 0.0, 0.0, 0.0]
+    assert call("monitor_relation_answer", completions, answers) == [0.0, 0.0, 1.0, 1.0, 0.0]
+    assert call("monitor_cover_all_answer", completions, answers) == [0.0, 0.0, 0.0, 1.0, 0.0]
+    assert call("monitor_answer_chars", completions, answers)[1:] == [len(" 5 or maybe 7 "), len(" 43 = 5 "), len(" x > 4 "), 0]
+    assert call("r1_zero_answer", completions, answers)[:4] == [1.0, 0.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -106,7 +123,7 @@ def test_components_of_one_step_share_one_grade_many_call(monkeypatch):
     completions, answers = [GOOD, WRONG, OTHER_FORM, GOOD] * 2, ["5"] * 8
     for fn in resolve_rewards(["r1_zero"])[0]:
         fn(prompts=None, completions=completions, answer=answers)
-    assert calls == [8]  # one batched call for the whole group, shared by the three components
+    assert calls == [8]  # one batched call for the whole group, shared by the components and the monitor
     call("r1_zero", [WRONG], ["5"])
     assert calls == [8, 1]
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 
 from common.errors import UserError
 from common.grading import gold_answers, grade_many
+from common.grading_claims import SIGNALS
 from common.prompts import ANSWER_CLOSE, ANSWER_OPEN
 from step3_GRPO.train import rewards_code
 from step3_GRPO.train.completions import completion_text
@@ -155,6 +156,22 @@ def grail_math_answer_format(prompts, completions, answer=None, **kwargs) -> lis
     return _per_text(_math_answer_format)(completions)
 
 
+# --- the reward-hacking monitor ---------------------------------------------------------------------------
+
+
+def _monitor(signal: str) -> Callable:
+    def reward(prompts, completions, answer=None, **kwargs) -> list[float]:
+        return [float(r[signal]) for r in _graded(completions, answer)]
+
+    what = "the answer's length in characters" if signal == "answer_chars" else f"1 when {signal.replace('_', ' ')}"
+    reward.__doc__ = f"Monitor (weight 0): {what} (common.grading_claims.signals)."
+    return reward
+
+
+# Logged at weight 0 beside every math reward set (resolve_rewards adds them): TRL logs each one's mean per
+# step (rewards/monitor_several_answers/mean, ...), so a policy probing the grader shows before its reward lies.
+MONITOR_FUNCS = {f"monitor_{signal}": _monitor(signal) for signal in SIGNALS}
+
 # --- registry -----------------------------------------------------------------------------------------
 
 _FUNCS = {
@@ -167,6 +184,7 @@ _FUNCS = {
     "grail_answer_tags": grail_answer_tags,
     "grail_no_trailing": grail_no_trailing,
     "grail_math_answer_format": grail_math_answer_format,
+    **MONITOR_FUNCS,
     **rewards_code.CODE_FUNCS,  # code datasets (MBPP): rewards_code.py
 }
 
@@ -211,7 +229,8 @@ def resolve_rewards(
 
     ``names`` is either registry names (weights default to 1 each) or exactly one preset name, which
     expands to its components and weights (``weights``, if given, then override the preset's, in order).
-    A name that is both (``r1_zero``) means the preset.
+    A name that is both (``r1_zero``) means the preset. A math reward set also gets the reward-hacking
+    monitor's functions (``MONITOR_FUNCS``) at weight 0, so TRL logs them every step.
     """
     names = [names] if isinstance(names, str) else list(names)
     if not names:
@@ -232,6 +251,9 @@ def resolve_rewards(
         raise UserError(
             f"got {len(weights)} reward weight(s) for {len(names)} reward function(s) ({', '.join(names)})"
         )
+    if any(n not in rewards_code.CODE_FUNCS for n in names):  # math: the monitor rides along at weight 0
+        missing = [m for m in MONITOR_FUNCS if m not in names]
+        names, weights = names + missing, weights + [0.0] * len(missing)
     return [REWARD_FUNCS[n] for n in names], weights
 
 

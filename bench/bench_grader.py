@@ -12,8 +12,11 @@ loop), per-answer latency p50/p99/max (one answer per call, warm pool), and the 
 
 The cheap in-process layers settle that whole mix, so the worker count hardly matters there; a second
 slice of answers that only math-verify can settle (polynomials, equations, matrices) shows the pool's
-own throughput with 1 and 2 workers. Last, hostile answers (``9^{9^{9^{9}}}``, 400 nested ``\\sqrt{``,
-200k characters...) are timed one by one against the ``timeout_s + 0.5`` s bound.
+own throughput with 1 and 2 workers. A third slice is the reward-hacking corpus
+(``tests/data/reward_hacks_math.jsonl``: hedges, bracket games, false relations, near misses, cover-all
+answers and honest answers of the same shapes on real benchmark golds), against the math-verify loop on
+the same answers. Last, hostile answers (``9^{9^{9^{9}}}``, 400 nested ``\\sqrt{``, 200k characters...) are
+timed one by one against the ``timeout_s + 0.5`` s bound. Every figure is measured with empty caches.
 """
 
 from __future__ import annotations
@@ -111,7 +114,7 @@ def hostile_latencies(timeout_s: float) -> list[float]:
 
     out = []
     for answer in HOSTILE:
-        grading._SLOW_VERDICTS.clear()
+        grading.clear_caches()
         start = time.perf_counter()
         grading.grade_many([f"r </think> <answer> {answer} </answer>"], ["3"], workers=1, timeout_s=timeout_s)
         out.append(time.perf_counter() - start)
@@ -131,7 +134,7 @@ def baseline_math_verify(responses: list[str], golds: list[str]) -> float:
 def throughput(responses, golds, workers: int) -> float:
     from common import grading
 
-    grading._SLOW_VERDICTS.clear()  # measure grading, not the cross-call memory
+    grading.clear_caches()  # measure grading, not the cross-call memory
     step = GROUP * STEP_GROUPS
     start = time.perf_counter()
     for i in range(0, len(responses), step):
@@ -144,11 +147,21 @@ def latencies(responses, golds, n: int) -> list[float]:
 
     out = []
     for response, gold in list(zip(responses, golds, strict=True))[:n]:
-        grading._SLOW_VERDICTS.clear()
+        grading.clear_caches()
         start = time.perf_counter()
         grading.grade_many([response], [gold], workers=1)
         out.append(time.perf_counter() - start)
     return out
+
+
+def corpus_slice() -> tuple[list[str], list[str]]:
+    """The reward-hacking corpus's responses and golds."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tests" / "data" / "reward_hacks_math.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r["response"] for r in rows], [r["ground_truth"] for r in rows]
 
 
 def main() -> None:
@@ -172,6 +185,9 @@ def main() -> None:
     sym_r, sym_g = build_symbolic_slice(args.symbolic)
     s1 = throughput(sym_r, sym_g, 1)
     s2 = throughput(sym_r, sym_g, 2)
+    hack_r, hack_g = corpus_slice()
+    hack_base = baseline_math_verify(hack_r, hack_g)
+    h1, h2 = throughput(hack_r, hack_g, 1), throughput(hack_r, hack_g, 2)
     hostile = hostile_latencies(2.0)
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
     print(f"baseline math-verify parse+verify loop: {base:8.0f} answers/s ({base_n} answers)")
@@ -181,6 +197,8 @@ def main() -> None:
     print(f"latency per answer (1 per call, warm): p50 {p(0.5):.2f} ms  p99 {p(0.99):.2f} ms  max {lat[-1] * 1000:.2f} ms")
     print(f"symbolic slice ({len(sym_r)} answers, all through math-verify workers): workers=1 {s1:.0f}/s, "
           f"workers=2 {s2:.0f}/s ({s2 / s1:.2f}x)")
+    print(f"reward-hacking corpus ({len(hack_r)} answers): math-verify loop {hack_base:.0f}/s, grade_many "
+          f"workers=1 {h1:.0f}/s ({h1 / hack_base:.1f}x), workers=2 {h2:.0f}/s ({h2 / hack_base:.1f}x)")
     print(f"hostile answers ({len(HOSTILE)}, timeout_s=2.0): max {max(hostile):.2f} s "
           f"(limit 2.5 s), mean {statistics.mean(hostile):.2f} s")
     grading.shutdown_pool()

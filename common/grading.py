@@ -154,6 +154,7 @@ def _golds(value, index: int) -> tuple[str, ...]:
 Check = tuple[str, str, str]  # (answer value, gold value, "=" equal or "≈" rounds to)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _gold_reading(gold: str) -> tuple[str, str]:
     """(kind, text) of a gold: ``("relation", gold)`` for an equation or inequality kept whole (``y = 2x + 3``,
     ``x > 3``), ``("several", list)`` for several answers (``1, -2``, ``\\{1,-2\\}``, ``\\pm 3``), else
@@ -172,6 +173,7 @@ def _gold_reading(gold: str) -> tuple[str, str]:
     return ("several" if several_answers(value) else "one"), value
 
 
+@functools.lru_cache(maxsize=1 << 16)  # GRPO groups repeat answers and revisit problems: read each pair once
 def _alternative(reading: Reading, gold: str) -> tuple[Check, ...] | None:
     """The checks that make ``reading`` right against one gold (all must hold); None when nothing can."""
     candidates = reading.candidates
@@ -210,6 +212,7 @@ def _cheap_check(check: Check) -> bool | None:
     return cheap_equal(pred, gold)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _cheap(task) -> bool | None:
     """The parent-side decision for one unique task: True/False, or None to send it to a worker."""
     undecided = False
@@ -267,7 +270,7 @@ def _read_responses(responses, golds, tpl):
     for response, gold in zip(responses, golds, strict=True):
         text = response if isinstance(response, str) else ("" if response is None else str(response))
         region = tpl.region(text)
-        reading = _reading(region, tpl.scope) if region is not None else None
+        reading, flags = _reading(region, tpl.scope) if region is not None else (None, signals(None))
         task = _task(region, reading, gold) if reading is not None else None
         if task is not None and task not in verdicts and task not in pending:
             decided = _cheap(task)
@@ -276,13 +279,15 @@ def _read_responses(responses, golds, tpl):
             else:
                 verdicts[task] = (decided, False)
         shown = None if reading is None else ", ".join(dict.fromkeys(c.final for c in reading.candidates))
-        rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task, signals(reading)))
+        rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task, dict(flags)))
     return rows, verdicts, pending
 
 
 @functools.lru_cache(maxsize=1 << 16)  # GRPO groups repeat answers, and evals repeat samples
-def _reading(region: str, scope: str) -> Reading:
-    return read_answer(region, scope)
+def _reading(region: str, scope: str) -> tuple[Reading, dict]:
+    """What an answer region states, and the monitor's flags for it (read once per distinct region)."""
+    reading = read_answer(region, scope)
+    return reading, signals(reading)
 
 
 def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) -> None:
@@ -301,6 +306,13 @@ def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) 
             _SLOW_VERDICTS[task] = verdict[0]
     while len(_SLOW_VERDICTS) > SLOW_CACHE_SIZE:
         del _SLOW_VERDICTS[next(iter(_SLOW_VERDICTS))]
+
+
+def clear_caches() -> None:
+    """Forget remembered readings and verdicts (benchmarks measure grading, not memory)."""
+    _SLOW_VERDICTS.clear()
+    for cached in (_reading, _alternative, _gold_reading, _cheap):
+        cached.cache_clear()
 
 
 def r1_zero_reward_fn(response: str, ground_truth) -> dict:

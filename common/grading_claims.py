@@ -73,6 +73,7 @@ _TOKEN = re.compile(rf"(?P<math_name>\\(?:mathrm|mathbf|mathit|operatorname|begi
 _ENGLISH_PAIRS = {"is", "of", "so", "an", "as", "at", "be", "by", "if", "in", "it", "no", "on", "or", "to",
                   "we", "us", "do", "he", "me", "my", "am", "up"}
 _HOLE = re.compile(r"\x00(\d+)\x00")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
 _BETWEEN_HOLES = re.compile(r"(?:[\s,]|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*")  # commas and spacing only
 
 _REL_OP = re.compile(
@@ -151,6 +152,8 @@ def read_answer(region: str, scope: str = "block") -> Reading:
     or ``"tail"`` for a whole response (the ``boxed`` template: every box, and hedges in the last box's
     sentence and after it; the reasoning before is not the answer)."""
     text = region.strip()
+    if _PLAIN_NUMBER.fullmatch(text):  # the common case ("42", "-3.5", "1,000"): one candidate, nothing to read
+        return Reading((Candidate(text, text),), False, len(region))
     if scope == "tail":
         texts, hedged = _read_tail(text)
     elif len(text) > MAX_REGION_CHARS:

@@ -8,9 +8,11 @@ math-verify layer (``common.grading_worker``), which runs in worker processes un
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from fractions import Fraction
+
+from common.grading_values import Exact, eval_constant, eval_exact
 
 MAX_CHEAP_LEN = 400
 # A decimal answer matches within a relative 1e-4 (Qwen2.5-Math / CS336 numeric_equal): 1.732 for sqrt(3),
@@ -125,6 +127,7 @@ def strip_delimiters(s: str) -> str:
     return s
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def light_clean(s: str) -> str:
     """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees."""
     s = strip_delimiters(s).replace("\u2212", "-").replace("²", "^2").replace("³", "^3")  # unicode minus, powers
@@ -135,6 +138,7 @@ def light_clean(s: str) -> str:
     return s.strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same answers and golds are normalised many times per batch
 def normalize(s: str) -> str | None:
     """A canonical string for comparison, or None when ``s`` is too long for the cheap layer."""
     if len(s) > MAX_CHEAP_LEN:
@@ -285,157 +289,10 @@ def _values_equal(p: str, g: str) -> bool | None:
         return None
     if decimal_gold(g):
         return _close(float(pv), float(gv), DECIMAL_REL_TOL)
-    if isinstance(pv, Fraction) and isinstance(gv, Fraction):
-        return pv == gv  # rational arithmetic is exact: 42 + 10^{-12} is not 42
-    # A closed form in floating point: far apart is different, but close may still differ (\sqrt{2} + 10^{-15})
+    if isinstance(pv, Exact) and isinstance(gv, Exact):
+        return pv == gv  # exact arithmetic (common.grading_values): 42 + 10^{-12} is not 42, \sqrt{12} is 2\sqrt{3}
+    # Floating point only tells values apart; close ones may still differ (\sqrt{2+\sqrt{3}} vs its decimal)
     return None if _close(float(pv), float(gv), CLOSED_FORM_REL_TOL) else False
-
-
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|\\[a-zA-Z]+|[-+*/^(){}\[\]]")
-_ATOM_START = ("(", "{", "\\pi", "\\sqrt", "\\frac")
-MAX_EXPONENT = 64
-MAX_EXACT_BITS = 4096  # an exact power needing more bits than this is computed in floating point
-Value = Fraction | float  # exact while only rational arithmetic is involved
-
-
-class _Eval:
-    """A tiny evaluator for constant expressions: numbers, + - * / ``\\cdot`` ``\\times``, implicit products,
-    ``^``, ``\\sqrt{}``/``\\sqrt[n]{}``, ``\\frac{}{}``, ``\\pi`` and brackets. Anything else (a letter, a
-    mixed number, a big power, a complex value) makes it give up with ValueError.
-
-    Values are exact ``Fraction``s as long as the arithmetic is rational (the root of a perfect power stays
-    exact too), and floats from the first irrational step on (``\\pi``, ``\\sqrt{2}``)."""
-
-    def __init__(self, tokens: list[str]):
-        self.tokens, self.i = tokens, 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise ValueError(tok)
-        self.i += 1
-        return tok
-
-    def expr(self) -> Value:
-        value = self.term()
-        while self.peek() in ("+", "-"):
-            value = value + self.term() if self.take() == "+" else value - self.term()
-        return value
-
-    def term(self) -> Value:
-        value = self.unary()
-        while True:
-            tok = self.peek()
-            if tok in ("*", "\\cdot", "\\times", "/"):
-                self.take()
-                rhs = self.unary()
-                value = value / rhs if tok == "/" else value * rhs
-            elif tok is not None and (tok.startswith(_ATOM_START) or tok[0].isdigit() or tok[0] == "."):
-                if tok == "\\frac" and self.tokens[self.i - 1][0].isdigit():
-                    raise ValueError("mixed number")  # 2\frac12 is 2.5 to a reader, 1 to a parser
-                value *= self.power()
-            else:
-                return value
-
-    def unary(self) -> Value:
-        if self.peek() in ("-", "+"):
-            return -self.unary() if self.take() == "-" else self.unary()
-        return self.power()
-
-    def power(self) -> Value:
-        base = self.atom()
-        if self.peek() == "^":
-            self.take()
-            exp = self.group() if self.peek() == "{" else self.atom(single_digit=True)
-            if abs(exp) > MAX_EXPONENT or (base < 0 and exp != int(exp)):
-                raise ValueError("power")
-            if isinstance(base, Fraction) and isinstance(exp, Fraction) and exp.denominator == 1:
-                bits = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(exp.numerator)
-                return base**exp if bits <= MAX_EXACT_BITS else float(base) ** int(exp)
-            return float(base) ** float(exp)
-        return base
-
-    def group(self) -> Value:
-        self.take("{")
-        value = self.expr()
-        self.take("}")
-        return value
-
-    def arg(self) -> Value:
-        """A macro argument: ``{...}`` or a single digit (``\\frac12``, ``\\sqrt3``)."""
-        if self.peek() == "{":
-            return self.group()
-        tok = self.take()
-        if not tok.isdigit():
-            raise ValueError(tok)
-        self.tokens[self.i : self.i] = list(tok[1:])  # \sqrt32 is sqrt(3)*2: keep the other digits
-        return Fraction(tok[0])
-
-    def atom(self, single_digit: bool = False) -> Value:
-        tok = self.take()
-        if tok[0].isdigit() or tok[0] == ".":
-            if single_digit and len(tok) > 1:
-                self.tokens[self.i : self.i] = [tok[1:]]
-                tok = tok[0]
-            return Fraction(tok)
-        if tok == "\\pi":
-            return math.pi
-        if tok in ("(", "{"):
-            value = self.expr()
-            self.take(")" if tok == "(" else "}")
-            return value
-        if tok == "\\frac":
-            num = self.arg()
-            return num / self.arg()
-        if tok == "\\sqrt":
-            index: Value = Fraction(2)
-            if self.peek() == "[":
-                self.take()
-                index = self.expr()
-                self.take("]")
-            value = self.arg()
-            if value < 0 or index < 1 or index > MAX_EXPONENT:
-                raise ValueError("root")
-            return _root(value, index)
-        raise ValueError(tok)
-
-
-def _root(value: Value, index: Value) -> Value:
-    """The ``index``-th root, exact when ``value`` is a rational perfect power (``\\sqrt{\\frac{9}{4}}``)."""
-    if isinstance(value, Fraction) and isinstance(index, Fraction) and index.denominator == 1:
-        n, parts = int(index), []
-        for whole in (value.numerator, value.denominator):
-            guess = round(whole ** (1 / n)) if whole.bit_length() < 1000 else -1
-            parts.append(next((r for r in (guess - 1, guess, guess + 1) if r >= 0 and r**n == whole), None))
-        if None not in parts:
-            return Fraction(parts[0], parts[1])
-    return float(value) ** (1 / float(index))
-
-
-def eval_constant(s: str) -> float | None:
-    """The value of a constant expression such as ``3\\sqrt{2}``, ``\\frac{\\pi}{4}`` or ``2^{10}``, else None."""
-    value = eval_exact(s)
-    return None if value is None else float(value)
-
-
-def eval_exact(s: str) -> Value | None:
-    """``eval_constant``'s value, as a ``Fraction`` when it is rational and reached by rational steps."""
-    if len(s) > 200 or s.count("(") + s.count("{") > 40:
-        return None
-    tokens = _TOKEN.findall(s)
-    if "".join(tokens) != s or not tokens:
-        return None
-    parser = _Eval(tokens)
-    try:
-        value = parser.expr()
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return None
-    if parser.i != len(parser.tokens) or isinstance(value, complex) or not math.isfinite(value):
-        return None
-    return value
 
 
 def split_top_level(s: str) -> list[str] | None:
@@ -564,7 +421,7 @@ def may_be_interval(items: list[str], brackets: str) -> bool:
         return False
     if any("infty" in item for item in items):
         return True
-    ends = [eval_exact(item.strip()) for item in items]
+    ends = [eval_constant(item.strip()) for item in items]
     return None in ends or ends[0] < ends[1]
 
 

@@ -135,12 +135,12 @@ TEMPLATES = {
     for t in (
         PromptTemplate(
             "r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (),
-            "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is the last "
-            "<answer>...</answer> block (its last \\boxed{} if it has one)",
+            "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is what the last "
+            "<answer>...</answer> block states: its boxes, or its stating sentences (docs/grader.md)",
             answer_tag_format_ok, answer_tag_extract, answer_tag_boxes, answer_block, "block"),
         PromptTemplate(
             "boxed", BOXED_TEMPLATE, (), ("<|im_end|>",),
-            "format 1 iff the response contains a closed \\boxed{...}; the answer is the last one",
+            "format 1 iff the response contains a closed \\boxed{...}; every box is a candidate answer",
             boxed_format_ok, boxed_extract, all_boxed, boxed_region, "tail"),
     )
 }

@@ -10,8 +10,9 @@ import. Each group goes through ``execute_many`` with ``--workers`` processes at
 group per call in the worst case), and through two baselines with the same parallelism, in the same run:
 - ``plain``: what one would do without a sandbox: the program, setup and tests written to one file and run
   by ``python -S file.py`` (pass = exit status 0; no per-test fractions);
-- ``harness``: the sandbox's own harness (``common/sandbox_runner.py``) as a plain subprocess: no
-  bubblewrap, no limits, no uid switch. The ratio to it is the cost of the isolation layers alone.
+- ``harness``: the sandbox's own harness (``common/sandbox_runner.py``) as a plain subprocess, with the
+  verdict decided in this process as the sandbox does (``common.probes``, ``common.verdict``): no bubblewrap,
+  no limits but the report's size, no uid switch. The ratio to it is the cost of the isolation layers alone.
 Each runner is measured with each ``--workers`` count, interleaved group by group (so that load from other
 jobs hits all of them alike); the figures are programs per second (median over rounds), with sandbox/plain
 ratios at equal workers and best against best.
@@ -36,6 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from common import sandbox
+from common.probes import plan_tests
+from common.verdict import judge, read_report
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,17 +94,23 @@ def _run_plain(groups, workers: int, python: str, scratch: Path) -> tuple[float,
 
 
 def _run_harness(groups, workers: int, python: str, scratch: Path) -> tuple[float, int]:
-    source = (REPO / "common" / "sandbox_runner.py").read_text()
-    unlimited = [str(10**6), "-1", "-1", str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
+    boot = sandbox._python_argv(python, sandbox._harness_dir(python))  # started as the sandbox starts it
+    unlimited = [str(10**6), "-1", str(1 << 20), str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
                  str(resource.getrlimit(resource.RLIMIT_NPROC)[1]), "-1"]  # limits as they are, our own uid
 
     def one(k, program, tests, setup) -> bool:
-        with tempfile.TemporaryFile() as result:
-            subprocess.run([python, "-S", "-B", "-c", source, *unlimited, str(result.fileno()), program, setup,
-                            *tests], cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, pass_fds=(result.fileno(),))
+        plans = plan_tests(tuple(tests))
+        parts = [program, setup, *(s for plan in plans for s in (str(len(plan.steps)), *plan.steps))]
+        with tempfile.TemporaryFile() as result, tempfile.TemporaryFile() as job:
+            job.write("\0".join(parts).encode("utf-8", "surrogatepass"))
+            job.flush()
+            subprocess.run([*boot, *unlimited, str(result.fileno()), str(job.fileno())], cwd=scratch, input=b"\n",
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           pass_fds=(result.fileno(), job.fileno()))
             result.seek(0)
-            return result.read().decode().split("\n")[:-1] == ["ok"] + ["pass"] * len(tests)
+            record = read_report(result.read(), plans)
+        return record is not None and record[0] is None and all(
+            judge(plan, results) is None for plan, results in zip(plans, record[1], strict=True))
 
     return _pooled(workers, groups, one)
 

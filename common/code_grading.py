@@ -5,7 +5,9 @@ API (the code counterpart of ``common.grading``):
 - ``grade_code_many(responses, tests, *, setups=None, workers=None, limits=None) -> list[dict]``, one dict
   per response, in input order;
 - ``CODE_DATA_COLUMNS``: the columns of a code dataset that grading reads (step1 writes them);
-- ``code_contract(limits)``: what decides code eval numbers (grader version, sandbox, limits).
+- ``PROTOCOLS`` and ``protocol_of(values)``: the MBPP prompt protocols (which tests the prompt shows), and the
+  one a dataset's ``protocol`` column names;
+- ``code_contract(limits, protocol)``: what decides code eval numbers (grader version, sandbox, limits, protocol).
 
 Semantics
 - ``format_reward`` is ``common.grading.format_ok``: 1 iff ``</think> <answer>`` and ``</answer>`` appear.
@@ -20,6 +22,13 @@ Semantics
   ``strict_reward = format_reward * all_passed``.
 - Also returned: ``extracted_answer`` (the program, or None), ``status`` (a ``common.sandbox`` status, or
   ``no_answer``), ``error``, ``timeout``, ``passed``, ``total``.
+- A test passes only on the verdict decided outside the program's interpreter (``common.sandbox``): what the
+  program returns crosses as plain data and is compared here.
+
+Protocols. Published MBPP numbers show the model either every test of the task (Austin et al. 2021, and
+bigcode-evaluation-harness: ``original``) or the first one (EvalPlus: ``evalplus``); the reward runs every
+test either way. A pass@1 means something only within one protocol, so step1 records it in each row
+(``protocol`` column) and the eval contract carries it.
 """
 
 from __future__ import annotations
@@ -34,18 +43,27 @@ from common.sandbox import Limits, as_tests, execute_many
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
-CODE_GRADER_VERSION = f"code-1+{source_hash('code_grading.py', 'sandbox.py', 'sandbox_runner.py')}"  # contracts
+CODE_GRADER_VERSION = "code-2+" + source_hash("code_grading.py", "sandbox.py", "sandbox_runner.py", "probes.py",
+                                               "verdict.py")  # contracts
 CODE_DATA_COLUMNS = ("tests", "test_setup")
+PROTOCOLS = {"original": 0, "evalplus": 1}  # name -> tests shown in the prompt (0: all)
+PROTOCOL_COLUMN = "protocol"
 
 
-def code_contract(limits: Limits | None = None) -> dict:
-    """For an eval's contract: the code grader's version, the sandbox mode and the limits."""
+def protocol_of(values) -> str:
+    """The protocol of a dataset from its ``protocol`` column's values (``unknown`` without one)."""
+    names = sorted({str(v) for v in values}) if values is not None else []
+    return names[0] if len(names) == 1 else "mixed: " + ", ".join(names) if names else "unknown"
+
+
+def code_contract(limits: Limits | None = None, protocol: str = "unknown") -> dict:
+    """For an eval's contract: the code grader's version, the sandbox mode, the limits and the MBPP protocol."""
     from dataclasses import asdict
 
     from common.sandbox import sandbox_info
 
     return {"grader_version": CODE_GRADER_VERSION, "sandbox": sandbox_info()["mode"],
-            "limits": asdict(limits or Limits())}
+            "limits": asdict(limits or Limits()), "protocol": protocol}
 
 
 def extract_program(response: str) -> str | None:

@@ -9,15 +9,24 @@ API (the code counterpart of ``common.grading``'s contract):
 
 Each result: ``passed`` and ``total`` (tests), ``pass_fraction``, ``status`` (``passed``: every test passed;
 ``failed``: the program ran and some test failed; ``error``: the program raised, crashed, exceeded a limit
-other than time, or gave no result; ``timeout``: killed at the wall-clock limit), ``timeout`` (bool),
-``error`` (why, or the first failing test's exception; None when all passed) and ``seconds``. Only a run
+other than time, or gave no usable report; ``timeout``: killed at the wall-clock limit), ``timeout`` (bool),
+``error`` (why, or the first failing test's reason; None when all passed) and ``seconds``. Only a run
 that finishes cleanly scores: an error or a timeout passes no test. Content of a program never raises;
 caller mistakes (lengths differ, no tests) raise ``ValueError``.
 
+Verdicts are decided here, not in the program's interpreter: each test is split (``common.probes``) into
+probes, the expressions that need the program, and a check that holds the expected values. Only the probes go
+into the sandbox; their values come back as plain data, and the check runs here on them
+(``common.verdict``). A program that patches the harness, returns objects with their own ``__eq__``, forges
+the report or leaves early therefore passes nothing: whatever it does, it can only report values it could
+have returned.
+
 How a program runs (docs/sandbox.md says what this protects against and what it does not):
 - a fresh process (``python -S``: standard library only) in a new session; at most ``workers`` at once
-  (default: one per CPU, shared among this machine's ranks); killed with its whole process group at ``timeout_s`` of wall-clock time;
-- kernel resource limits set before the program runs (``common.sandbox_runner``): CPU seconds, address
+  (default: one per CPU, shared among this machine's ranks), each batch keeping as many sandboxes started
+  ahead, idle until their job comes, so that their start-up overlaps the programs running; killed with its
+  whole process group at ``timeout_s`` of wall-clock time, counted from its job;
+- kernel resource limits set before the program runs (``common.sandbox_runner``, the harness inside): CPU seconds, address
   space, tasks (processes and threads), size of any file written (its output included), open files, no
   core dumps. Started as root, each program gets a uid of its own (the kernel does not limit root's tasks);
 - bubblewrap (``bwrap``), when it works here: new user, PID, network (a loopback of its own, nothing else) and
@@ -32,8 +41,10 @@ How a program runs (docs/sandbox.md says what this protects against and what it 
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
+import math
 import os
 import select
 import shutil
@@ -47,14 +58,16 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 from common.errors import UserError
+from common.probes import plan_tests
+from common.verdict import judge, read_report
 
 logger = logging.getLogger("common.sandbox")
 _RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_runner.py")
 MAX_DEFAULT_WORKERS = 32
-MAX_WORKERS = 64  # slots per batch: each gets its own uid when we run as root
-UID_BASE = 1 << 30  # per-program uids (as root): UID_BASE + (our pid << 6) + slot, unused by real accounts
+MAX_WORKERS = 64  # programs at once per batch; each, and each sandbox started ahead, gets its own uid as root
+UID_BASE = 1 << 30  # per-program uids (as root): UID_BASE + (our pid << 7) + slot, unused by real accounts
 MODES = ("auto", "bwrap", "rlimits")
-MAX_PROGRAM_BYTES = 100_000  # a program travels on the command line (at most 128 KiB per argument)
+MAX_PROGRAM_BYTES = 100_000  # MBPP answers are a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -84,26 +97,42 @@ class _Isolation:
 
 @dataclass
 class _Run:
-    index: int
-    slot: int
-    proc: subprocess.Popen | None
-    pidfd: int | None
-    deadline: float
-    started: float
-    files: tuple  # output (stdout and stderr), result (the runner's report): anonymous temporary files
-    workdir: str | None  # rlimits mode: the temporary working directory
+    slot: int  # its uid's index, as root
+    files: tuple  # output (stdout and stderr), result (the harness's report), job: anonymous temporary files
+    workdir: str | None = None  # rlimits mode: the temporary working directory
+    proc: subprocess.Popen | None = None
+    pidfd: int | None = None
+    index: int = -1  # the job it runs, once given one
+    started: float = 0.0
+    deadline: float = math.inf
     start_error: str | None = None
 
 
+# The harness starts from a .pyc that the sandbox's interpreter compiled once: compiling its source at each start
+# would cost about a millisecond of every program's start-up. The folder is the first argument.
+_BOOT = ("import sys\nsys.path[:0] = [sys.argv.pop(1)]\nimport r1zero_harness as harness\ndel sys.path[0]\n"
+         "harness.main(*sys.argv[1:])\n")
+_COMPILE = "import py_compile, sys\npy_compile.compile(sys.argv[1], sys.argv[2], doraise=True)\n"
+
+
 @functools.cache
-def _runner_source() -> str:
-    with open(_RUNNER, encoding="utf-8") as fh:
-        return fh.read()
+def _harness_dir(python: str) -> str:
+    """A folder any uid can read, holding the harness compiled by ``python`` (removed at exit). Its name, unique
+    to this process, is on the command line of every sandboxed process: tests find survivors by it."""
+    folder = tempfile.mkdtemp(prefix="r1zero-harness-")
+    atexit.register(shutil.rmtree, folder, True)
+    pyc = os.path.join(folder, "r1zero_harness.pyc")
+    done = subprocess.run([python, "-S", "-B", "-c", _COMPILE, _RUNNER, pyc], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise OSError(f"{python} cannot compile the harness: {done.stderr.strip()[-300:]}")
+    os.chmod(folder, 0o755)
+    os.chmod(pyc, 0o644)
+    return folder
 
 
-def _python_argv(python: str) -> list[str]:
-    # -S: no site-packages (standard library only, and a faster start); -B: no .pyc files
-    return [python, "-S", "-B", "-c", _runner_source()]
+def _python_argv(python: str, harness_dir: str) -> list[str]:
+    # -S: no site-packages (standard library only, and a faster start); -B: no .pyc files written
+    return [python, "-S", "-B", "-c", _BOOT, harness_dir]
 
 
 def _env(home: str) -> dict[str, str]:
@@ -127,7 +156,8 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[: k + 1]) for k in range(len(parts))]
 
 
-def _bwrap_argv(limits: Limits, root: bool) -> list[str]:
+@functools.lru_cache(maxsize=16)
+def _bwrap_argv(limits: Limits, root: bool) -> tuple[str, ...]:
     # No /proc, and of /dev only null, zero and urandom: less to see, fewer mounts to make (each costs time).
     argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "--new-session",
             "--clearenv", "--ro-bind", "/usr", "/usr", "--dev-bind", "/dev/null", "/dev/null",
@@ -148,7 +178,7 @@ def _bwrap_argv(limits: Limits, root: bool) -> list[str]:
         argv += ["--ro-bind-try", path, path]
     for key, value in _env("/tmp").items():
         argv += ["--setenv", key, value]
-    return argv
+    return tuple(argv)  # cached: the same for every program of a batch
 
 
 # --- running a batch ----------------------------------------------------------------------------------
@@ -160,34 +190,38 @@ def _nproc(limits: Limits, iso: _Isolation) -> int:
 
 
 def _slot_uid(slot: int) -> int:
-    return UID_BASE + ((os.getpid() & 0xFFFFF) << 6) + slot
+    return UID_BASE + ((os.getpid() & 0xFFFFF) << 7) + slot
 
 
-def _start(index: int, slot: int, job: tuple, limits: Limits, iso: _Isolation) -> _Run:
-    files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())
-    out_file, result_file = files
+def _spawn(slot: int, limits: Limits, iso: _Isolation) -> _Run:
+    """Start a sandbox whose harness waits for its job (``_give``). Started ahead of the job, its start-up
+    (namespaces, mounts, the interpreter: tens of milliseconds of waiting on a busy machine) overlaps the
+    programs running."""
+    run = _Run(slot, (tempfile.TemporaryFile(), tempfile.TemporaryFile(), tempfile.TemporaryFile()))
+    out_file, result_file, job_file = run.files
     uid = _slot_uid(slot) if iso.own_uid else -1
-    workdir = None
+    try:
+        harness = _harness_dir(iso.python)
+    except OSError as exc:
+        run.start_error = f"could not start: {exc}"
+        return run
     if iso.mode == "bwrap":
-        argv, cwd, env = _bwrap_argv(limits, root=iso.own_uid) + _python_argv(iso.python), None, _env("/tmp")
+        inside = "/" + os.path.basename(harness)  # not under /tmp: that is the program's working folder
+        argv = [*_bwrap_argv(limits, root=iso.own_uid), "--ro-bind", harness, inside]
+        argv, cwd, env = argv + _python_argv(iso.python, inside), None, _env("/tmp")
     else:
-        workdir = tempfile.mkdtemp(prefix="r1zero-sandbox-")
+        run.workdir = tempfile.mkdtemp(prefix="r1zero-sandbox-")
         if uid >= 0:
-            os.chown(workdir, uid, uid)
-        argv, cwd, env = _python_argv(iso.python), workdir, _env(workdir)
-    program, tests, setup = job
+            os.chown(run.workdir, uid, uid)
+        argv, cwd, env = _python_argv(iso.python, harness), run.workdir, _env(run.workdir)
     argv += [str(max(1, int(limits.timeout_s + 0.999))), str(limits.memory_mb << 20), str(limits.output_bytes),
              str(limits.open_files), str(_nproc(limits, iso)), str(uid), str(result_file.fileno()),
-             program, setup, *tests]
-    now = time.monotonic()
-    run = _Run(index, slot, None, None, now + limits.timeout_s, now, files, workdir)
-    if len(program.encode("utf-8", "replace")) > MAX_PROGRAM_BYTES:
-        run.start_error = f"program longer than {MAX_PROGRAM_BYTES} bytes"
-        return run
+             str(job_file.fileno())]
     try:
-        run.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out_file, stderr=subprocess.STDOUT,
-                                    cwd=cwd, env=env, pass_fds=(result_file.fileno(),), start_new_session=True)
-    except (OSError, ValueError) as exc:  # a NUL byte in the text, no fork possible right now...
+        run.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out_file, stderr=subprocess.STDOUT,
+                                    cwd=cwd, env=env, pass_fds=(result_file.fileno(), job_file.fileno()),
+                                    start_new_session=True)
+    except (OSError, ValueError) as exc:  # no fork possible right now...
         run.start_error = f"could not start: {exc}"
         return run
     try:
@@ -195,6 +229,62 @@ def _start(index: int, slot: int, job: tuple, limits: Limits, iso: _Isolation) -
     except (AttributeError, OSError):  # not Linux: poll instead
         run.pidfd = None
     return run
+
+
+def _give(run: _Run, index: int, job: tuple, limits: Limits) -> None:
+    """Hand a started sandbox its job: the program, the setup and the tests' probes, never their checks."""
+    program, tests, setup = job
+    run.index, run.started = index, time.monotonic()
+    run.deadline = run.started + limits.timeout_s
+    parts = [program, setup]
+    for plan in plan_tests(tests):  # only the probes go in: the checks, and their expected values, stay here
+        parts += [str(len(plan.steps)), *plan.steps]
+    if len(program.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
+        run.start_error = f"program longer than {MAX_PROGRAM_BYTES} bytes"
+    elif any("\0" in part for part in parts):  # the job's separator
+        run.start_error = "could not start: a NUL character in the program or its setup"
+    if run.start_error is not None or run.proc is None:
+        return  # _collect stops the sandbox
+    job_file = run.files[2]
+    job_file.write("\0".join(parts).encode("utf-8", "surrogatepass"))
+    job_file.flush()
+    try:
+        run.proc.stdin.write(b"\n")  # one byte: go (the harness reads it; the program finds stdin at its end)
+        run.proc.stdin.close()
+    except OSError:  # the sandbox died while it waited: collected as a run without a report
+        pass
+
+
+def _stop(run: _Run, iso: _Isolation) -> int | None:
+    """Kill whatever is left of the run's sandbox and clean up; its exit status."""
+    code = None
+    if run.proc is not None:
+        try:
+            os.killpg(run.proc.pid, signal.SIGKILL)  # the sandbox (bwrap), or the harness and its group
+        except ProcessLookupError:
+            pass
+        code = run.proc.wait()
+        if run.proc.stdin is not None and not run.proc.stdin.closed:
+            try:
+                run.proc.stdin.close()
+            except OSError:
+                pass
+        if run.pidfd is not None:
+            os.close(run.pidfd)
+        if iso.own_uid and iso.mode == "rlimits":
+            _kill_uid(_slot_uid(run.slot))
+    if run.workdir is not None:
+        shutil.rmtree(run.workdir, ignore_errors=True)
+    return code
+
+
+def _signal_of(code: int | None, iso: _Isolation) -> int | None:
+    """The signal that ended the harness: a negative exit status, or bubblewrap's 128 + signal."""
+    if code is not None and code < 0:
+        return -code
+    if code is not None and iso.mode == "bwrap" and code > 128:
+        return code - 128
+    return None
 
 
 def _kill_uid(uid: int) -> None:
@@ -213,88 +303,70 @@ def _kill_uid(uid: int) -> None:
             return
 
 
-def _collect(run: _Run, total: int, timed_out: bool, limits: Limits, iso: _Isolation) -> dict:
+def _collect(run: _Run, tests: tuple[str, ...], timed_out: bool, limits: Limits, iso: _Isolation) -> dict:
     """Stop whatever is left of the run, clean up, and turn what it reported into a result."""
     seconds = time.monotonic() - run.started
-    code = None
-    if run.proc is not None:
-        try:
-            os.killpg(run.proc.pid, signal.SIGKILL)  # the sandbox (bwrap), or the runner and its group
-        except ProcessLookupError:
-            pass
-        code = run.proc.wait()
-        if run.pidfd is not None:
-            os.close(run.pidfd)
-        if iso.own_uid and iso.mode == "rlimits":
-            _kill_uid(_slot_uid(run.slot))
-    if run.workdir is not None:
-        shutil.rmtree(run.workdir, ignore_errors=True)
-    out_file, result_file = run.files
+    code = _stop(run, iso)
+    out_file, result_file, _ = run.files
     result_file.seek(0)
-    record = _parse_report(result_file.read(1 << 20), total)
+    raw = result_file.read(limits.output_bytes + 1)
+    plans = plan_tests(tests)
+    record = read_report(raw, plans)
     output_size = out_file.seek(0, os.SEEK_END)
     out_file.seek(max(0, output_size - 2000))
     tail = out_file.read().decode("utf-8", "replace").strip().splitlines()
     for f in run.files:
         f.close()
 
+    total = len(tests)
     passed = [False] * total
+    # The CPU limit (timeout_s, counted from the interpreter's start) can end a busy loop before the wall clock,
+    # which counts from the job's arrival: either way the program ran out of time.
+    killed_by = _signal_of(code, iso)
+    timed_out = timed_out or killed_by == signal.SIGXCPU
     if timed_out:
         status, error = "timeout", f"time limit of {limits.timeout_s:g} s exceeded"
     elif run.start_error is not None:
         status, error = "error", run.start_error
     elif record is None:
         status = "error"
-        if output_size >= limits.output_bytes:
+        if raw:  # written by the program, or twice: nothing in it counts
+            error = "malformed report"
+        elif output_size >= limits.output_bytes:
             error = f"output limit of {limits.output_bytes} bytes exceeded"
-        elif code is not None and code < 0:
-            error = f"killed by {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"signal {-code}"
+        elif killed_by is not None:
+            error = f"killed by {signal.Signals(killed_by).name}" if killed_by in signal.valid_signals() else (
+                f"signal {killed_by}")
         else:
             error = f"exited with status {code} without a result" + (f" ({tail[-1][:200]})" if tail else "")
     elif record[0] is not None:
         status, error = "error", record[0]
     else:
-        passed = [e is None for e in record[1]]
+        errors = [judge(plan, results) for plan, results in zip(plans, record[1], strict=True)]
+        passed = [e is None for e in errors]
         status = "passed" if all(passed) else "failed"
-        error = next((e for e in record[1] if e is not None), None)
+        error = next((e for e in errors if e is not None), None)
     return {"passed": sum(passed), "total": total, "pass_fraction": sum(passed) / total, "status": status,
             "timeout": timed_out, "error": error, "seconds": round(seconds, 3)}
-
-
-def _parse_report(raw: bytes, total: int) -> tuple[str | None, list[str | None]] | None:
-    """(program error, error per test; None = passed) from the runner's lines, or None when the report is
-    missing or malformed (the program could have written to the descriptor)."""
-    lines = raw.decode("utf-8", "replace").split("\n")
-    if len(lines) < 2 or lines[-1] != "":
-        return None
-    head, rest = lines[0], lines[1:-1]
-    if head == "ok" and len(rest) == total:
-        errors: list[str | None] = []
-        for line in rest:
-            if line == "pass":
-                errors.append(None)
-            elif line.startswith("fail "):
-                errors.append(line[5:] or "test failed")
-            else:
-                return None
-        return None, errors
-    if head.startswith("error ") and not rest:
-        return head[6:], [head[6:]] * total
-    return None
 
 
 def _run_jobs(jobs: list[tuple], workers: int, limits: Limits, iso: _Isolation) -> list[dict]:
     results: list = [None] * len(jobs)
     queue = deque(range(len(jobs)))
-    free_slots = list(range(workers))
+    free_slots = list(range(2 * workers))  # the programs running, and as many sandboxes started ahead
     running: list[_Run] = []
+    ahead: deque[_Run] = deque()
     try:
         while queue or running:
-            while queue and free_slots:
+            while queue and len(running) < workers:
+                run = ahead.popleft() if ahead else _spawn(free_slots.pop(), limits, iso)
                 i = queue.popleft()
-                running.append(_start(i, free_slots.pop(), jobs[i], limits, iso))
+                _give(run, i, jobs[i], limits)
+                running.append(run)
+            while len(ahead) < min(workers, len(queue)):
+                ahead.append(_spawn(free_slots.pop(), limits, iso))
             wait_s = max(0.0, min(r.deadline for r in running) - time.monotonic())
-            if any(r.proc is None for r in running):  # did not start: collect it right away
+            if any(r.proc is None or r.start_error for r in running):  # did not start: collect it right away
                 wait_s = 0.0
             pidfds = [r.pidfd for r in running if r.pidfd is not None]
             if len(pidfds) == len(running):
@@ -306,14 +378,18 @@ def _run_jobs(jobs: list[tuple], workers: int, limits: Limits, iso: _Isolation) 
                 time.sleep(min(wait_s, 0.005))
             now = time.monotonic()
             for run in list(running):
-                done = run.proc is None or run.proc.poll() is not None
+                done = run.proc is None or run.start_error is not None or run.proc.poll() is not None
                 if done or now >= run.deadline:
                     running.remove(run)
-                    results[run.index] = _collect(run, len(jobs[run.index][1]), not done, limits, iso)
+                    results[run.index] = _collect(run, jobs[run.index][1], not done, limits, iso)
                     free_slots.append(run.slot)
-    finally:  # interrupted (Ctrl-C): leave nothing running
+    finally:  # the batch is done, or interrupted (Ctrl-C): leave nothing running
         for run in running:
-            _collect(run, len(jobs[run.index][1]), True, limits, iso)
+            _collect(run, jobs[run.index][1], True, limits, iso)
+        for run in ahead:
+            _stop(run, iso)
+            for f in run.files:
+                f.close()
     return results
 
 
@@ -324,12 +400,12 @@ _DETECT_LOCK = threading.Lock()
 _BATCH_LOCK = threading.Lock()  # one batch at a time per process: slots (and uids) are per batch
 # It imports standard modules that are not frozen into the interpreter: a program runs after the runner drops
 # to its own uid, and an interpreter under /root (pyenv) then starts but cannot read its standard library.
-_PROBE = ("import collections, json, re\ndef probe():\n    return 42\n", ("assert probe() == 42",), "")
+_CANARY = ("import collections, json, re\ndef canary():\n    return 42\n", ("assert canary() == 42",), "")
 
 
 def _works(iso: _Isolation) -> str | None:
-    """None if a probe program passes under ``iso``, else why not."""
-    result = _run_jobs([_PROBE], 1, Limits(timeout_s=30), iso)[0]
+    """None if a canary program passes under ``iso``, else why not."""
+    result = _run_jobs([_CANARY], 1, Limits(timeout_s=30), iso)[0]
     return None if result["status"] == "passed" else str(result["error"])
 
 
@@ -378,9 +454,11 @@ def _isolation() -> _Isolation:
 
 def sandbox_info() -> dict:
     """The isolation in effect: mode (bwrap or rlimits), whether each program gets a uid of its own, the
-    interpreter, and the protections missing (empty with bwrap)."""
+    interpreter, the protections missing (empty with bwrap), and the harness's folder (on the command line of
+    every process this process sandboxes)."""
     iso = _isolation()
-    return {"mode": iso.mode, "own_uid": iso.own_uid, "python": iso.python, "missing": list(iso.missing)}
+    return {"mode": iso.mode, "own_uid": iso.own_uid, "python": iso.python, "missing": list(iso.missing),
+            "harness": _harness_dir(iso.python)}
 
 
 # --- public API ---------------------------------------------------------------------------------------

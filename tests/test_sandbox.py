@@ -82,7 +82,8 @@ def _contained(need: str, info: dict, root: bool) -> bool:
 
 
 def _leftovers(token: str) -> list[str]:
-    """Processes whose command line holds ``token`` (a sandboxed program's text, or bwrap's arguments)."""
+    """Processes whose command line holds ``token``: the name of a trainer's harness folder (``sandbox_info``),
+    which every process it sandboxes carries, forked ones included."""
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit() and entry.name != str(os.getpid()):
@@ -157,7 +158,7 @@ def test_hostile_programs_are_contained(mode, tmp_path, monkeypatch):
         assert result["seconds"] <= TIMEOUT_S + 1.0, (name, result)
     assert [r["status"] for r in out["good"]] == ["passed"] * 3, "the trainer could not go on"
     assert out["seconds"] < 4 * TIMEOUT_S and wall < 30, "the batch took too long"
-    assert _leftovers(token) == [], "processes of the sandboxed programs survived"
+    assert _leftovers(Path(out["info"]["harness"]).name) == [], "processes of the sandboxed programs survived"
     assert sorted(os.listdir(outside)) == ["keep.txt"] and (outside / "keep.txt").read_text() == "keep"
     assert not [d for d in ("/tmp", "/var/tmp", "/dev/shm") if Path(f"{d}/r1z-{token}.txt").exists()]
     with pytest.raises(BlockingIOError):
@@ -201,6 +202,27 @@ def test_setup_code_main_blocks_argv_stdin_and_a_forked_child():
     forks = execute("import os\nos.fork()\ndef f():\n    return 1\n", ["assert f() == 1", "assert f() != 2"])
     if sandbox.sandbox_info()["own_uid"] or sandbox.sandbox_info()["mode"] == "bwrap":
         assert forks["status"] == "passed", forks
+
+
+def test_the_program_never_sees_the_expected_values():
+    """Only the probes enter the sandbox: not the expected values, on the command line, in the harness's frames
+    or anywhere else the program can look (the harness before issue 24 held them all)."""
+    token = "EXPECTED-" + uuid.uuid4().hex
+    spy = ("import gc, os, re, sys\n"
+           "def seen():\n"
+           "    places = [repr(sys.argv), repr(dict(os.environ))] + [repr(o) for o in gc.get_objects()]\n"
+           "    frame = sys._getframe()\n"
+           "    while frame is not None:\n"
+           "        places.append(repr(frame.f_locals))\n"
+           "        frame = frame.f_back\n"
+           "    for path in ('/proc/self/cmdline', '/proc/self/environ'):\n"
+           "        try:\n"
+           "            places.append(open(path, 'rb').read().decode('utf-8', 'replace'))\n"
+           "        except OSError:\n"
+           "            pass\n"
+           "    return any(re.search('EXPECTED-[0-9a-f]{32}', p) for p in places)\n")  # not its own text
+    result = execute(spy, ["assert seen() is False", f"assert seen() != {token!r}"], setup="import math")
+    assert result["status"] == "passed", result
 
 
 def test_hashing_is_deterministic():
@@ -255,13 +277,15 @@ def test_a_killed_batch_leaves_nothing_running(tmp_path):
     The child restores Python's Ctrl-C handler itself: a shell starts background jobs with SIGINT ignored,
     and a pytest run in the background would pass that on. The programs get a limit far beyond the test's
     wait, so only the interrupt can end them in time."""
-    token = uuid.uuid4().hex
     script = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
               "from common import sandbox\n"
-              f"sandbox.execute_many(['# {token}\\nimport time\\ntime.sleep(300)'] * 2, [['assert True']] * 2, "
+              "print(sandbox.sandbox_info()['harness'], flush=True)\n"
+              "sandbox.execute_many(['import time\\ntime.sleep(300)'] * 2, [['assert True']] * 2, "
               "workers=2, limits=sandbox.Limits(timeout_s=120))\n")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                            stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    token = Path(proc.stdout.readline().strip()).name  # on the command line of its sandboxes, not of itself
+    assert token.startswith("r1zero-harness-")
     deadline = time.monotonic() + 20
     while not _leftovers(token) and time.monotonic() < deadline:
         time.sleep(0.05)

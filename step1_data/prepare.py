@@ -68,8 +68,12 @@ class DataArgs:
     ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
     num_proc: int | None = field(default=None, metadata={
         "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
-    prompt_tests: int = field(default=1, metadata={
-        "help": "code datasets: test asserts shown in the prompt (0: all); the reward runs every test"})
+    code_protocol: str | None = field(default=None, metadata={
+        "help": "code datasets: the prompt protocol, evalplus (the first test shown; default) or original (all "
+                "tests: Austin et al. 2021, bigcode-evaluation-harness); the reward runs every test either way"})
+    prompt_tests: int | None = field(default=None, metadata={
+        "help": "code datasets: show this many tests instead (0: all); 1 is evalplus, 0 original, any other N is "
+                "recorded as protocol prompt_tests=N"})
 
 
 def _auto_num_proc(rows: int, requested: int | None) -> int | None:

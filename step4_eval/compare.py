@@ -9,7 +9,8 @@ A and B are eval folders (or their summary.json). A problem counts as solved whe
 samples are correct (with one sample: when it is correct). The report gives, per source, how many
 problems went wrong -> right (gained) and right -> wrong (lost), with a few ids of each, plus the
 accuracy change. The two summaries' contracts are checked first: if they differ (other data, sampling
-or grader), it says how, since the flips then mix model change with protocol change. CPU only, instant.
+or grader), it says how, since the flips then mix model change with protocol change; code evals whose MBPP
+prompt protocols differ (every test shown, or the first) are refused. CPU only, instant.
 
 Suite folders (any number) give one row per checkpoint with its accuracy on each benchmark and the
 unweighted average, printed and written as ``suite_comparison.{md,csv,png}`` to ``--out`` (default: the
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from common.artifacts import atomic_write_json
 from common.errors import UserError, run_cli
-from step4_eval.contract import describe_diff
+from step4_eval.contract import describe_diff, protocol_clash
 from step4_eval.report import load_eval
 from step4_eval.suite import SUITE_FILE, comparison_markdown, write_comparison
 
@@ -115,6 +116,9 @@ def main(argv=None) -> dict | list[dict]:
     args.a, args.b = args.folders
     summary_a, rows_a = load_eval(args.a)
     summary_b, rows_b = load_eval(args.b)
+    clash = protocol_clash(summary_a.get("contract"), summary_b.get("contract"))
+    if clash:
+        raise UserError(f"{args.a} and {args.b}: {clash}")
     diff = describe_diff(summary_a.get("contract"), summary_b.get("contract"))
     if diff:
         print(f"warning: not comparable like for like: {diff}", flush=True)

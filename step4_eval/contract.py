@@ -1,7 +1,9 @@
 """The eval contract: everything that decides an eval's numbers, recorded in ``summary.json``.
 
 Two summaries are comparable only when their contracts agree (apart from the checkpoint, which is
-what one compares). A partial eval is resumed only under the very same contract.
+what one compares). A partial eval is resumed only under the very same contract. Code evals under different
+MBPP prompt protocols (``contract.code.protocol``: every test shown, or the first) are never compared:
+``protocol_clash`` says why, and ``compare.py`` refuses them.
 """
 
 from __future__ import annotations
@@ -71,3 +73,15 @@ def describe_diff(a: dict | None, b: dict | None, ignore=COMPARE_IGNORE, limit: 
     shown = ", ".join(f"{k} ({fa.get(k)!r} vs {fb.get(k)!r})" for k in keys[:limit])
     more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
     return f"contracts differ in {shown}{more}"
+
+
+def protocol_clash(a: dict | None, b: dict | None) -> str | None:
+    """Why two code evals must not be compared (their prompt protocols differ), or None."""
+    code_a, code_b = ((c or {}).get("code") for c in (a, b))
+    if not code_a or not code_b:
+        return None
+    pa, pb = code_a.get("protocol", "unknown"), code_b.get("protocol", "unknown")
+    if pa == pb:
+        return None
+    return (f"the code evals' prompts follow different protocols ({pa} vs {pb}: tests shown in the prompt), so "
+            "their pass@k are not comparable; evaluate both on data prepared under one --code_protocol")

@@ -39,7 +39,7 @@ from common.artifacts import (
     file_sha256,
     write_manifest,
 )
-from common.code_grading import CODE_DATA_COLUMNS, code_contract
+from common.code_grading import CODE_DATA_COLUMNS, PROTOCOL_COLUMN, code_contract, protocol_of
 from common.engines import ENGINES, EngineOptions, Sampling, load_engine
 from common.errors import UserError, run_cli
 from common.eval_report import format_summary
@@ -142,7 +142,8 @@ def load_problems(path: str | Path, limit: int | None = None):
     df = read_step1_parquet(path, REQUIRED_COLUMNS)
     if "source" not in df.columns:
         df["source"] = "unknown"
-    df = df[["id", "source", "prompt", "answer", *(c for c in CODE_DATA_COLUMNS if c in df.columns)]].copy()
+    code_columns = (*CODE_DATA_COLUMNS, PROTOCOL_COLUMN)
+    df = df[["id", "source", "prompt", "answer", *(c for c in code_columns if c in df.columns)]].copy()
     df["id"] = df["id"].astype(str)
     dropped = {
         "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
@@ -268,8 +269,9 @@ def _start_locked(args, ckpt, problems, data_sha, out_dir, on_chunk, get_engine)
     contract = build_contract(sampling=args.sampling, engine=args.engine_settings, data_sha256=data_sha,
                               num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt),
                               template=args.template)
-    if "tests" in problems.columns:  # code: the programs' grader, sandbox and limits decide the numbers too
-        contract["code"] = code_contract(Limits(timeout_s=args.code_timeout_s))
+    if "tests" in problems.columns:  # code: the programs' grader, sandbox, limits and prompt protocol count too
+        contract["code"] = code_contract(Limits(timeout_s=args.code_timeout_s),
+                                         protocol_of(problems.get(PROTOCOL_COLUMN)))
     finished = finished_summary(out_dir, contract, args.overwrite)
     if finished is not None:
         print(f"[eval] {ckpt.label}: {out_dir} already holds this finished eval; nothing to do", flush=True)

@@ -48,6 +48,9 @@ def test_mbpp_sample_goes_to_the_standard_splits(tmp_path):
     assert row["answer"].startswith("```python\n") and row["sft_target"].endswith(f"{row['answer']} </answer>")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["prompt_template_hash"]
+    # the default prompt protocol (the first test shown) is recorded in every row, the stats and the manifest
+    assert set(test["protocol"]) == {"evalplus"} and stats["protocol"] == "evalplus" and stats["prompt_tests"] == 1
+    assert manifest["config"]["code_protocol"] == "evalplus"
 
 
 def test_sanitized_rows_all_tests_shown_and_bad_rows_counted(tmp_path):
@@ -61,22 +64,30 @@ def test_sanitized_rows_all_tests_shown_and_bad_rows_counted(tmp_path):
          "test_list": ["assert (x =="], "source_file": "x"},
         {"prompt": "Validation.", "code": "x = 1", "task_id": 520, "test_imports": [], "test_list": ["assert x"],
          "source_file": "x"},
+        {"prompt": "An assert in a loop.", "code": "x = 1", "task_id": 14, "test_imports": [],
+         "test_list": ["for i in range(3):\n    assert x"], "source_file": "x"},
     ]
     path = tmp_path / "sanitized.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n")
     out = _prepare(tmp_path, "--input", str(path), "--prompt_tests", "0")
     stats = json.loads((out / "stats.json").read_text())
     assert stats["rejected"]["malformed"] == 3 and stats["rejected"]["duplicate"] == 1
+    assert stats["rejected"]["unsupported_test"] == 1  # its verdict could not be decided outside the sandbox
     assert (stats["test_rows"], stats["val_rows"]) == (1, 1)
     row = pd.read_parquet(out / "test.parquet").iloc[0]
     assert all(t in row["prompt"] for t in ADD_TESTS) and row["test_setup"] == "import math"
     assert row["source"] == "mbpp/sanitized"
-    with pytest.raises(SystemExit):  # --val_size is a one-line error for fixed splits
-        from common.errors import run_cli
-        from step1_data.prepare import main
+    assert row["protocol"] == "original" and stats["protocol"] == "original"  # --prompt_tests 0 is its name
+    from common.errors import run_cli
+    from step1_data.prepare import main
 
-        run_cli(lambda: main(["--dataset", "mbpp", "--input", str(path), "--output_dir", str(tmp_path / "o2"),
-                              "--val_size", "5"]))
+    for bad in (["--val_size", "5"], ["--code_protocol", "original", "--prompt_tests", "1"],
+                ["--code_protocol", "humaneval"]):  # one-line errors
+        with pytest.raises(SystemExit):
+            run_cli(lambda: main(["--dataset", "mbpp", "--input", str(path), "--output_dir", str(tmp_path / "o2"),
+                                  *bad]))  # noqa: B023 - called at once
+    out3 = _prepare(tmp_path / "p2", "--input", str(path), "--prompt_tests", "2")
+    assert json.loads((out3 / "stats.json").read_text())["protocol"] == "prompt_tests=2"
 
 
 # --- grading and rewards ------------------------------------------------------------------------------
@@ -173,6 +184,7 @@ def test_eval_command_on_code_data(tiny_model_dir, mbpp_data_dir, tmp_path):
     assert len(rows) == 6 and all(set(CODE_RECORD_FIELDS) <= set(r) for r in rows)
     assert summary["code"]["timeouts"] == sum(r["run_status"] == "timeout" for r in rows)
     assert summary["contract"]["code"]["grader_version"].startswith("code-")
+    assert summary["contract"]["code"]["protocol"] == "evalplus"
     assert "pass@2" in summary
     again = build_summary(rows)  # the file alone gives back the numbers (resume path)
     assert again["code"] == summary["code"] and again["counts"] == summary["counts"]

@@ -289,6 +289,17 @@ def test_compare_lists_flips_by_source(tmp_path, capsys):
     assert json.loads(out.read_text())["sources"]["odd"]["gained"] == ["p1", "p3"]
 
 
+def test_compare_refuses_code_evals_under_different_prompt_protocols(tmp_path):
+    """MBPP pass@1 with every test in the prompt and with one are different numbers: never compared."""
+    c = "correct"
+    a = write_eval(tmp_path / "a", {"p0": [c]}, {"code": {"protocol": "original"}, "checkpoint": {"model": "a"}})
+    b = write_eval(tmp_path / "b", {"p0": [c]}, {"code": {"protocol": "evalplus"}, "checkpoint": {"model": "b"}})
+    same = write_eval(tmp_path / "c", {"p0": [c]}, {"code": {"protocol": "evalplus"}, "checkpoint": {"model": "c"}})
+    with pytest.raises(UserError, match="different protocols"):
+        compare.main([str(a), str(b)])
+    assert compare.main([str(b), str(same)])["sources"]
+
+
 def test_wandb_offline_logs_metrics_and_tables(tmp_path, tiny_model_dir, val, monkeypatch, fresh_wandb):
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))

@@ -8,10 +8,11 @@ Splits are by task_id, as the benchmark defines them: test 11-510, validation 51
 ``val``), train 601-974; the few-shot prompt examples 1-10 are left out (counted). From a hub id all four
 hub splits are read and re-split by task_id, so the hub and a local file give the same files.
 
-Each row becomes: ``problem`` = the task, the first ``prompt_tests`` asserts (so the function's name and
-signature are known) and the answer format; ``answer`` = the reference code in a ```` ```python ```` block
-(what a perfect response puts inside ``<answer>``); ``tests`` = every assert of ``test_list`` (the reward
-runs them all, shown or not); ``test_setup`` = ``test_setup_code`` (full) or the ``test_imports`` (sanitized).
+Each row becomes: ``problem`` = the task, the asserts its prompt protocol shows (the first, or all, so that
+the function's name and signature are known; step1_data/code_pipeline.py) and the answer format; ``answer`` =
+the reference code in a ```` ```python ```` block (what a perfect response puts inside ``<answer>``);
+``tests`` = every assert of ``test_list`` (the reward runs them all, shown or not); ``test_setup`` =
+``test_setup_code`` (full) or the ``test_imports`` (sanitized).
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ import pytest
 from common.errors import UserError
 from step3_GRPO.train import rewards_math
 from step3_GRPO.train.rewards_math import (
-    REWARD_FUNCS,
     MONITOR_FUNCS,
+    REWARD_FUNCS,
     REWARD_PRESETS,
     r1_zero_answer_reward,
     r1_zero_format_reward,

@@ -52,8 +52,7 @@ from pathlib import Path
 
 import sympy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for common.plain_math
-from common.plain_math import parse_plain  # noqa: E402
+from common.plain_math import parse_plain  # the project is installed (pip install -e .): no path edits
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

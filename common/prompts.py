@@ -5,13 +5,14 @@ A template is a name, the prompt text, how generation stops and how the answer i
 - ``r1_zero`` (the project's template; Oat-Zero calls it ``r1``): the prompt ends with ``Assistant: <think>``
   so the model continues its reasoning and closes it with ``</think> <answer> ... </answer>``. Generation
   stops at ``</answer>`` (kept). Format rule: the response contains ``</think> <answer>`` and ``</answer>``
-  (the exact CS336 / Dr. GRPO string test); the answer is the last ``<answer>`` block, or the last
-  ``\\boxed{}`` inside it. Preflight (step3) checks that this template and the reward agree.
+  (the exact CS336 / Dr. GRPO string test); the answer is what the last ``<answer>`` block states (its
+  boxes, or its stating sentences: ``common.grading_claims``). Preflight (step3) checks that this template and
+  the reward agree.
 - ``boxed`` (Oat-Zero's and Qwen2.5-Math's ``qwen_math``): a ChatML prompt whose system turn asks for the
   final answer in ``\\boxed{}``. Generation ends at the model's end-of-turn (``<|im_end|>``) or EOS. Format
-  rule: the response contains a closed ``\\boxed{...}``; the answer is the last one.
+  rule: the response contains a closed ``\\boxed{...}``; every box of the response is a candidate answer.
 
-``format_ok`` / ``extract`` / ``boxes`` of a template are what ``common.grading`` grades with, and
+``format_ok``, ``region`` and ``scope`` of a template are what ``common.grading`` grades with, and
 ``format_rule`` is written into every eval contract, because base-model numbers depend on the template.
 """
 
@@ -81,11 +82,6 @@ def answer_tag_extract(response: str) -> str | None:
     return (boxed if boxed is not None else inside).strip()
 
 
-def answer_tag_boxes(response: str) -> list[str]:
-    inside = answer_block(response)
-    return all_boxed(inside) if inside is not None else []
-
-
 def boxed_region(response: str) -> str | None:
     """The boxed template's answer region: the whole response, when it holds a closed box."""
     return response if all_boxed(response) else None
@@ -96,12 +92,6 @@ def boxed_format_ok(response: str) -> bool:
     return bool(all_boxed(response))
 
 
-def boxed_extract(response: str) -> str | None:
-    """The content of the last closed ``\\boxed{}`` of the response."""
-    boxes = all_boxed(response)
-    return boxes[-1].strip() if boxes else None
-
-
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str
@@ -110,8 +100,6 @@ class PromptTemplate:
     stop_tokens: tuple[str, ...]    # special tokens that also end generation, where the tokenizer has them
     format_rule: str                # written into the eval contract
     format_ok: Callable[[str], bool] = field(repr=False, compare=False)
-    extract: Callable[[str], str | None] = field(repr=False, compare=False)  # the answer text, None if none
-    boxes: Callable[[str], list[str]] = field(repr=False, compare=False)  # every closed box of the answer region
     # Where the answer is stated (common.grading_claims reads it): the text, or None when there is none, and
     # its scope: "block" (all of it is the answer) or "tail" (a whole response: its boxes and last sentence).
     region: Callable[[str], str | None] = field(repr=False, compare=False)
@@ -137,11 +125,11 @@ TEMPLATES = {
             "r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (),
             "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is what the last "
             "<answer>...</answer> block states: its boxes, or its stating sentences (docs/grader.md)",
-            answer_tag_format_ok, answer_tag_extract, answer_tag_boxes, answer_block, "block"),
+            answer_tag_format_ok, answer_block, "block"),
         PromptTemplate(
             "boxed", BOXED_TEMPLATE, (), ("<|im_end|>",),
             "format 1 iff the response contains a closed \\boxed{...}; every box is a candidate answer",
-            boxed_format_ok, boxed_extract, all_boxed, boxed_region, "tail"),
+            boxed_format_ok, boxed_region, "tail"),
     )
 }
 ALIASES = {"r1": "r1_zero", "qwen_math": "boxed"}  # Oat-Zero's names

@@ -77,13 +77,14 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 
 from common.grader_pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
 from common.grading_claims import (
     Reading,
     assignment_value,
+    expand_plus_minus,
     is_relation,
-    plus_minus,
     read_answer,
     signals,
     unit_items,
@@ -151,6 +152,7 @@ def _golds(value, index: int) -> tuple[str, ...]:
     return golds
 
 
+_ELLIPSIS = re.compile(r"\\[lc]?dots|\.\.\.|…")
 Check = tuple[str, str, str]  # (answer value, gold value, "=" equal or "≈" rounds to)
 
 
@@ -167,8 +169,8 @@ def _gold_reading(gold: str) -> tuple[str, str]:
     items = unit_items(value)  # "12 \text{ and } 13"
     if len(items) > 1:
         return "several", ", ".join(items)
-    expanded = plus_minus(value)
-    if len(expanded) > 1:
+    expanded = expand_plus_minus(value)  # \pm 3 is two answers; \{1 \pm \sqrt{5}, -2\} three
+    if len(expanded) > 1 or expanded[0] != value:
         return "several", ", ".join(expanded)
     return ("several" if several_answers(value) else "one"), value
 
@@ -185,7 +187,10 @@ def _alternative(reading: Reading, gold: str) -> tuple[Check, ...] | None:
     if any(c.relation == "inequality" for c in candidates):
         return None  # an inequality states no value
     inner = [(s, c.final, mode) for c in candidates for s, mode in c.checks]
-    finals = list(dict.fromkeys(c.final for c in candidates))
+    distinct: dict[str, str] = {}  # the same value written twice ("12 $" and "12") is one answer
+    for c in candidates:
+        distinct.setdefault(normalize(c.final) or c.final, c.final)
+    finals = list(distinct.values())
     if kind == "several":  # the candidates, as one list, are the gold's answers
         answers = [(finals[0] if len(finals) == 1 else ", ".join(finals), value, "=")]
     else:  # every candidate is the one answer
@@ -209,6 +214,8 @@ def _cheap_check(check: Check) -> bool | None:
         return False  # empty, or far too long to be an answer: not equal, and not worth parsing
     if pred == gold:  # identical text: equal whatever it is (a gold must always match itself)
         return True
+    if _ELLIPSIS.search(pred) and not _ELLIPSIS.search(gold):
+        return False  # "42.0\ldots01" or "42\ldots": not a value the gold can equal exactly
     return cheap_equal(pred, gold)
 
 

@@ -29,17 +29,31 @@ monitor's flags (several candidates, a relation as the answer, a cover-all answe
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 from dataclasses import dataclass
 
-from common.grading_norm import has_free_variable, light_clean, match_braces, normalize, strip_delimiters
+from common.grading_norm import (
+    collection_items,
+    has_free_variable,
+    light_clean,
+    match_braces,
+    normalize,
+    strip_delimiters,
+    strip_emphasis,
+)
 
 MAX_REGION_CHARS = 10_000  # a longer answer block is one candidate (and wrong: common.grading)
 MAX_TAIL_CHARS = 2_000  # of a whole response (``boxed`` template), the prose read beside its last box
 MAX_CANDIDATES = 16
 MAX_PLUS_MINUS = 2  # a value with more \pm signs is not expanded (2^k answers): it stays one candidate
+MAX_CHAIN = 64  # a relation chain with more operators states nothing (honest chains are short; long ones cost)
+STATES_NOTHING = "\x01"  # a statement that commits to no value: a negation, a bound ("at least 42")
 
-_TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}")  # prose in math
+# prose in math; a unit's exponent stays on it (\text{ in}^2)
+_TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}(\^\{?-?\d+\}?)?")
 _ALIGNED = re.compile(r"\\begin\{(align|aligned|eqnarray|gather|split|equation)\*?\}(.*?)\\end\{\1\*?\}", re.DOTALL)
 _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _BOX_START = re.compile(r"\\(?:boxed|fbox)\s*")
@@ -47,18 +61,25 @@ _BARE_BOX = re.compile(r"[^\s$]*")
 # Hedge words: an answer that commits to more than one value ("could" and "might" are left out: "the
 # largest number that could be ... is 19" commits to 19).
 HEDGE_WORDS = re.compile(r"\b(?:or|nor|maybe|might|possibly|perhaps|probably|either|alternatively|alternately|"
-                         r"otherwise|although|though|unsure|uncertain|actually|unless)\b", re.IGNORECASE)
-_UNIT_SPLIT = re.compile(rf"{HEDGE_WORDS.pattern}|\band\b|\\lor(?![A-Za-z])", re.IGNORECASE)
+                         r"alternatives?|otherwise|else|instead|although|though|unsure|uncertain|actually|unless|"
+                         r"versus|vs|resp|respectively|alt|ou)\b", re.IGNORECASE)
+# Lists: after the copula of a stating sentence, or inside a box, these join several answers
+_LIST_WORDS = re.compile(r"\band\b|;|\\lor(?![A-Za-z])|\\vee(?![A-Za-z])|\\wedge(?![A-Za-z])", re.IGNORECASE)
+_UNIT_SPLIT = re.compile(rf"{HEDGE_WORDS.pattern}|{_LIST_WORDS.pattern}", re.IGNORECASE)
+# A statement that commits to no value: a negation or a bound
+_NEGATION = re.compile(
+    r"\b(?:not|isn't|aren't|wrong|incorrect|never|but|except|anything|at least|at most|more than|less than|"
+    r"greater than|fewer than|or more|or less|or fewer|up to|no more than|no less than)\b|\\not(?![A-Za-z])|\u0338",
+    re.IGNORECASE)
 _COPULA = re.compile(r"\b(?:is|are|was|were|equals?|be|gives|yields)\b|'s\b|=|:(?=\s)", re.IGNORECASE)
 _STATES_ANSWER = re.compile(r"\b(?:answer|final|that is)\b", re.IGNORECASE)  # not "thus": reasoning says it too
 _RESTATE = re.compile(r"\b(?:i\.\s?e|ie)\.?(?=[\s,:]|$)", re.IGNORECASE)  # "i.e." restates: "that is"
 _RESTATEMENT = re.compile(r"^[\s,;:]*(?:that is|namely|which is|in other words)\b[\s,:]*", re.IGNORECASE)
 _CHAT_TOKENS = re.compile(r"<\|[A-Za-z_]+\|>(?:user|assistant|system)?")  # <|im_start|>user: not the answer
 # A full stop (also before a closing "$"), but not a decimal point; "!" and "?" after a word (5! is a
-# factorial); ";" but not "\;"; a new line; an implication.
+# factorial); a new line. (";" joins a list; an implication is read by ``chain``.)
 _SENTENCE_END = re.compile(r"(?<=[^\d.\\])\.(?=[$)\]]*(?:\s|$))|(?<=\d)\.(?=[$)\]]*(?:\s+[^\s\d+\-*/=^(]|$))"
-                           r"|(?<=[A-Za-z]{2})[!?](?=\s|$)|(?<!\\);|\n"
-                           r"|\\(?:Rightarrow|Longrightarrow|implies|iff|therefore)(?![A-Za-z])")
+                           r"|(?<=[A-Za-z]{2})[!?](?=\s|$)|\n")
 # Words that are math, not prose: function names, constants, environments (plain-text answers: sqrt(2)/2)
 _MATH_WORDS = (r"sqrt|pi|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|lg|"
                r"exp|abs|gcd|lcm|mod|max|min|det|oo|inf|infty|[A-Z]{2,5}")  # ABC, AB: points and segments
@@ -66,20 +87,26 @@ _MATH_WORDS = (r"sqrt|pi|sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|
 # to it: cm^2, m/s); also the article "a".
 _WORD = (rf"(?<![\\A-Za-z0-9])(?!(?:{_MATH_WORDS})(?![A-Za-z]))[A-Za-z]{{2,}}(?:'s)?(?:\^\{{?-?\d+\}}?)?"
          r"(?:/[A-Za-z]+(?:\^\{?-?\d+\}?)?)*(?![A-Za-z0-9])|(?<![\\A-Za-z0-9])(?:a|I)(?=\s+[a-z]{2})")  # a, I
-_MATH_CHARS = r"0-9+\-*/^_=<>()\[\]{}|!,.:;~&'≤≥≠≈±∓√π·×÷−²³°%"  # anything else (€, quotes, $) separates
+_MATH_CHARS = r"0-9+\-*/^_=<>()\[\]{}|!,.:;~&'≤≥≠≈±∓√π·×÷−²³°%∞"  # anything else (€, quotes, $) separates
 _TOKEN = re.compile(rf"(?P<math_name>\\(?:mathrm|mathbf|mathit|operatorname|begin|end)\s*\{{[^{{}}]*\}})|(?P<word>{_WORD})"
                     rf"|(?P<hole>\x00\d+\x00)|(?P<math>\\[A-Za-z]+|\\.|[A-Za-z]+|[{_MATH_CHARS}])|(?P<gap>[^\s])")
 # Two-letter words that make a text prose (other two-letter runs are math: dx, xy, cm)
 _ENGLISH_PAIRS = {"is", "of", "so", "an", "as", "at", "be", "by", "if", "in", "it", "no", "on", "or", "to",
                   "we", "us", "do", "he", "me", "my", "am", "up"}
 _HOLE = re.compile(r"\x00(\d+)\x00")
+_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script (４２, ٤٢)
 _PLAIN_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
 _BETWEEN_HOLES = re.compile(r"(?:[\s,]|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*")  # commas and spacing only
 
 _REL_OP = re.compile(
-    r"\\(?:approx|simeq|neq|ne|leqslant|geqslant|leq|le|geq|ge|lt|gt|in|notin|equiv|subseteq|subset|supset)"
+    r"\\not\s*(?:=|\\[A-Za-z]+)|\\(?:approx|simeq|neq|ne|leqslant|geqslant|leq|le|geq|ge|lt|gt|in|notin|equiv|subseteq|subset|supset)"
     r"(?![A-Za-z])|<=|>=|!=|:=|==|[=<>≤≥≠≈]")
 _EQ_OPS = frozenset({"=", ":=", "=="})
+_IMPLIES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|iff|Leftrightarrow|Longleftrightarrow|therefore|"
+                      r"rightarrow|longrightarrow|to)(?![A-Za-z])|⇒|→|⟹")
+# Where "x = 43, x = 42" starts its second statement: a separator, then a name and "="
+_NEXT_STATEMENT = re.compile(r"(?:,|;|\\q?quad(?![A-Za-z])|\\lor(?![A-Za-z])|\\vee(?![A-Za-z])|\s)\s*"
+                             r"(?=(?:[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)\s*=(?!=))")
 _APPROX_OPS = frozenset({"\\approx", "\\simeq", "≈"})
 _MODULUS = re.compile(r"\(?\s*\\(?:pmod|bmod|mod)\s*\{?[^{}()]*\}?\s*\)?|\(\s*\\text\{\s*mod\s*\}[^()]*\)")
 _PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|±|∓")
@@ -149,9 +176,9 @@ def signals(reading: Reading | None) -> dict:
 
 def read_answer(region: str, scope: str = "block") -> Reading:
     """The candidates ``region`` states. ``scope``: ``"block"`` for an answer block (all of it is the answer)
-    or ``"tail"`` for a whole response (the ``boxed`` template: every box, and hedges in the last box's
+    or ``"tail"`` for a whole response (the ``boxed`` template: every box, and what is said in the last box's
     sentence and after it; the reasoning before is not the answer)."""
-    text = region.strip()
+    text = strip_emphasis(_DIGIT.sub(lambda m: str(int(m.group())), region.strip()))  # ４２ and ٤٢ are 42
     if _PLAIN_NUMBER.fullmatch(text):  # the common case ("42", "-3.5", "1,000"): one candidate, nothing to read
         return Reading((Candidate(text, text),), False, len(region))
     if scope == "tail":
@@ -168,6 +195,7 @@ def read_answer(region: str, scope: str = "block") -> Reading:
     return Reading(tuple(candidates[:MAX_CANDIDATES]), hedged, len(region))
 
 
+
 def _read_block(text: str) -> tuple[list[str], bool]:
     units, skeleton = _units(text)
     sentences = _sentences(_prepare(skeleton))
@@ -180,67 +208,113 @@ def _read_block(text: str) -> tuple[list[str], bool]:
     return (texts or [o for unit in options for o in unit] or [_prepare(text).strip()]), hedged
 
 
-def _beside_boxes(sentences: list[str]) -> tuple[list[str], bool]:
-    """Every box with the math around it. A hedged sentence holding a box or naming the answer adds its
-    values; a restatement right after a box adds its value ("\\boxed{12}, i.e. 7"); a sentence naming the
-    answer without a box adds the value it states ("the answer is 7. \\boxed{12}")."""
+def _beside_boxes(sentences: list[str], tail: bool = False) -> tuple[list[str], bool]:
+    """Every box with the math around it. A sentence holding a box, naming the answer or coming after the
+    last box adds its values when it hedges ("\\boxed{12}, or possibly 7") and a statement of nothing when it
+    negates or bounds ("\\boxed{42} but the answer is 43"); a restatement right after a box adds its value
+    ("\\boxed{12}, i.e. 7"), and so does a sentence naming the answer ("the answer is 7. \\boxed{12}").
+    ``tail``: only the boxes' own sentences and what follows them count as prose (a whole response)."""
     statements, hedged = [], False
-    last_box = max(i for i, s in enumerate(sentences) if "\x00" in s)
+    last_box = max((i for i, s in enumerate(sentences) if "\x00" in s), default=-1)
     for i, sentence in enumerate(sentences):
         runs = _runs(sentence)
         boxed = [r for _, r in runs if "\x00" in r]
         statements += [s for r in boxed for s in _split_holes(r)]
         names = _STATES_ANSWER.search(sentence) is not None
-        if (boxed or names or i > last_box) and HEDGE_WORDS.search(sentence):  # "\boxed{5}. Actually, 7."
+        if not (boxed or i > last_box or (names and not tail)):
+            continue
+        after = sentence[sentence.rfind("\x00") + 1:] if boxed else sentence
+        if _NEGATION.search(after):  # "\boxed{42} but the answer is 43", "\boxed{42} or more"
+            statements.append(STATES_NOTHING)
+        elif HEDGE_WORDS.search(sentence):  # "\boxed{5}. Actually, 7."
             hedged = True
             statements += [r for _, r in runs if "\x00" not in r]
         elif boxed:
-            after = sentence[sentence.rfind("\x00") + 1:]
-            if (m := _RESTATEMENT.match(after)) and (restated := _runs(after[m.end():])):
-                statements.append(restated[0][1])
-        elif names:
-            statements.append(_stated_value(sentence, runs))
+            restated = _RESTATEMENT.match(after)
+            if restated or _STATES_ANSWER.search(after):  # "\boxed{42} and the answer is 43"
+                value = _stated_value(after[restated.end():] if restated else after)
+                if value and "\x00" not in value:
+                    statements.append(value)
+        elif names and runs:
+            statements.append(_stated_value(sentence))
     return statements, hedged
 
 
 def _stated(sentences: list[str]) -> tuple[list[str], bool]:
     """Without boxes: the sentences naming the answer, else the last sentence with a value; each states one
-    value, or all of its values when it hedges."""
-    with_runs = [(s, _runs(s)) for s in sentences]
-    with_runs = [(s, runs) for s, runs in with_runs if runs]
-    stating = [(s, runs) for s, runs in with_runs if _STATES_ANSWER.search(s)] or with_runs[-1:]
+    value, all of its values when it hedges or lists them, or nothing when it negates or bounds. A hedging
+    sentence after them adds its values ("The answer is 42. Or 43."), and the statement before it too."""
+    with_runs = [(k, s) for k, s in enumerate(sentences) if _runs(s)]
+    stating = [(k, s) for k, s in with_runs if _STATES_ANSWER.search(s)] or _last_block(with_runs)
+    ks = {k for k, _ in stating}  # a hedge beside or after a statement is part of it ("43 resp. 42")
+    stating += [(k, s) for k, s in with_runs if k not in ks and HEDGE_WORDS.search(s)
+                and (k > max(ks, default=-1) or k + 1 in ks)]
+    stating.sort()
     statements, hedged = [], False
-    for sentence, runs in stating:
-        if HEDGE_WORDS.search(sentence):
+    for k, sentence in stating:
+        if HEDGE_WORDS.search(sentence) and not _NEGATION.search(sentence):
             hedged = True
-            statements += [s for _, r in runs for s in _split_holes(r)]
-            before = [(s, r) for s, r in with_runs if s is not sentence][-1:] if stating[-1][0] is sentence else []
-            statements += [v for s, r in before for v in _split_holes(_stated_value(s, r))]  # "It is 5; it might be 6"
+            statements += [s for _, r in _runs(sentence) for s in _split_holes(r)]
+            before = [s for j, s in with_runs if j < k][-1:]  # "It is $5601$. It might be $5600$."
+            statements += [v for s in before for v in _statement(s)]
         else:
-            statements += _split_holes(_stated_value(sentence, runs))
+            statements += _statement(sentence)
     return statements, hedged
 
 
-def _stated_value(sentence: str, runs: list[tuple[int, str]]) -> str:
-    """The run a sentence states: the first after its last copula, else its last run."""
-    copula_at = _last_copula(sentence, runs)
-    after = [r for at, r in runs if copula_at is not None and at >= copula_at]
-    return after[0] if after else runs[-1][1]
+def _last_block(with_runs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The last sentence with a value; when it is bare math, with the bare-math lines right before it ("43" and
+    "42" on two lines state two answers)."""
+    block = with_runs[-1:]
+    while block and not _has_prose(block[-1][1]):
+        earlier = [(k, s) for k, s in with_runs if k == block[0][0] - 1]
+        if not earlier or _has_prose(earlier[0][1]):
+            break
+        block = earlier + block
+    return block
+
+
+def _statement(sentence: str) -> list[str]:
+    """What one sentence states: nothing when it negates or bounds; every value after its copula when they
+    are a list ("the solutions are 1 and 3"); else one value, as a relation when the sentence is only a value,
+    a copula and a value ("2+2 is 5")."""
+    runs = _runs(sentence)
+    copula = _last_copula(sentence, runs)
+    stated = sentence[copula.end():] if copula else sentence
+    if _NEGATION.search(stated):  # "the answer is not 42", "42 or more"; not "it is not 10 but 1,000.99"
+        return [STATES_NOTHING]
+    if _LIST_WORDS.search(stated):
+        return [s for _, r in _runs(stated) for s in _split_holes(r)]
+    value = _stated_value(stated)
+    if copula and value:
+        before = _runs(sentence[:copula.start()])
+        if len(before) == 1 and not _has_prose(re.sub(r"\bthat\s*$", "", sentence[:copula.start()])):
+            value = f"{before[0][1]} = {value}"  # "2+2 is 5" claims 2+2 = 5
+    return _split_holes(value) if value else []
+
+
+def _stated_value(text: str) -> str:
+    """The run a text states: the first after its last copula, else its last run ("" without one)."""
+    runs = _runs(text)
+    if not runs:
+        return ""
+    copula = _last_copula(text, runs)
+    after = [r for at, r in runs if copula is not None and at >= copula.end()]
+    values = [r for _, r in runs if not _UNIT_RUN.fullmatch(r)] or [runs[-1][1]]  # "3 \times 10^8 erg s^{-1}"
+    return after[0] if after else values[-1]
 
 
 def _read_tail(text: str) -> tuple[list[str], bool]:
-    """A whole response: every box is a candidate; a hedge in the last box's sentence or after it adds the
-    values there (``\\boxed{12}, or possibly 7``)."""
+    """A whole response: every box is a candidate, each item of a box that lists; in the last box's sentence
+    and after it, prose adds candidates as beside boxes in an answer block."""
     units, skeleton = _boxes(text)
     if not units:
         return [], False
     last = skeleton.rfind("\x00", 0, skeleton.rfind("\x00"))  # where the last hole starts
     tail = _prepare(skeleton[_sentence_start(skeleton, last):][:MAX_TAIL_CHARS])
-    hedged = HEDGE_WORDS.search(tail) is not None
+    statements, hedged = _beside_boxes(_sentences(tail), tail=True)
     texts = [o for unit in units for o in unit_items(unit)]
-    if hedged:
-        texts += [r for s in _sentences(tail) for _, r in _runs(s) if "\x00" not in r]
-    return texts, hedged
+    return texts + [s for s in statements if not _HOLE.search(s)], hedged
 
 
 def _units(text: str) -> tuple[list[str], str]:
@@ -281,9 +355,9 @@ def _boxes(text: str) -> tuple[list[str], str]:
 
 
 def unwrap_text(s: str) -> str:
-    """``\\text{ or }`` -> `` or ``: words inside math are still words."""
+    """``\\text{ or }`` -> `` or ``: words inside math are still words (a unit keeps its exponent)."""
     for _ in range(3):
-        s = _TEXT_WRAPPERS.sub(r" \1 ", s)
+        s = _TEXT_WRAPPERS.sub(lambda m: f" {m.group(1)}{m.group(2) or ''} ", s)
     return s
 
 
@@ -296,7 +370,11 @@ def _prepare(s: str) -> str:
 
 def unit_items(unit: str) -> list[str]:
     """A box's or span's content: itself, or its items when it lists or hedges (``12 \\text{ or } 7``,
-    ``x = 2 \\text{ and } x = 3``)."""
+    ``x = 2 \\text{ and } x = 3``); a box inside a box is an item of its own (``\\boxed{\\boxed{42} 43}``)."""
+    if _BOX_START.search(unit):
+        inner, skeleton = _boxes(unit)
+        rest = [r for sentence in _sentences(_prepare(_HOLE.sub(" , ", skeleton))) for _, r in _runs(sentence)]
+        return [i for u in inner for i in unit_items(u)] + rest
     words = unwrap_text(unit)
     if not _UNIT_SPLIT.search(words):
         return [unit]
@@ -341,7 +419,7 @@ def _sentence_start(text: str, at: int) -> int:
 
 
 def _is_prose_word(word: str) -> bool:
-    return len(word) > 2 or word.lower() in _ENGLISH_PAIRS or word in ("a", "I")
+    return len(word) > 2 or word.lower() in _ENGLISH_PAIRS or word in ("a", "I") or bool(HEDGE_WORDS.fullmatch(word))
 
 
 def _runs(sentence: str) -> list[tuple[int, str]]:
@@ -349,17 +427,15 @@ def _runs(sentence: str) -> list[tuple[int, str]]:
     commands, letters, holes) between prose words and separators (``$``, quotes, currency signs). A sentence
     without prose words is one run."""
     tokens = list(_TOKEN.finditer(sentence))
-    if not any(t.lastgroup == "word" and _is_prose_word(t.group()) for t in tokens):
-        tokens = [t for t in tokens if t.lastgroup != "gap"]
-        run = strip_run(sentence[tokens[0].start():tokens[-1].end()]) if tokens else ""
-        return [(tokens[0].start(), run)] if _HAS_VALUE.search(run) else []
+    prose = any(t.lastgroup == "word" and _is_prose_word(t.group()) for t in tokens)
     runs, start, end = [], None, 0
     for t in tokens:
-        if t.lastgroup == "gap" or (t.lastgroup == "word" and _is_prose_word(t.group())):
+        if t.lastgroup == "gap" or (prose and t.lastgroup == "word" and _is_prose_word(t.group())):
             if start is not None:
                 runs.append((start, sentence[start:end]))
             start = None
-        elif start is None and t.group() not in ".,:;'":
+        elif start is None and not (prose and _RUN_SKIP.fullmatch(t.group())) and not (
+                t.group() == "." and not sentence[t.end():t.end() + 1].isdigit()):  # ".35" is a number
             start, end = t.start(), t.end()
         elif start is not None:
             end = t.end()
@@ -369,6 +445,8 @@ def _runs(sentence: str) -> list[tuple[int, str]]:
 
 
 _HAS_VALUE = re.compile(r"[A-Za-z0-9\x00]")  # a run of punctuation alone ("<|", "\"") states nothing
+_UNIT_RUN = re.compile(r"[A-Za-z]{1,3}(?:\^\{?-?\d+\}?)?")  # "s^{-1}" after a unit word: no value of its own
+_RUN_SKIP = re.compile(r"[,:;'=]")  # punctuation, or an "=" after a word (a copula: "Total = 138"), starts no run
 _RUN_EDGES = re.compile(r"^(?:\s|\\[\[(]|\\q?quad(?![A-Za-z])|\\[,;:! ])+|(?:\s|\\[\])]|\\q?quad(?![A-Za-z])|\\[,;:! ]|[.,:;'])+$")
 
 
@@ -377,19 +455,28 @@ def strip_run(run: str) -> str:
     the ``(`` of "(12 apples)")."""
     run = _RUN_EDGES.sub("", run)
     opened = run.count("(") + run.count("[") - run.count(")") - run.count("]")  # [0,1) is balanced
-    if opened > 0 and run.startswith("("):
+    if opened > 0 and run.endswith("("):  # "42 (" of "42 (students)"
+        run = run[:-1].strip()
+    elif opened > 0 and run.startswith("("):
         run = run[1:].strip()
     elif opened < 0 and run.endswith(")"):
         run = run[:-1].strip()
     return run
 
 
-def _last_copula(sentence: str, runs: list[tuple[int, str]]) -> int | None:
-    """Where a sentence's answer starts: after its last prose copula (an ``=`` inside a math run belongs to
+def _has_prose(text: str) -> bool:
+    return any(t.lastgroup == "word" and _is_prose_word(t.group()) for t in _TOKEN.finditer(text))
+
+
+def _last_copula(sentence: str, runs: list[tuple[int, str]]) -> re.Match | None:
+    """A sentence's last prose copula, after which its answer stands (an ``=`` inside a math run belongs to
     the run's relation); None without one."""
-    ends = [m.end() for m in _COPULA.finditer(sentence)
-            if not any(at <= m.start() < at + len(r) for at, r in runs)]
-    return ends[-1] if ends else None
+    starts = [at for at, _ in runs]
+    for m in reversed(list(_COPULA.finditer(sentence))):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k < 0 or m.start() >= starts[k] + len(runs[k][1]):
+            return m
+    return None
 
 
 # --- relations ---------------------------------------------------------------------------------------------
@@ -411,6 +498,29 @@ def _top_level_relations(s: str) -> list[re.Match]:
             continue
         i += 1
     return found
+
+
+def _split_top_level(s: str, separator: re.Pattern, after_value: bool = False) -> list[str]:
+    """``s`` split where ``separator`` matches outside any bracket; ``after_value``: only where the text
+    before ends with a value (a digit, a letter, a closing bracket), not an operator (``x = y = 3``)."""
+    depth, cuts, marks = 0, [], {m.start(): m for m in separator.finditer(s)}
+    for i, c in enumerate(s):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        if depth == 0 and i in marks and marks[i].end() > marks[i].start():
+            before = s[:i].rstrip()
+            if not after_value or (before and (before[-1].isalnum() or before[-1] in ")]}")):
+                cuts.append(marks[i])
+    parts, at = [], 0
+    for m in cuts:
+        if m.start() >= at:
+            parts.append(s[at:m.start()])
+            at = m.end()
+    parts.append(s[at:])
+    parts = [p.strip() for p in parts]
+    return [p for p in parts if p] or [s]
 
 
 def is_relation(text: str) -> bool:
@@ -437,11 +547,24 @@ def is_label(segment: str) -> bool:
 
 def chain(text: str) -> list[Candidate]:
     """One candidate text read as a relation chain (see the module doc), with ``\\pm`` expanded. The values
-    keep their spelling (``11,\\! 111`` is one number, ``11, 111`` two)."""
+    keep their spelling (``11,\\! 111`` is one number, ``11, 111`` two). Several statements (``x = 43, x =
+    42``) are several candidates; of an implication (``\\Rightarrow``), the last statement is the answer, and
+    between two values it claims they are equal (``2+2 \\Rightarrow 5`` is false)."""
+    if text == STATES_NOTHING:
+        return [Candidate(text, "", relation="inequality")]
     cleaned = strip_delimiters(unwrap_text(text)).strip()
+    parts = _split_top_level(cleaned, _NEXT_STATEMENT, after_value=True)
+    if len(parts) > 1:
+        return [c for part in parts for c in chain(part)]
+    steps = _split_top_level(cleaned, _IMPLIES)
+    if len(steps) > 1:
+        cleaned = steps[-1] if any(_top_level_relations(p) for p in steps) else " = ".join(steps)
+        text = cleaned  # the statement the implication ends on is the one compared
     ops = _top_level_relations(cleaned)
     if not ops:
-        return [Candidate(text.strip(), f) for f in plus_minus(cleaned)]
+        return [Candidate(text.strip(), f) for f in expand_plus_minus(cleaned)]
+    if len(ops) > MAX_CHAIN:
+        return [Candidate(text.strip(), "", relation="inequality")]
     segments, kinds, at = [], [], 0
     for m in ops:
         segments.append(cleaned[at:m.start()].strip())
@@ -450,8 +573,10 @@ def chain(text: str) -> list[Candidate]:
     segments.append(cleaned[at:].strip())
     if "\\in" in kinds and len(kinds) == 1 and is_label(segments[0]):
         return [Candidate(text.strip(), f, relation="membership") for f in plus_minus(segments[1])]
-    if "\\equiv" in kinds and set(kinds) <= _EQ_OPS | {"\\equiv"}:  # 129^{34} \equiv 9 \pmod{11}: a residue
-        return [Candidate(text.strip(), _MODULUS.sub("", segments[-1]).strip(), relation="congruence")]
+    if "\\equiv" in kinds and set(kinds) <= _EQ_OPS | {"\\equiv"}:
+        if _MODULUS.search(segments[-1]):  # 129^{34} \equiv 9 \pmod{11}: a residue
+            return [Candidate(text.strip(), _MODULUS.sub("", segments[-1]).strip(), relation="congruence")]
+        kinds = ["=" for _ in kinds]  # without a modulus, \equiv claims equality: 2+2 \equiv 5 is false
     if any(k not in _EQ_OPS | _APPROX_OPS for k in kinds):
         return [Candidate(text.strip(), cleaned, relation="inequality")]
     if len(segments) == 2 and is_label(segments[1]) and not is_label(segments[0]):
@@ -460,7 +585,7 @@ def chain(text: str) -> list[Candidate]:
         segments = segments[1:]  # kinds[i] now stands before segments[i]
     else:
         kinds = ["=", *kinds]
-    approximate = [any(k in _APPROX_OPS for k in kinds[: i + 1]) for i in range(len(segments))]
+    approximate = list(itertools.accumulate((k in _APPROX_OPS for k in kinds), operator.or_))
     exact = [s for s, a in zip(segments, approximate, strict=True) if not a]
     rounded = [s for s, a in zip(segments, approximate, strict=True) if a]
     if exact:  # the last exact value is the answer; the other constants equal it, the rounded ones round to it
@@ -471,13 +596,21 @@ def chain(text: str) -> list[Candidate]:
     if not final or any(not s for s, _ in checks):
         return [Candidate(text.strip(), "", relation="inequality")]  # "x =": states nothing
     relation = "approx" if rounded else "equation"
-    return [Candidate(text.strip(), f, tuple(checks), relation) for f in plus_minus(final)]
+    return [Candidate(text.strip(), f, tuple(checks), relation) for f in expand_plus_minus(final)]
 
 
 def _names_a_quantity(segment: str) -> bool:
     """An expression in variables (``x - p``, ``f(-2)+f(-1)``) names the quantity a chain computes: only
     constants are checked against the answer."""
     return has_free_variable(normalize(segment) or segment)
+
+
+def expand_plus_minus(value: str) -> list[str]:
+    """``plus_minus``, item by item in a set or bare list (``\\{1 \\pm \\sqrt{5}, -2\\}`` is one list of three)."""
+    items = collection_items(value)
+    if items and any(_PLUS_MINUS.search(i) for i in items):
+        return [", ".join(e for i in items for e in plus_minus(i.strip()))]
+    return plus_minus(value)
 
 
 def plus_minus(value: str) -> list[str]:

@@ -24,6 +24,9 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 _BARE_BOX_TOKEN = re.compile(r"[^\s$]*")  # "\boxed 5": up to the next space or dollar (matched in place: linear)
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
+_EMPHASIS = re.compile(r"\*\*([^*]+)\*\*|(?<![*\w])\*([^*\s][^*]*)\*(?![*\w])|\{\\(?:bf|it|rm)\s+([^{}]*)\}"
+                       r"|\\(?:bm|boldsymbol|underline|emph|(?:text)?color\s*\{[^{}]*\})\s*\{([^{}]*)\}")
+_BASE_NUMBER = re.compile(r"^(\w+)_\{?(\d+)\}?$")  # 52_8: digits in a base
 _SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~|\\displaystyle|\\left|\\right|\\big[lr]?|\\Big[lr]?")
 _DEGREES = re.compile(r"\^\s*\{?\\circ\}?|°|\\degree|\^\s*\{\\text\{o\}\}")
 _LEAD_PHRASE = re.compile(
@@ -32,14 +35,19 @@ _LEAD_PHRASE = re.compile(
 _ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w{1,3}\}?)?\s*(?:=|\\approx)\s*(?=[^=]+$)")
 _MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")
 _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12", "E. 12"
+_MC_ANY = re.compile(r"\(\s*[A-Ea-e]\s*\)|(?<![A-Za-z])[A-E](?![A-Za-z])")  # another choice after the first
 # "1000,99" or "0,111" is a decimal comma, but only read so against a plain decimal on the other side:
 # a bare "1,2" is more often a list of two answers.
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")
+_GOLD_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,\d{1,2})$")
+_LISTED = re.compile(r"\$\s*,\s*\$|,\s")  # "$69$,$84$", "1, 3": several answers, whatever the digits
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _SPACED_LIST = re.compile(r"\d\s*,\s+[-+]?\.?\d")  # "1, 2" (a list), unlike "1,234" or "11,\\! 111"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A number as written in an answer: sign, digits with optional thousands groups, decimals.
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
+_GLUED_UNIT = re.compile(rf"^((?:{_NUM}))[mgsLhKNJWVA](?:\^\{{?-?\d\}}?)?$")
+_NUMBER_TIMES_LETTER = re.compile(r"^[+-]?\d+(?:\.\d+)?[A-Za-z]")  # "6t"; "6 t" is six of a unit t
 NUMBER_RE = re.compile(rf"({_NUM})")
 # The last value of a sentence: a number, a fraction "2/3" or a decimal comma "2,74" ("Soucis : 2,74 $").
 PROSE_VALUE_RE = re.compile(rf"(?:{_NUM})\s*/\s*(?:{_NUM})|[+-]?\d+,\d{{1,2}}(?!\d)|(?:{_NUM})")
@@ -128,9 +136,19 @@ def strip_delimiters(s: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def strip_emphasis(s: str) -> str:
+    """``**42**``, ``\\bm{42}``, ``\\underline{42}``, ``\\color{blue}{42}``, ``{\\bf 42}`` -> ``42``: the emphasis
+    is not the answer."""
+    for _ in range(3):
+        s = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), s)
+    return s
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def light_clean(s: str) -> str:
-    """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees."""
-    s = strip_delimiters(s).replace("\u2212", "-").replace("²", "^2").replace("³", "^3")  # unicode minus, powers
+    """The clean-up both layers share: delimiters, frac variants, spacing, ``\\%``, degrees, emphasis."""
+    s = strip_delimiters(strip_emphasis(s)).replace("\u2212", "-").replace("²", "^2").replace("³", "^3")
+    s = s.replace("∞", "\\infty")  # unicode minus, powers, infinity
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = _SPACING.sub(" ", s)
     s = s.replace("\\%", "%").replace("\\$", "").replace("$", "").replace("{,}", ",")
@@ -145,8 +163,8 @@ def normalize(s: str) -> str | None:
         return None
     s = light_clean(_CONTROL.sub("", s))
     s = s.replace("\\varnothing", "\\emptyset").replace("\\{\\}", "\\emptyset")
-    for _ in range(3):  # \text{\textbf{x}} nests
-        s = _TEXT_CMDS.sub(r"\1", s)
+    for _ in range(3):  # \text{\textbf{x}} nests; "6\mathrm{m}" is "6 m", a unit apart from its number
+        s = _TEXT_CMDS.sub(r" \1", s)
     s = _LEAD_PHRASE.sub("", s.strip())
     s = _ASSIGN.sub("", s.strip())
     s = strip_delimiters(s)
@@ -166,7 +184,8 @@ def _strip_units(s: str) -> str:
     first = re.split(r"[\s/^.\-]", tail, maxsplit=1)[0].lower()
     if first in _NOT_UNITS:
         return s
-    if _WORD_UNITS.match(tail) or _LETTER_UNIT.match(tail):
+    spaced = s[m.end(1):m.start(2)] != ""  # "6 m" is 6 metres, "6m" is six times m (a problem's parameter)
+    if _WORD_UNITS.match(tail) or (_LETTER_UNIT.match(tail) and spaced):
         return m.group(1)
     return s
 
@@ -273,7 +292,7 @@ def rounds_to(approx: str, value: str) -> bool | None:
         v = number[0]
     if tolerance is None or a is None or a[2] or v is None:
         return None
-    return abs(float(a[0]) - float(v)) <= tolerance * (1 + 1e-9)
+    return abs(float(a[0]) - float(v)) <= max(tolerance * (1 + 1e-9), 1e-12 * abs(float(v)))  # float's floor
 
 
 def _values_equal(p: str, g: str) -> bool | None:
@@ -326,6 +345,12 @@ def _brackets(s: str) -> tuple[str, str, str]:
     return "", s, ""
 
 
+def collection_items(s: str) -> list[str] | None:
+    """The items of a bare comma list or a set (``1, -2``, ``\\{1, -2\\}``), else None (tuples too)."""
+    found = _collection(strip_delimiters(s))
+    return found[1] if found and found[0][0] in ("", "set") else None
+
+
 def _collection(s: str):
     """(kind, elements) for a comma-separated collection, or None for a single item."""
     kind, inner, close = _brackets(s)
@@ -370,13 +395,18 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return True
     if p.isalpha() and g.isalpha() and p.lower() == g.lower():
         return True
+    if (unit := _GLUED_UNIT.match(p)) and not re.search(r"[A-Za-z]", g):
+        p = unit.group(1)  # "1,000.99m²" against a plain number: a unit; against "6m", "6m^2" is no unit
     gm = _MC_RE.match(g)
-    if gm and (pm := _MC_RE.match(p) or _MC_PREFIX_RE.match(p)):  # multiple choice: the letter decides
-        return (pm.group(1) or pm.group(2)).upper() == gm.group(1).upper()
-    if _DECIMAL_COMMA.match(p) and _PLAIN_DECIMAL.match(g):
-        p = p.replace(",", ".")
-    elif _DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p):
-        g = g.replace(",", ".")
+    pm = _MC_RE.match(p) or _MC_PREFIX_RE.match(p)
+    if gm and pm and not (pm.re is _MC_PREFIX_RE and _MC_ANY.search(p[pm.end():])):  # "(B) 12", not "(C), (A)"
+        return (pm.group(1) or pm.group(2)).upper() == gm.group(1).upper()  # multiple choice: the letter decides
+    if (base := _base_numbers_equal(p, g)) is not None:
+        return base
+    if _DECIMAL_COMMA.match(p) and _PLAIN_DECIMAL.match(g) and not _SPACED_LIST.search(pred):
+        p = p.replace(",", ".")  # "2,74" for 2.74, but "1, 3" is a list
+    elif _GOLD_DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p) and not _LISTED.search(gold):
+        g = g.replace(",", ".")  # a gold "1,22" is 1.22 (math-verify's reading); "2500,7500" and "$1$,$3$" are lists
     # "32, 349" is a list of two numbers, "32,349" one number: a space after a comma makes it a list
     pn = None if _SPACED_LIST.search(pred) else parse_number(p)
     gn = None if _SPACED_LIST.search(gold) else parse_number(g)
@@ -384,12 +414,25 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return numbers_equal(pn, gn)
     if gn and _MC_RE.match(p):
         return False  # a choice letter is not a number, even "E" (math-verify would read Euler's e)
-    pc, gc = _collection(p), _collection(g)
+    # a number with thousands separators ("40,000") is one value, never a list
+    pc, gc = None if pn else _collection(p), None if gn else _collection(g)
     if pc and gc:
         return _collections_equal(pc, gc)
     if pc is None and gc is None and (decided := _values_equal(p, g)) is not None:
         return decided
     return False if _shapes_differ(pred, p, g, pn, gn, pc, gc) else None
+
+
+def _base_numbers_equal(p: str, g: str) -> bool | None:
+    """Numbers written in a base (``52_8``): the same digits, and the same base when both name one; None when
+    neither side is one."""
+    pb, gb = _BASE_NUMBER.match(p), _BASE_NUMBER.match(g)
+    if not pb and not gb:
+        return None
+    digits = lambda m, s: m.group(1) if m else s  # noqa: E731
+    if pb and gb and pb.group(2) != gb.group(2):
+        return False
+    return digits(pb, p).lower() == digits(gb, g).lower()
 
 
 def _collections_equal(pc, gc) -> bool | None:
@@ -405,13 +448,26 @@ def _collections_equal(pc, gc) -> bool | None:
     pairs = {(x, y): _values_equal(x, y) for x in p_items for y in g_items}
     if None in pairs.values():
         return None
-    if p_kind in ("set", ""):  # unordered, duplicates collapse: {1,1,2} = {1,2}
+    if not p_kind and not g_kind:  # two bare lists: the same answers, each as often (1, 2 is not 1, 1, 2)
+        return len(p_items) == len(g_items) and _matched(p_items, g_items, pairs)
+    if p_kind in ("set", ""):  # a set: unordered, duplicates collapse: {1,1,2} = {1,2}
         return all(any(pairs[x, y] for x in p_items) for y in g_items) and all(
             any(pairs[x, y] for y in g_items) for x in p_items
         )
     if len(p_items) != len(g_items) or p_kind != g_kind or p_close != g_close:
         return False  # (1,2) vs [1,2) or [1,2]: different intervals (or a point and an interval)
     return all(pairs[x, y] for x, y in zip(p_items, g_items, strict=True))
+
+
+def _matched(p_items: list[str], g_items: list[str], pairs: dict) -> bool:
+    """Each answer paired with its own equal gold item (greedy: equality here is exact, so it is enough)."""
+    free = list(range(len(g_items)))
+    for x in p_items:
+        k = next((k for k in free if pairs[x, g_items[k]]), None)
+        if k is None:
+            return False
+        free.remove(k)
+    return True
 
 
 def may_be_interval(items: list[str], brackets: str) -> bool:
@@ -447,6 +503,8 @@ def _shapes_differ(pred: str, p: str, g: str, pn, gn, pc, gc) -> bool:
         return True  # several numbers ("32, 349") against one
     if gn and pn is None and not re.search(r"[\\^a-zA-Z]", p) and NUMBER_RE.search(p) is None:
         return True  # a number against an answer with no digits and no math at all
+    if gn and _NUMBER_TIMES_LETTER.match(light_clean(pred)):
+        return True  # "6t", "2h": a number times a variable is not a number (math-verify would drop the letter)
     if pc is None and (pn or eval_constant(p) is not None):
         if gc is not None or g.startswith("\\begin{"):
             return True  # one value against a tuple, an interval, a list or a matrix

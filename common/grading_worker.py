@@ -162,6 +162,11 @@ def equal(pred: str, gold: str) -> bool:
     pn, gn = normalize(pred) or p, normalize(gold) or g
     if (_is_set(pn) and _is_tuple_or_interval(gn)) or (_is_set(gn) and _is_tuple_or_interval(pn)):
         return False  # bracket type is significant (math-verify would match {1,2} with (1,2))
+    if _is_tuple_or_interval(pn) and _is_tuple_or_interval(gn) and (pn[0], pn[-1]) != (gn[0], gn[-1]):
+        return False  # other brackets, other answer: (2,\infty] is not (2,\infty) (sympy would close both)
+    number = parse_number(pn)
+    if number is not None and not number[2]:
+        p = pn = str(number[0])  # our reading of a number is the only one: "1e3" is 1000, never 1*e*3
     bracketed = bare_list_in_gold_brackets(pn, gn)
     if bracketed == "":
         return False  # a bare list never answers an interval

@@ -251,3 +251,20 @@ def test_bare_boxes_are_read_in_linear_time():
     assert len(all_boxed(text)) == 36_000 and last_boxed(text) == "x"
     grade_many([respond(text)], ["x"])
     assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.parametrize("answer", ["42 \\boxed", "\\fbox ", "\\boxed{42}\ni.e.", "\\boxed{42}. ie", "\\boxed{\\boxed{}}",
+                                    "i.e. \\boxed{42} that is", "\\boxed{42} \\Rightarrow", "=\n=", "; ; \\boxed"])
+def test_odd_answer_shapes_grade_without_raising(answer):
+    """Shapes a red team found to raise in the reading of an answer (a trailing bare box, a lone "i.e.")."""
+    for template in ("r1_zero", "boxed"):
+        result = grade_many([respond(answer)], ["42"], template=template)[0]
+        assert result["answer_reward"] in (0.0, 1.0)
+
+
+def test_a_long_relation_chain_is_read_in_linear_time():
+    """`42=42=...=42` once cost the caller quadratic time outside any time limit (33,000 segments: 14 s)."""
+    chain_text = "=".join(["42"] * 200_000)
+    start = time.monotonic()
+    result = grade_many([respond(chain_text)], ["42"], timeout_s=1.0)[0]
+    assert time.monotonic() - start < 2.0 and result["answer_reward"] == 0.0  # too long a chain states nothing

@@ -312,3 +312,25 @@ def test_generated_honest_rewrites_score_one(batch):
         f"{n}: {p!r} vs {g!r} -> {r['answer_reward']}" for n, p, g, r in _grade(items) if r["reward"] != 1.0
     ]
     assert not wrong, "honest answers rejected:\n" + "\n".join(wrong)
+
+
+# --- a red team's finds (tests/data/reward_hacks_math_redteam.jsonl) -------------------------------------
+# An attacker with only the public API probed the grader after the rules were written: gold parsing games
+# (a two-answer gold read as a decimal, thousands read as lists), hedges in other words ("resp.", "vs",
+# "and", a nested box, a new line), relations in words or arrows (`2+2 \Rightarrow 5`, `43 \not= 42`),
+# negations and bounds ("not 42", "42 or more"), ellipses, and honest styles it found refused. Each case
+# was graded wrongly when found; the ones the documented rules settle are kept here.
+
+REDTEAM = [json.loads(line) for line in (HERE / "data" / "reward_hacks_math_redteam.jsonl").read_text().splitlines()]
+
+
+def test_red_team_finds():
+    assert len(REDTEAM) >= 90
+    wrong = []
+    for template in sorted({c["template"] for c in REDTEAM}):
+        cases = [c for c in REDTEAM if c["template"] == template]
+        got = grade_many([c["response"] for c in cases], [c["ground_truth"] for c in cases], template=template,
+                         timeout_s=TIMEOUT_S)
+        wrong += [shown(c, r["answer_reward"]) for c, r in zip(cases, got, strict=True)
+                  if r["answer_reward"] != c["answer_reward"]]
+    assert not wrong, "\n".join(wrong)

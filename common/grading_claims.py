@@ -19,6 +19,7 @@ readings and keeps the one that matches, which is what a hedge ("12 or 7") explo
   after ``\\approx`` only has to round to the answer (``\\sqrt{3} \\approx 1.732``; ``7 \\approx 42`` is
   false). An inequality (``x > 41``) states no value: it only answers a gold that is itself a relation.
 - **Plus-minus.** ``\\pm 42`` is two answers, 42 and -42.
+- **Negations and bounds** ("not 42", "42 or more", "at least 42") state nothing.
 
 ``common.grading`` then requires every candidate to equal a gold with one answer (so two *different*
 candidates score 0, and the same value twice is one answer), or the candidates to be exactly the answers of

@@ -16,7 +16,8 @@ probe whose value is reported. The tests' checks, and so their expected values, 
 3. writes the report, one JSON document (``common.verdict`` reads it), to the result descriptor and exits
    at once (``os._exit``: no atexit handler runs). A probe's value is reported as plain data: built-in types
    read through the built-in's own methods (a subclass's overrides, ``__eq__`` first, never run), iterators
-   and generators as their items, bounded in depth and size; any other value is reported as unusable.
+   and generators as their items, bounded in depth and size (a range, sent as its bounds, in length); any other
+   value is reported as unusable.
 This is the only place in the tree allowed to call ``exec``/``compile`` (tests/test_grading_security.py).
 It imports almost nothing (``posix`` is ``os`` without the import cost; no ``json``) because its start-up is
 paid once per program. It is not a protection layer: the program shares this interpreter and may tamper
@@ -30,6 +31,7 @@ import sys
 
 MAX_ERROR_CHARS = 300
 MAX_DEPTH = 100
+MAX_RANGE = 1_000_000  # common.verdict.MAX_ITEMS: a range crosses as three ints, and the check iterates it
 _ESCAPES = {**{c: f"\\u{c:04x}" for c in range(32)}, ord('"'): '\\"', ord("\\"): "\\\\"}
 
 
@@ -90,6 +92,13 @@ _PLAIN = {int: int.__int__, float: float.__float__, complex: complex.__complex__
 _FLOATS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
+def _longer(r: range, limit: int) -> bool:
+    try:
+        return len(r) > limit
+    except OverflowError:  # longer than sys.maxsize
+        return True
+
+
 def _plain(value):
     kind = type(value)
     if kind in _PLAIN or kind in _ITERATORS or kind in _VIEWS or value is None or kind is bool or kind is range:
@@ -135,6 +144,8 @@ class _Writer:
             self.items((value.real, value.imag), out, depth, "")
             self.put(out, "]")
         elif kind is range:
+            if _longer(value, MAX_RANGE):
+                raise _Unusable("value too large to check")
             self.put(out, f'["r",{value.start},{value.stop},{value.step}]')
         elif kind is dict or kind in _VIEWS and _VIEWS[kind] == "e":
             self.put(out, '["d",[' if kind is dict else '["e",[')

@@ -21,11 +21,16 @@ numbers (floats as ``repr`` writes them, ``NaN`` and ``Infinity`` included) and 
 ``l`` list, ``t`` tuple, ``s`` set, ``f`` frozenset, ``d`` dict (``[[key, value], ...]``), ``g`` an iterator or
 generator (its items), ``k``/``v``/``e`` dict keys/values/items views, ``b``/``y`` bytes/bytearray (hex),
 ``c`` complex (``[real, imag]``), ``i`` an int beyond 64 bits (hex), ``r`` range (``[start, stop, step]``).
+What the check builds from the program's values stays cheap: a range has at most ``MAX_ITEMS`` items, and a set
+or dict (decoded, or built by the check) at most ``MAX_HASH_TIES`` items that share a hash with another (a
+program could send items that all hash alike, and building their table takes quadratic time). A value over
+either bound is not checked: its probe fails with why, like a value the harness refused.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import math
 import operator
@@ -34,6 +39,8 @@ MAX_DEPTH = 100  # nesting of a value
 MAX_ITEMS = 1_000_000  # length of a sequence or string the check builds
 MAX_INT_BITS = 1 << 22  # an int the check builds (about 1.26 million digits)
 MAX_STEPS = 1_000_000  # nodes evaluated and items iterated by one test's check
+MAX_HASH_TIES = 16  # items of a set or dict that share a hash with another (module doc): honest values have ~0
+MAX_PRODUCT_BITS = MAX_INT_BITS * 16  # the partial products of one math.prod, together
 MAX_ERROR_CHARS = 300
 
 
@@ -86,18 +93,41 @@ def _iter(obj, *sentinel):
     return iter(obj)
 
 
+def _bounded_sum(iterable, /, start=0):
+    if not hasattr(start, "__len__"):  # numbers: each step costs what its operands do
+        return sum(iterable, start)
+    items = _listed(iterable)  # sequences: each step copies the sum so far
+    if len(items) * (len(start) + sum(len(x) for x in items if hasattr(x, "__len__"))) > MAX_ITEMS:
+        raise CheckError(f"a sum of sequences that copies more than {MAX_ITEMS} items")
+    return sum(items, start)
+
+
+def _bounded_prod(iterable, /, *, start=1):
+    out, bits = start, 0
+    for item in iterable:  # as math.prod multiplies, bounded like the check's own products
+        _check_binop(ast.Mult(), out, item)
+        out = out * item
+        bits += out.bit_length() if type(out) is int else 0
+        if bits > MAX_PRODUCT_BITS:
+            raise CheckError(f"a product whose steps take more than {MAX_PRODUCT_BITS} bits")
+    return out
+
+
+_bounded_sum.__name__, _bounded_prod.__name__ = "sum", "prod"
+
 # Built-in names a check resolves here; every other name is the program's (``common.probes``).
 NAMES = {f.__name__: f for f in (abs, all, any, bool, chr, complex, dict, divmod, enumerate, filter, float,
                                  frozenset, int, isinstance, len, list, map, max, min, next, ord, repr, reversed,
                                  set, sorted, str, sum, tuple, zip, bin, hex, oct)}
 NAMES.update({"range": _bounded_range, "pow": _bounded_pow, "round": _bounded_round, "iter": _iter,
-              "bytes": bytes, "bytearray": bytearray})
+              "bytes": bytes, "bytearray": bytearray, "sum": _bounded_sum})
 MATH = {name: getattr(math, name) for name in (
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "copysign", "cos", "cosh", "degrees", "dist",
     "e", "erf", "exp", "expm1", "fabs", "floor", "fmod", "frexp", "fsum", "gcd", "hypot", "inf", "isclose",
     "isfinite", "isinf", "isnan", "isqrt", "lcm", "ldexp", "log", "log10", "log1p", "log2", "modf", "nan", "pi",
     "pow", "prod", "radians", "remainder", "sin", "sinh", "sqrt", "tan", "tanh", "tau", "trunc")}
 MATH.update({name: _small(name, getattr(math, name)) for name in ("factorial", "comb", "perm")})
+MATH["prod"] = _bounded_prod
 _STR_METHODS = {"capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha", "isascii",
                 "isdecimal", "isdigit", "islower", "isnumeric", "isspace", "istitle", "isupper", "join", "lower",
                 "lstrip", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rpartition",
@@ -111,11 +141,63 @@ METHODS = {str: _STR_METHODS | {"encode"}, bytes: (_STR_METHODS - {"casefold", "
     int: {"bit_length", "bit_count", "conjugate"}, float: {"is_integer", "conjugate"}, complex: {"conjugate"}}
 METHODS[bytearray] = METHODS[bytes]
 METHOD_NAMES = frozenset().union(*METHODS.values())
-# Calls whose result depends on the order in which a value iterates. Applied to a program's value, they run in
-# the sandbox, which iterates its sets in a fixed order (PYTHONHASHSEED=0); here a set's order is another.
+# Calls whose result depends on the order in which a value iterates. Applied to a program's value, those that
+# only iterate it (``common.probes.ITERATING``) get its items as the sandbox iterated them, in the order the
+# program saw (sets: PYTHONHASHSEED=0; here a set's order is another); the others run there.
 ORDER_SENSITIVE = frozenset({"list", "tuple", "str", "repr", "sum", "enumerate", "zip", "map", "filter", "iter",
                              "next", "reversed", "join"})
 _SINGLETONS = (type(None), bool, type(...))
+_VIEWS = (type({}.keys()), type({}.items()))
+
+
+# --- sets and dicts: cheap to build (module doc) ------------------------------------------------------------
+
+
+def _few_ties(items: list) -> list:
+    """``items``, once sure that few of them share a hash: a table of n colliding items takes n**2 steps."""
+    hashes = [hash(x) for x in items]
+    if len(set(hashes)) == len(hashes):
+        return items
+    groups: dict[int, list] = {}
+    ties = 0
+    for h, x in zip(hashes, items, strict=True):
+        group = groups.setdefault(h, [])
+        if not any(x == y for y in group):  # equal items are one item of the table
+            ties += bool(group)
+            if ties > MAX_HASH_TIES:
+                raise CheckError(f"value too costly to check: more than {MAX_HASH_TIES} items of a set or dict "
+                                 "share their hash with another")
+            group.append(x)
+    return items
+
+
+def _listed(value) -> list:
+    items = list(itertools.islice(value, MAX_ITEMS + 1))
+    if len(items) > MAX_ITEMS:
+        raise CheckError(f"more than {MAX_ITEMS} items")
+    return items
+
+
+def _table(value):
+    """What a set is built from: ``value``, or its items once checked (a set, dict or key view already was)."""
+    return value if type(value) in (set, frozenset, dict, _VIEWS[0]) else _few_ties(_listed(value))
+
+
+def _keyed(pairs: list) -> list:
+    """What a dict is built from: ``pairs``, once its keys are checked."""
+    _few_ties([p[0] for p in pairs if type(p) in (list, tuple) and len(p) == 2])
+    return pairs
+
+
+def _hashing_args(fn, args: list) -> list:
+    """The arguments of a call that builds a set or dict, checked (``_table``, ``_keyed``)."""
+    if fn in (set, frozenset) and args:
+        return [_table(args[0]), *args[1:]]
+    if fn is dict and args and type(args[0]) is not dict:
+        return [_keyed(_listed(args[0])), *args[1:]]
+    if type(getattr(fn, "__self__", None)) in (set, frozenset):  # union(xs), issubset(xs)... build from xs
+        return [_table(a) for a in args]
+    return args
 
 
 # --- reading the report ---------------------------------------------------------------------------------
@@ -154,12 +236,24 @@ def _data(x, depth: int = 0):
     raise _Malformed(f"tag {tag!r}")
 
 
-_SEQUENCES = {"l": list, "t": tuple, "s": set, "f": frozenset, "g": iter, "k": lambda xs: dict.fromkeys(xs).keys(),
+def _range(start: int, stop: int, step: int) -> range:
+    r = range(start, stop, step)
+    try:
+        too_long = len(r) > MAX_ITEMS  # the harness writes none: max(), set()... would iterate it here
+    except OverflowError:
+        too_long = True
+    if too_long:
+        raise CheckError("value too large to check")
+    return r
+
+
+_SEQUENCES = {"l": list, "t": tuple, "s": lambda xs: set(_few_ties(xs)), "f": lambda xs: frozenset(_few_ties(xs)),
+              "g": iter, "k": lambda xs: dict.fromkeys(_few_ties(xs)).keys(),
               "v": lambda xs: dict(enumerate(xs)).values()}
-_MAPPINGS = {"d": dict, "e": lambda pairs: dict(pairs).items()}
+_MAPPINGS = {"d": lambda pairs: dict(_keyed(pairs)), "e": lambda pairs: dict(_keyed(pairs)).items()}
 _NUMBER, _INT, _TEXT = (int, float), (int,), (str,)
 _SCALARS = {"b": ((_TEXT,), bytes.fromhex), "y": ((_TEXT,), bytearray.fromhex), "i": ((_TEXT,), lambda s: int(s, 16)),
-            "c": ((_NUMBER, _NUMBER), complex), "r": ((_INT, _INT, _INT), range)}
+            "c": ((_NUMBER, _NUMBER), complex), "r": ((_INT, _INT, _INT), _range)}
 
 
 def _result(kind: str, entry):
@@ -170,7 +264,10 @@ def _result(kind: str, entry):
     if len(entry) == 2 and entry[0] == "raised" and type(entry[1]) is str:
         return ("raised", entry[1][:MAX_ERROR_CHARS])
     if len(entry) == 2 and entry[0] == "value" and kind == "e":
-        return ("value", _data(entry[1]))
+        try:
+            return ("value", _data(entry[1]))
+        except CheckError as exc:  # well formed, but too costly to check
+            return ("raised", str(exc))
     raise _Malformed("a step's result")
 
 
@@ -374,23 +471,29 @@ class _Check:
         return tuple(self._elements(node.elts, env))
 
     def _Set(self, node, env):
-        return set(self._elements(node.elts, env))
+        return set(_few_ties(self._elements(node.elts, env)))
 
     def _Dict(self, node, env):
-        out = {}
+        pairs = []
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                out.update(self.eval(v, env))
+                mapping = self.eval(v, env)
+                if not isinstance(mapping, dict):
+                    raise TypeError(f"'{type(mapping).__name__}' object is not a mapping")
+                pairs.extend(mapping.items())
             else:
                 key = self.eval(k, env)
-                out[key] = self.eval(v, env)
-        return out
+                pairs.append((key, self.eval(v, env)))
+        return dict(_keyed(pairs))
 
     def _UnaryOp(self, node, env):
         return _UNARY[type(node.op)](self.eval(node.operand, env))
 
     def _BinOp(self, node, env):
         a, b = self.eval(node.left, env), self.eval(node.right, env)
+        if isinstance(a, _VIEWS) or isinstance(b, _VIEWS):  # keys() | xs builds a set of both
+            a, b = (set(_table(x)) if isinstance(node.op, (ast.BitOr, ast.BitAnd, ast.BitXor, ast.Sub)) else x
+                    for x in (a, b))
         _check_binop(node.op, a, b)
         out = _BINOPS[type(node.op)](a, b)
         if hasattr(out, "__len__") and not isinstance(out, (dict, set, frozenset)) and len(out) > MAX_ITEMS:
@@ -438,7 +541,7 @@ class _Check:
                 raise CheckError("** arguments are not available in checks")
             kwargs[kw.arg] = self.eval(kw.value, env)
         _check_call(fn, args, kwargs)
-        out = fn(*args, **kwargs)
+        out = fn(*_hashing_args(fn, args), **kwargs)
         if hasattr(out, "__len__") and not isinstance(out, (dict, set, frozenset, range)) and len(out) > MAX_ITEMS:
             raise CheckError(f"a value of more than {MAX_ITEMS} items")
         return out
@@ -463,10 +566,11 @@ class _Check:
         return [self.eval(node.elt, e) for e in self._comprehension(node.generators, env)]
 
     def _SetComp(self, node, env):
-        return {self.eval(node.elt, e) for e in self._comprehension(node.generators, env)}
+        return set(_few_ties([self.eval(node.elt, e) for e in self._comprehension(node.generators, env)]))
 
     def _DictComp(self, node, env):
-        return {self.eval(node.key, e): self.eval(node.value, e) for e in self._comprehension(node.generators, env)}
+        return dict(_keyed([(self.eval(node.key, e), self.eval(node.value, e))
+                            for e in self._comprehension(node.generators, env)]))
 
     def _GeneratorExp(self, node, env):
         return (self.eval(node.elt, e) for e in self._comprehension(node.generators, env))

@@ -30,6 +30,7 @@ def test_the_corpus_is_current_and_covers_the_attacks():
     hostile = [r for r in ROWS if r["category"] == "hostile"]
     assert len(hostile) >= 30 and len(ROWS) - len(hostile) >= 10
     assert sum(r["fooled_old_harness"] for r in hostile) >= 30  # each was written to pass if its attack worked
+    assert sum(r["fooled_first_verdict"] for r in hostile) >= 10  # the red team's, against verdicts outside
     assert len({r["id"] for r in ROWS}) == len(ROWS)
 
 

@@ -191,7 +191,7 @@ def test_results_count_passed_tests_and_report_the_first_failure():
 
 
 def test_setup_code_main_blocks_argv_stdin_and_a_forked_child():
-    tests = ["assert area(2) == 4 * UNIT"]
+    tests = ["assert area(2) == 4"]  # the setup is the program's (an expected value from it is unsupported)
     assert execute("def area(x):\n    return x * x * UNIT\n", tests, setup="UNIT = 1\n")["status"] == "passed"
     main_block = "def f():\n    return 1\nif __name__ == '__main__':\n    raise SystemExit(3)\n"
     assert execute(main_block, ["assert f() == 1"])["status"] == "passed"

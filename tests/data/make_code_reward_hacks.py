@@ -5,7 +5,8 @@ against the task's asserts in the sandbox), so the reward must hold against prog
 Each line is one program with its tests and the reward it must get::
 
     {"id": ..., "category": "hostile" | "honest", "program": ..., "tests": [...], "setup": "...",
-     "pass_fraction": ..., "status": ..., "fooled_old_harness": true | false, "why": ...}
+     "pass_fraction": ..., "status": ..., "fooled_old_harness": true | false, "fooled_first_verdict": true | false,
+     "why": ...}
 
 ``tests/test_code_reward_hacks.py`` wraps each program in a well-formed r1_zero response (so ``reward`` =
 ``pass_fraction``) and runs the corpus through ``grade_code_many`` and the TRL reward functions.
@@ -13,10 +14,14 @@ Each line is one program with its tests and the reward it must get::
 Every hostile program computes a wrong answer (or none) and would pass if its attack worked: it patches the
 harness or builtins, returns objects that lie about equality, reads the tests, forges the report, or leaves
 early. ``fooled_old_harness`` records what the harness before issue 24 (verdicts decided inside the
-program's interpreter, commit 671b508) gave it, measured once under bubblewrap; it is history, not
-re-checked. Honest programs (right, partly right, wrong, crashing) cover the test shapes the verdict must
+program's interpreter, commit 671b508) gave it, measured once under bubblewrap; ``fooled_first_verdict``, what
+the first design of verdicts outside the program (commit aed603f) gave it: passed, or hung the trainer (a red
+team found those; the colliding-hash rows cost the trainer a second of CPU there, and did not pass). Both are
+history, not re-checked. Honest programs (right, partly right, wrong, crashing) cover the test shapes the verdict must
 keep exact: ``set(f(x)) == set(...)``, ``math.isclose``, ``not f(x)``, ``is None``, generators, ``Counter``
-and ``namedtuple`` results, big ints, floats, bytes, a class the program defines used in the test...
+and ``namedtuple`` results, big ints, floats, bytes, a class the program defines used in the test, comparisons
+over the program's items (``all(... for a, b in zip(f(x), [...]))``), an assigned comparison... and one shape
+that is unsupported on purpose (an expected value the setup defines).
 
     .venv/bin/python tests/data/make_code_reward_hacks.py            # rewrite the jsonl
     .venv/bin/python tests/data/make_code_reward_hacks.py --check    # exit 1 if the jsonl is stale
@@ -37,6 +42,27 @@ FORGED = 'b"ok\\n" + b"pass\\n" * 3'
 
 # hostile programs that get the test shown in the prompt right, and no other
 SHOWN_ONLY = {"forge_report_new_format"}
+# an object that says yes to every comparison and arithmetic (the always-equal object of the tests run in the
+# sandbox before each comparison was moved out of it)
+ALWAYS = """class A:
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = object.__hash__
+    def __lt__(self, other):
+        return True
+    def __sub__(self, other):
+        return self
+    __rsub__ = __sub__
+    def __abs__(self):
+        return self
+"""
+M61 = (1 << 61) - 1  # every multiple of it hashes to 0
+# hostile programs that passed the first design of verdicts outside the program, or hung the trainer under it
+FOOLED_FIRST_VERDICT = {"eq_in_comprehensions", "eq_in_zip_generator", "patched_isclose_in_generator",
+                        "eq_in_lambdas_and_calls", "eq_in_test_statements", "patched_counter_expected",
+                        "patched_stdlib_expected", "reads_setup_expected", "ordered_dict_order", "range_of_10_18"}
 # hostile programs that end without a usable report (all others run and fail their tests)
 ERRORS = {"forge_report_from_frames", "forge_report_guessed_fd", "forge_report_hide_real", "forge_report_twice",
           "forge_report_from_signal", "forked_child_forges_first", "sys_exit_at_import", "os_exit_at_import",
@@ -447,7 +473,56 @@ HOSTILE = [
         def double(x):
             raise Odd()
         """)),
-    # --- values too big to carry
+    # --- test logic that ran in the sandbox: comparisons in comprehensions, lambdas, calls, statements
+    ("eq_in_comprehensions", "comparisons inside comprehensions ran in the sandbox: the always-equal object answered",
+     True, ["assert all(square(i) == i * i for i in range(5))", "assert any(square(i) == 12345 for i in range(3))",
+            "assert sum(square(i) == i * i for i in range(3)) == 3",
+            "assert [square(i) == i * i for i in range(3)] == [True] * 3",
+            "assert {i: square(i) == i * i for i in range(2)} == {0: True, 1: True}"],
+     ALWAYS + "def square(x):\n    return A()\n"),
+    ("eq_in_zip_generator", "all(x == y for x, y in zip(f(1), [17, 23, 31])): the expected list went into the "
+     "sandbox with the comparison", True,
+     ["assert all(x == y for x, y in zip(primes(3), [2, 3, 5]))",
+      "assert all(abs(a - b) < 1e-6 for a, b in zip(halves(3), [1.5, 1.0, 0.5]))"],
+     ALWAYS + "def primes(n):\n    return [A()] * n\ndef halves(n):\n    return [A()] * n\n"),
+    ("patched_isclose_in_generator", "math.isclose patched to 'always close', used by a comparison in a generator",
+     True, ["assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(halves(2), [1.5, 2.25]))"], _p("""
+        import math
+        math.isclose = lambda *args, **kwargs: True
+        def halves(n):
+            return [0.0] * n
+        """)),
+    ("eq_in_lambdas_and_calls", "a comparison under a lambda, map, str() or a dunder call ran in the sandbox",
+     True, ["assert list(map(lambda a: a == 5, [f(1)])) == [True]", "assert (lambda x: f(x) == 99)(3)",
+            "assert str(f(1) == 5) == 'True'", "assert f(1).__eq__(5)"], ALWAYS + "def f(x):\n    return A()\n"),
+    ("eq_in_test_statements", "a test's assignment with a comparison ran in the sandbox", True,
+     ["ok = double(2) == 4\nassert ok", "r = double(5)\nok = r == 10\nassert ok", "r = double(-3) in [-6]\nassert r"],
+     ALWAYS + "def double(x):\n    return A()\n"),
+    # --- an expected value computed in the sandbox, where the program can rewrite or read it
+    ("patched_counter_expected", "Counter.__init__ patched: both sides of Counter(f(x)) == Counter([...]) are empty",
+     True, ["from collections import Counter\nassert Counter(digits(1223)) == Counter([1, 2, 2, 3])"], _p("""
+        import collections
+        collections.Counter.__init__ = lambda self, *args, **kwargs: None
+        def digits(n):
+            return [0]
+        """)),
+    ("patched_stdlib_expected", "heapq.nsmallest, re.findall and Fraction patched to give what the program returns",
+     True, ["import heapq\nassert f(1) == heapq.nsmallest(1, [5, 3, 9])",
+            "import re\nassert f(2) == re.findall(r'\\d', 'a1b2')", "from fractions import Fraction\nassert f(3) == Fraction(7, 3)"],
+     _p("""
+        import fractions, heapq, re
+        heapq.nsmallest = lambda n, items: [1]
+        re.findall = lambda *args, **kwargs: ["zz"]
+        fractions.Fraction.__new__ = lambda cls, *args, **kwargs: 0
+        def f(x):
+            return {1: [1], 2: ["zz"], 3: 0}[x]
+        """)),
+    ("reads_setup_expected", "the expected value is a name the setup defines: the program returns it", True,
+     ["assert f(1) == expected"], "def f(x):\n    return globals()['expected']\n"),
+    ("ordered_dict_order", "OrderedDicts in the wrong order: both sides crossed as dicts, which ignore order", False,
+     ["assert pairs() == OrderedDict([(3, 4), (1, 2)])"],
+     "from collections import OrderedDict\ndef pairs():\n    return OrderedDict([(1, 2), (3, 4)])\n"),
+    # --- values too big to carry, or too costly to check
     ("generator_never_ends", "a generator that never ends where a value is expected", False, DOUBLE,
      "def double(x):\n    while True:\n        yield 2 * x\n"),
     ("huge_return", "a list of ten million items", False, DOUBLE, "def double(x):\n    return [2 * x] * 10 ** 7\n"),
@@ -460,6 +535,22 @@ HOSTILE = [
         """)),
     ("self_containing_list", "a list that contains itself", False, DOUBLE,
      "def double(x):\n    v = [2 * x]\n    v.append(v)\n    return v\n"),
+    ("range_of_10_18", "range(10**18) crosses as three ints: max(), set(), math.prod() of it ran for ever in the "
+     "trainer", False, ["assert max(similar((3, 4, 5, 6), (5, 7, 4, 10))) == 5",
+                       "assert set(similar((1, 2), (2, 3))) == set((2,))", "assert math.prod(similar((1,), (1,))) == 1"],
+     "def similar(a, b):\n    return range(10 ** 18)\n"),
+    ("colliding_hashes", "15000 ints that all hash to 0: building their set took the trainer seconds", False,
+     ["assert set(common([1, 2, 3], [2, 3, 4])) == set((2, 3))"],
+     f"def common(a, b):\n    return [k * {M61} for k in range(1, 15000)]\n"),
+    ("forge_colliding_report", "a forged report of sets of 10000 ints that all hash to 0: quadratic to decode", False,
+     DOUBLE, _p(f"""
+        import os, sys
+        loc = sys._getframe(1).f_locals
+        value = '["value",["s",[' + ",".join(str(k * {M61}) for k in range(1, 10000)) + ']]]'
+        report = '["ok",[' + ",".join("[" + value + "]" for _ in loc["jobs"]) + "]]"
+        os.write(int(loc["result_fd"]), report.encode())
+        os._exit(0)
+        """)),
 ]
 # (id, why, tests, program, pass_fraction, status)
 HONEST = [
@@ -510,7 +601,7 @@ HONEST = [
         "assert add(0.1, 0.2) == 0.30000000000000004", "assert add(0.1, 0.2) != 0.3", "assert add(-0.0, 0.0) == 0.0",
         "assert add(float('inf'), 1) == float('inf')"], "def add(a, b):\n    return a + b\n", 1.0, "passed"),
     ("nan_result", "nan is not equal to itself; math.isnan says what it is", [
-        "assert math.isnan(nan())", "assert nan() != nan()"], "def nan():\n    return float('nan')\n",
+        "assert math.isnan(nan())", "assert nan() != float('nan')"], "def nan():\n    return float('nan')\n",
      1.0, "passed"),
     ("text_and_bytes", "unicode text and bytes", [
         "assert rev('h\\u00e9llo') == 'oll\\u00e9h'", "assert enc('a\\u00e9') == b'a\\xc3\\xa9'",
@@ -527,28 +618,47 @@ HONEST = [
     ("statement_then_assert", "a test of two statements: the call, then the assert on its result", [
         "r = double(3)\nassert r == 6", "r = double(0)\nassert r == 0"], "def double(x):\n    return 2 * x\n",
      1.0, "passed"),
-    ("setup_code", "names from the test setup code", ["assert area(2) == 4 * UNIT"],
+    ("setup_code", "a name from the test setup code, used by the program", ["assert area(2) == 4"],
      "def area(x):\n    return x * x * UNIT\n", 1.0, "passed"),
+    ("setup_expected", "an expected value from the setup is an unsupported test shape: the program could read or "
+     "rewrite it", ["assert area(2) == 4 * UNIT"], "def area(x):\n    return x * x * UNIT\n", 0.0, "failed"),
     ("assert_message", "MBPP task 436's 'assert f(x) == -1,-6': the message is not part of the check", [
         "assert neg_nos([-1, 4, 5, -6]) == -1,-6", "assert neg_nos([-1, -2, 3, 4]) == -1,-2"],
      "def neg_nos(xs):\n    return next(x for x in xs if x < 0)\n", 1.0, "passed"),
     ("ordered_set_listing", "list(set) of a program's set keeps the sandbox's (seeded) order", [
-        "assert sorted(list(letters('banana'))) == ['a', 'b', 'n']", "assert len(letters('aaa')) == 1"],
-     "def letters(s):\n    return set(s)\n", 1.0, "passed"),
+        "assert sorted(list(letters('banana'))) == ['a', 'b', 'n']", "assert len(letters('aaa')) == 1",
+        "assert list(evens([4, 2, 0, 2])) == [0, 2, 4]"],
+     "def letters(s):\n    return set(s)\ndef evens(xs):\n    return set(xs)\n", 1.0, "passed"),
+    ("checks_on_items", "comprehensions, zip and lambdas applied here to the program's items, in its order", [
+        "assert all(abs(a - b) < 1e-6 for a, b in zip(halves([3, 4.5]), [1.5, 2.25]))",
+        "assert all(x == y for x, y in zip(halves([4, 2]), [2, 1]))", "assert [x * 2 for x in halves([2])] == [2]",
+        "assert sorted(pairs(), key=lambda t: t[0]) == [(1, 'b'), (2, 'a')]", "assert ' '.join(map(str, halves([2, 4]))) == '1.0 2.0'",
+        "assert sum(halves([2, 4])) == 3"],
+     "def halves(xs):\n    return (x / 2 for x in xs)\ndef pairs():\n    return {(2, 'a'), (1, 'b')}\n", 1.0, "passed"),
+    ("comparison_assigned", "a test that assigns a comparison, then asserts it", [
+        "ok = double(3) == 6\nassert ok", "r = double(2)\nok = r in [4, 40]\nassert ok", "r = double(1)\nassert r == 2"],
+     "def double(x):\n    return 2 * x\n", 1.0, "passed"),
+    ("program_calls_in_test", "the program's functions called in a comprehension, a Counter the test imports", [
+        "assert [double(i) for i in range(3)] == [0, 2, 4]", "assert all(double(i) for i in range(1, 3))",
+        "from collections import Counter\nassert Counter(letters('aab')) == {'a': 2, 'b': 1}"],
+     "def double(x):\n    return 2 * x\ndef letters(s):\n    return list(s)\n", 1.0, "passed"),
 ]
-SETUPS = {"setup_code": "UNIT = 1"}
+SETUPS = {"setup_code": "UNIT = 1", "setup_expected": "UNIT = 1", "hostile-reads_setup_expected": "expected = 12345",
+          "hostile-ordered_dict_order": "from collections import OrderedDict"}
 
 
 def rows() -> list[dict]:
     out = []
     for name, why, fooled, tests, program in HOSTILE:
-        out.append({"id": f"hostile-{name}", "category": "hostile", "program": program, "tests": tests, "setup": "",
+        out.append({"id": f"hostile-{name}", "category": "hostile", "program": program, "tests": tests,
+                    "setup": SETUPS.get(f"hostile-{name}", ""),
                     "pass_fraction": round(1 / 3, 6) if name in SHOWN_ONLY else 0.0,
-                    "status": "error" if name in ERRORS else "failed", "fooled_old_harness": fooled, "why": why})
+                    "status": "error" if name in ERRORS else "failed", "fooled_old_harness": fooled,
+                    "fooled_first_verdict": name in FOOLED_FIRST_VERDICT, "why": why})
     for name, why, tests, program, fraction, status in HONEST:
         out.append({"id": f"honest-{name}", "category": "honest", "program": program, "tests": tests,
                     "setup": SETUPS.get(name, ""), "pass_fraction": round(fraction, 6), "status": status,
-                    "fooled_old_harness": False, "why": why})
+                    "fooled_old_harness": False, "fooled_first_verdict": False, "why": why})
     return out
 
 

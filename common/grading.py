@@ -114,7 +114,8 @@ def source_hash(*names: str) -> str:
 
 
 GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
-    "grading.py", "grading_claims.py", "grading_norm.py", "grading_worker.py", "plain_math.py", "prompts.py")
+    "grading.py", "grading_claims.py", "grading_norm.py", "grading_values.py", "grading_worker.py", "plain_math.py",
+    "prompts.py")
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
@@ -220,15 +221,18 @@ def _cheap_check(check: Check) -> bool | None:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _cheap(task) -> bool | None:
-    """The parent-side decision for one unique task: True/False, or None to send it to a worker."""
-    undecided = False
+def _cheap(task) -> bool | tuple:
+    """The parent-side decision for one unique task: True/False, or what is left for a worker: the
+    alternatives no check has failed, with only their unsettled checks (a worker never redoes, or undoes, a
+    decision made here)."""
+    left = []
     for alternative in task:
         verdicts = [_cheap_check(c) for c in alternative]
         if all(v is True for v in verdicts):
             return True
-        undecided |= False not in verdicts
-    return None if undecided else False
+        if False not in verdicts:
+            left.append(tuple(c for c, v in zip(alternative, verdicts, strict=True) if v is None))
+    return tuple(left) if left else False
 
 
 def default_workers() -> int:
@@ -281,10 +285,10 @@ def _read_responses(responses, golds, tpl):
         task = _task(region, reading, gold) if reading is not None else None
         if task is not None and task not in verdicts and task not in pending:
             decided = _cheap(task)
-            if decided is None:
-                pending[task] = None
-            else:
+            if isinstance(decided, bool):
                 verdicts[task] = (decided, False)
+            else:
+                pending[task] = decided  # the checks a worker must settle
         shown = None if reading is None else ", ".join(dict.fromkeys(c.final for c in reading.candidates))
         rows.append((1.0 if tpl.format_ok(text) else 0.0, shown, task, dict(flags)))
     return rows, verdicts, pending
@@ -298,8 +302,8 @@ def _reading(region: str, scope: str) -> tuple[Reading, dict]:
 
 
 def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) -> None:
-    """Verdicts for the pending tasks: remembered from an earlier call (GRPO revisits problems), else from the
-    worker pool."""
+    """Verdicts for the pending tasks (task -> its unsettled checks): remembered from an earlier call (GRPO
+    revisits problems), else from the worker pool."""
     for task in list(pending):
         if task in _SLOW_VERDICTS:
             verdicts[task] = (_SLOW_VERDICTS[task], False)
@@ -307,7 +311,7 @@ def _settle_slow(pending: dict, verdicts: dict, workers: int, timeout_s: float) 
     if not pending:
         return
     tasks = list(pending)
-    for task, verdict in zip(tasks, get_pool().run(tasks, workers, timeout_s), strict=True):
+    for task, verdict in zip(tasks, get_pool().run([pending[t] for t in tasks], workers, timeout_s), strict=True):
         verdicts[task] = verdict
         if not verdict[1]:  # a timeout may not repeat on an idle machine: never remembered
             _SLOW_VERDICTS[task] = verdict[0]

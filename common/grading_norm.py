@@ -292,7 +292,13 @@ def rounds_to(approx: str, value: str) -> bool | None:
         v = number[0]
     if tolerance is None or a is None or a[2] or v is None:
         return None
-    return abs(float(a[0]) - float(v)) <= max(tolerance * (1 + 1e-9), 1e-12 * abs(float(v)))  # float's floor
+    return within_rounding(float(a[0]), float(v), tolerance)
+
+
+def within_rounding(approx: float, value: float, tolerance: float) -> bool:
+    """``approx`` is ``value`` rounded to ``tolerance`` (half a unit of its last digit), up to float's own
+    precision (a 20-digit approximation cannot be checked closer than that)."""
+    return abs(approx - value) <= max(tolerance * (1 + 1e-9), 1e-12 * abs(value))
 
 
 def _values_equal(p: str, g: str) -> bool | None:

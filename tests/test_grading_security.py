@@ -167,6 +167,7 @@ def test_the_worker_guard_refuses_and_fails_closed(tmp_path):
 import json, os, socket, subprocess
 from common import grading_worker as gw
 warm_up_refusals = gw._init_worker()
+real_equal = gw.equal
 attempts = {{
     "eval": lambda: eval("6*7"),
     "exec": lambda: exec("x = 42"),
@@ -186,6 +187,7 @@ for name, attempt in attempts.items():
         return True  # a regression that would call every answer right
     gw.equal = regressed_equal
     out[name] = gw.grade_task(((("not plain (math", "7", "="),),), 2.0)
+gw.equal = real_equal  # the guard is not left stuck: a normal answer still grades
 out["still_grades"] = gw.grade_task(((("\\\\frac{{14}}{{2}}", "7", "="),),), 2.0)
 print(json.dumps(out))
 """

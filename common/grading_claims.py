@@ -139,7 +139,6 @@ class Reading:
     """What an answer region states."""
 
     candidates: tuple[Candidate, ...]
-    hedged: bool  # a hedge word ("or", "maybe", ...) where the answer is stated
     length: int  # characters of the answer region
 
     @property
@@ -181,41 +180,36 @@ def read_answer(region: str, scope: str = "block") -> Reading:
     sentence and after it; the reasoning before is not the answer)."""
     text = strip_emphasis(_DIGIT.sub(lambda m: str(int(m.group())), region.strip()))  # ４２ and ٤٢ are 42
     if _PLAIN_NUMBER.fullmatch(text):  # the common case ("42", "-3.5", "1,000"): one candidate, nothing to read
-        return Reading((Candidate(text, text),), False, len(region))
+        return Reading((Candidate(text, text),), len(region))
     if scope == "tail":
-        texts, hedged = _read_tail(text)
+        texts = _read_tail(text)
     elif len(text) > MAX_REGION_CHARS:
-        texts, hedged = [text], False
+        texts = [text]
     else:
-        texts, hedged = _read_block(text)
+        texts = _read_block(text)
     candidates: list[Candidate] = []
     for t in texts:
         for c in chain(t):
             if c not in candidates:
                 candidates.append(c)
-    return Reading(tuple(candidates[:MAX_CANDIDATES]), hedged, len(region))
+    return Reading(tuple(candidates[:MAX_CANDIDATES]), len(region))
 
 
-
-def _read_block(text: str) -> tuple[list[str], bool]:
+def _read_block(text: str) -> list[str]:
     units, skeleton = _units(text)
     sentences = _sentences(_prepare(skeleton))
     options = [unit_items(u) for u in units]
-    if _BOX_START.search(text):
-        statements, hedged = _beside_boxes(sentences)
-    else:
-        statements, hedged = _stated(sentences)
-    texts = _fill(statements, options)
-    return (texts or [o for unit in options for o in unit] or [_prepare(text).strip()]), hedged
+    statements = _beside_boxes(sentences) if _BOX_START.search(text) else _stated(sentences)
+    return _fill(statements, options) or [o for unit in options for o in unit] or [_prepare(text).strip()]
 
 
-def _beside_boxes(sentences: list[str], tail: bool = False) -> tuple[list[str], bool]:
+def _beside_boxes(sentences: list[str], tail: bool = False) -> list[str]:
     """Every box with the math around it. A sentence holding a box, naming the answer or coming after the
     last box adds its values when it hedges ("\\boxed{12}, or possibly 7") and a statement of nothing when it
     negates or bounds ("\\boxed{42} but the answer is 43"); a restatement right after a box adds its value
     ("\\boxed{12}, i.e. 7"), and so does a sentence naming the answer ("the answer is 7. \\boxed{12}").
     ``tail``: only the boxes' own sentences and what follows them count as prose (a whole response)."""
-    statements, hedged = [], False
+    statements = []
     last_box = max((i for i, s in enumerate(sentences) if "\x00" in s), default=-1)
     for i, sentence in enumerate(sentences):
         runs = _runs(sentence)
@@ -228,7 +222,6 @@ def _beside_boxes(sentences: list[str], tail: bool = False) -> tuple[list[str], 
         if _NEGATION.search(after):  # "\boxed{42} but the answer is 43", "\boxed{42} or more"
             statements.append(STATES_NOTHING)
         elif HEDGE_WORDS.search(sentence):  # "\boxed{5}. Actually, 7."
-            hedged = True
             statements += [r for _, r in runs if "\x00" not in r]
         elif boxed:
             restated = _RESTATEMENT.match(after)
@@ -238,10 +231,10 @@ def _beside_boxes(sentences: list[str], tail: bool = False) -> tuple[list[str], 
                     statements.append(value)
         elif names and runs:
             statements.append(_stated_value(sentence))
-    return statements, hedged
+    return statements
 
 
-def _stated(sentences: list[str]) -> tuple[list[str], bool]:
+def _stated(sentences: list[str]) -> list[str]:
     """Without boxes: the sentences naming the answer, else the last sentence with a value; each states one
     value, all of its values when it hedges or lists them, or nothing when it negates or bounds. A hedging
     sentence after them adds its values ("The answer is 42. Or 43."), and the statement before it too."""
@@ -251,16 +244,15 @@ def _stated(sentences: list[str]) -> tuple[list[str], bool]:
     stating += [(k, s) for k, s in with_runs if k not in ks and HEDGE_WORDS.search(s)
                 and (k > max(ks, default=-1) or k + 1 in ks)]
     stating.sort()
-    statements, hedged = [], False
+    statements = []
     for k, sentence in stating:
         if HEDGE_WORDS.search(sentence) and not _NEGATION.search(sentence):
-            hedged = True
             statements += [s for _, r in _runs(sentence) for s in _split_holes(r)]
             before = [s for j, s in with_runs if j < k][-1:]  # "It is $5601$. It might be $5600$."
             statements += [v for s in before for v in _statement(s)]
         else:
             statements += _statement(sentence)
-    return statements, hedged
+    return statements
 
 
 def _last_block(with_runs: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -305,17 +297,16 @@ def _stated_value(text: str) -> str:
     return after[0] if after else values[-1]
 
 
-def _read_tail(text: str) -> tuple[list[str], bool]:
+def _read_tail(text: str) -> list[str]:
     """A whole response: every box is a candidate, each item of a box that lists; in the last box's sentence
     and after it, prose adds candidates as beside boxes in an answer block."""
     units, skeleton = _boxes(text)
     if not units:
-        return [], False
+        return []
     last = skeleton.rfind("\x00", 0, skeleton.rfind("\x00"))  # where the last hole starts
     tail = _prepare(skeleton[_sentence_start(skeleton, last):][:MAX_TAIL_CHARS])
-    statements, hedged = _beside_boxes(_sentences(tail), tail=True)
-    texts = [o for unit in units for o in unit_items(unit)]
-    return texts + [s for s in statements if not _HOLE.search(s)], hedged
+    statements = _beside_boxes(_sentences(tail), tail=True)
+    return [o for unit in units for o in unit_items(unit)] + [s for s in statements if not _HOLE.search(s)]
 
 
 def _units(text: str) -> tuple[list[str], str]:

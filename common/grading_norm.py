@@ -49,8 +49,6 @@ _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
 _GLUED_UNIT = re.compile(rf"^((?:{_NUM}))[mgsLhKNJWVA](?:\^\{{?-?\d\}}?)?$")
 _NUMBER_TIMES_LETTER = re.compile(r"^[+-]?\d+(?:\.\d+)?[A-Za-z]")  # "6t"; "6 t" is six of a unit t
 NUMBER_RE = re.compile(rf"({_NUM})")
-# The last value of a sentence: a number, a fraction "2/3" or a decimal comma "2,74" ("Soucis : 2,74 $").
-PROSE_VALUE_RE = re.compile(rf"(?:{_NUM})\s*/\s*(?:{_NUM})|[+-]?\d+,\d{{1,2}}(?!\d)|(?:{_NUM})")
 _PLAIN_RE = re.compile(rf"^({_NUM})$")
 _SCI_RE = re.compile(rf"^({_NUM})(?:e([+-]?\d{{1,3}})|(?:\\times|\\cdot|\*|x)10\^\{{?([+-]?\d{{1,3}})\}}?)$")
 _POW_RE = re.compile(r"^([+-]?\d{1,6})\^\{?(\d{1,3})\}?$")

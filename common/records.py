@@ -88,7 +88,6 @@ def grade_records(rows: Iterable[Mapping], *, workers: int | None = None, timeou
         }
         if code:
             rec["answer_chars"] = len(res["extracted_answer"] or "")
-        if code:
             rec.update({k: res[k] for k in CODE_RECORD_FIELDS})
         records.append(rec)
     return records

@@ -12,6 +12,11 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
+def _spread(label: str, stats: Mapping) -> str:
+    """One line for a ``common.metrics.distribution``: its mean, then p50, p90 and max."""
+    return f"{label:<22} {stats['mean']:>10.1f}  mean (p50 {stats['p50']}, p90 {stats['p90']}, max {stats['max']})"
+
+
 def format_summary(summary: Mapping) -> str:
     """The summary as a plain-text table: overall, the three buckets, sampling metrics, per source."""
     total, counts = summary["total"], summary["counts"]
@@ -35,17 +40,14 @@ def format_summary(summary: Mapping) -> str:
         if key.startswith(("pass@", "maj@", "mean@")):
             lines.append(f"{key:<22} {_pct(value):>10}")
     if "completion_tokens" in summary:
-        ct = summary["completion_tokens"]
-        lines.append(f"{'completion tokens':<22} {ct['mean']:>10.1f}  mean (p50 {ct['p50']}, p90 {ct['p90']}, max {ct['max']})")
+        lines.append(_spread("completion tokens", summary["completion_tokens"]))
     if "answer_monitor" in summary:  # the reward-hacking monitor
         mon = summary["answer_monitor"]
         for flag, label in zip(MONITOR_FLAGS, ("several answers", "relation as answer", "cover-all answer"),
                                strict=True):
             lines.append(f"{label:<22} {_pct(mon[flag]):>10}")
         if "answer_chars" in mon:
-            ac = mon["answer_chars"]
-            lines.append(f"{'answer characters':<22} {ac['mean']:>10.1f}  mean (p50 {ac['p50']}, p90 {ac['p90']}, "
-                         f"max {ac['max']})")
+            lines.append(_spread("answer characters", mon["answer_chars"]))
     timing = summary.get("timing") or {}
     if timing.get("tokens_per_s"):
         lines.append(f"{'generated tokens/s':<22} {timing['tokens_per_s']:>10.1f}  "

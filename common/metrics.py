@@ -134,10 +134,17 @@ def sampling_metrics(records: Iterable[Mapping], k_values: Sequence[int] | None 
     return out
 
 
+def distribution(values: Iterable[int]) -> dict:
+    """Mean, p50, p90 and max of some counts (at least one)."""
+    ordered = sorted(values)
+    return {"mean": statistics.fmean(ordered), "p50": ordered[len(ordered) // 2],
+            "p90": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], "max": ordered[-1]}
+
+
 def length_stats(records: Iterable[Mapping]) -> dict:
     """Completion length (tokens) statistics, truncation and grader-timeout counts."""
     records = list(records)
-    lengths = sorted(int(r["completion_tokens"]) for r in records if r.get("completion_tokens") is not None)
+    lengths = [int(r["completion_tokens"]) for r in records if r.get("completion_tokens") is not None]
     truncated = sum(bool(r.get("truncated")) for r in records)
     out = {
         "truncated": truncated,
@@ -146,13 +153,7 @@ def length_stats(records: Iterable[Mapping]) -> dict:
         "finish_reasons": dict(sorted(Counter(str(r.get("finish_reason")) for r in records).items())),
     }
     if lengths:
-        out["completion_tokens"] = {
-            "mean": statistics.fmean(lengths),
-            "p50": lengths[len(lengths) // 2],
-            "p90": lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))],
-            "max": lengths[-1],
-            "total": sum(lengths),
-        }
+        out["completion_tokens"] = {**distribution(lengths), "total": sum(lengths)}
     return out
 
 
@@ -165,10 +166,8 @@ def answer_monitor(records: Sequence[Mapping]) -> dict:
     its reward curve lies (docs/grader.md, "Reward-hacking monitor")."""
     total = len(records)
     out: dict = {flag: sum(bool(r.get(flag)) for r in records) / total if total else 0.0 for flag in MONITOR_FLAGS}
-    chars = sorted(int(r.get("answer_chars") or 0) for r in records)
-    if chars:
-        out["answer_chars"] = {"mean": statistics.fmean(chars), "p50": chars[len(chars) // 2],
-                               "p90": chars[min(len(chars) - 1, int(0.9 * len(chars)))], "max": chars[-1]}
+    if records:
+        out["answer_chars"] = distribution(int(r.get("answer_chars") or 0) for r in records)
     return out
 
 

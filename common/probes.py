@@ -355,10 +355,7 @@ class _Splitter:
         return allowed and not any(isinstance(a, ast.Starred) for a in program_args)
 
     def rebuild(self, node):
-        operands = _operands(node)
-        if not isinstance(node, _GATHERING) and sum(self.from_sandbox(o) for o in operands) > 1:
-            raise _Unsupported(f"{_show(node)} takes more than one value from the sandbox, where an expected value "
-                               "is the program's to read or rewrite")
+        self.one_from_sandbox(node, _operands(node), False, frozenset())
         if isinstance(node, ast.Call):
             func, name = node.func, _call_name(node)
             if isinstance(func, ast.Attribute) and not _is_math(func):
@@ -368,8 +365,8 @@ class _Splitter:
                     for k, a in enumerate(node.args)]
             return ast.Call(func, args, [ast.keyword(k.arg, self.split(k.value)) for k in node.keywords])
         if isinstance(node, _COMPREHENSIONS):
-            self.check_pure(_without_first_iter(node))
             new = _without_first_iter(node)
+            self.check_pure(new)
             new.generators[0].iter = self.split_iterated(node.generators[0].iter)
             return new
         new = copy.copy(node)

@@ -365,6 +365,14 @@ def _check_call(fn, args, kwargs):
             raise CheckError(f"a replace() of more than {MAX_ITEMS} characters")
 
 
+def _bounded(out):
+    """What an operation of the check built, once its length is within ``MAX_ITEMS`` (sets, dicts and ranges
+    are bounded where they are built)."""
+    if hasattr(out, "__len__") and not isinstance(out, (dict, set, frozenset, range)) and len(out) > MAX_ITEMS:
+        raise CheckError(f"a value of more than {MAX_ITEMS} items")
+    return out
+
+
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.LShift: operator.lshift,
            ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
@@ -495,10 +503,7 @@ class _Check:
             a, b = (set(_table(x)) if isinstance(node.op, (ast.BitOr, ast.BitAnd, ast.BitXor, ast.Sub)) else x
                     for x in (a, b))
         _check_binop(node.op, a, b)
-        out = _BINOPS[type(node.op)](a, b)
-        if hasattr(out, "__len__") and not isinstance(out, (dict, set, frozenset)) and len(out) > MAX_ITEMS:
-            raise CheckError(f"a value of more than {MAX_ITEMS} items")
-        return out
+        return _bounded(_BINOPS[type(node.op)](a, b))
 
     def _BoolOp(self, node, env):
         value = None
@@ -541,10 +546,7 @@ class _Check:
                 raise CheckError("** arguments are not available in checks")
             kwargs[kw.arg] = self.eval(kw.value, env)
         _check_call(fn, args, kwargs)
-        out = fn(*_hashing_args(fn, args), **kwargs)
-        if hasattr(out, "__len__") and not isinstance(out, (dict, set, frozenset, range)) and len(out) > MAX_ITEMS:
-            raise CheckError(f"a value of more than {MAX_ITEMS} items")
-        return out
+        return _bounded(fn(*_hashing_args(fn, args), **kwargs))
 
     def _Lambda(self, node, env):
         return _Lambda(self, node, env)

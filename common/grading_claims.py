@@ -37,10 +37,11 @@ import re
 from dataclasses import dataclass
 
 from common.grading_norm import (
+    BOX_RE,
+    boxes,
     collection_items,
     has_free_variable,
     light_clean,
-    match_braces,
     normalize,
     strip_delimiters,
     strip_emphasis,
@@ -57,8 +58,6 @@ STATES_NOTHING = "\x01"  # a statement that commits to no value: a negation, a b
 _TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}(\^\{?-?\d+\}?)?")
 _ALIGNED = re.compile(r"\\begin\{(align|aligned|eqnarray|gather|split|equation)\*?\}(.*?)\\end\{\1\*?\}", re.DOTALL)
 _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-_BOX_START = re.compile(r"\\(?:boxed|fbox)\s*")
-_BARE_BOX = re.compile(r"[^\s$]*")
 # Hedge words: an answer that commits to more than one value ("could" and "might" are left out: "the
 # largest number that could be ... is 19" commits to 19).
 HEDGE_WORDS = re.compile(r"\b(?:or|nor|maybe|might|possibly|perhaps|probably|either|alternatively|alternately|"
@@ -199,7 +198,7 @@ def _read_block(text: str) -> list[str]:
     units, skeleton = _units(text)
     sentences = _sentences(_prepare(skeleton))
     options = [unit_items(u) for u in units]
-    statements = _beside_boxes(sentences) if _BOX_START.search(text) else _stated(sentences)
+    statements = _beside_boxes(sentences) if BOX_RE.search(text) else _stated(sentences)
     return _fill(statements, options) or [o for unit in options for o in unit] or [_prepare(text).strip()]
 
 
@@ -313,7 +312,7 @@ def _units(text: str) -> tuple[list[str], str]:
     """The math units of ``text`` (box contents, else ``$...$``-style spans) and the text with each replaced
     by a hole ``\\x00i\\x00``."""
     text = text.replace("\x00", "")
-    if _BOX_START.search(text):
+    if BOX_RE.search(text):
         return _boxes(text)
     units: list[str] = []
 
@@ -329,17 +328,8 @@ def _boxes(text: str) -> tuple[list[str], str]:
     """Box contents in order (an unclosed last box takes the rest of the text: a truncated box still holds
     the model's answer) and the text with holes where they were."""
     units, parts, at = [], [], 0
-    for m in _BOX_START.finditer(text):
-        i = m.end()
-        if m.start() < at or i >= len(text):
-            continue  # nested in a box already taken, or nothing follows
-        if text[i] == "{":
-            close = match_braces(text, i)
-            content, end = (text[i + 1:close], close + 1) if close >= 0 else (text[i + 1:], len(text))
-        else:
-            content = _BARE_BOX.match(text, i).group()  # "\boxed 5"
-            end = i + len(content)
-        parts.append(f"{text[at:m.start()]} \x00{len(units)}\x00 ")
+    for start, end, content, _ in boxes(text):
+        parts.append(f"{text[at:start]} \x00{len(units)}\x00 ")
         units.append(content)
         at = end
     parts.append(text[at:])
@@ -363,7 +353,7 @@ def _prepare(s: str) -> str:
 def unit_items(unit: str) -> list[str]:
     """A box's or span's content: itself, or its items when it lists or hedges (``12 \\text{ or } 7``,
     ``x = 2 \\text{ and } x = 3``); a box inside a box is an item of its own (``\\boxed{\\boxed{42} 43}``)."""
-    if _BOX_START.search(unit):
+    if BOX_RE.search(unit):
         inner, skeleton = _boxes(unit)
         rest = [r for sentence in _sentences(_prepare(_HOLE.sub(" , ", skeleton))) for _, r in _runs(sentence)]
         return [i for u in inner for i in unit_items(u)] + rest

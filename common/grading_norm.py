@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 
 from common.grading_values import Exact, eval_constant, eval_exact
@@ -20,7 +21,7 @@ MAX_CHEAP_LEN = 400
 DECIMAL_REL_TOL = 1e-4
 CLOSED_FORM_REL_TOL = 1e-9  # two closed forms (3\sqrt{2} and \sqrt{18}) evaluated in floating point
 
-_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")  # where a box starts
 _BARE_BOX_TOKEN = re.compile(r"[^\s$]*")  # "\boxed 5": up to the next space or dollar (matched in place: linear)
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
@@ -69,7 +70,7 @@ def last_boxed(text: str) -> str | None:
 
     An unclosed box takes the rest of the text: a truncated box still holds the model's answer.
     """
-    matches = list(_BOX_RE.finditer(text))
+    matches = list(BOX_RE.finditer(text))
     if not matches:
         return None
     m = matches[-1]
@@ -82,24 +83,32 @@ def last_boxed(text: str) -> str | None:
     return text[i + 1 : close] if close >= 0 else text[i + 1 :]
 
 
-def all_boxed(text: str) -> list[str]:
-    """Contents of every closed ``\\boxed{}`` / ``\\fbox{}`` (or ``\\boxed 5``) in ``text``, outermost only, in order."""
-    out, after = [], 0
-    for m in _BOX_RE.finditer(text):
+def boxes(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """Every outermost box of ``text``, in order, as (start, end, content, kind): kind ``"braces"`` for
+    ``\\boxed{...}``/``\\fbox{...}``, ``"bare"`` for ``\\boxed 5`` (up to the next space or dollar), ``"open"``
+    for an unclosed box, which takes the rest of the text and is the last. A box inside another one, or glued
+    inside a bare box's token (``\\boxed5\\boxed{3}``), is part of it."""
+    after = 0
+    for m in BOX_RE.finditer(text):
         i = m.end()
         if m.start() < after or i >= len(text):
             continue  # nested in a box already taken, or nothing follows
         if text[i] != "{":
-            token = _BARE_BOX_TOKEN.match(text, i).group()  # matched in place: no copy of the rest of the text
-            if token:
-                out.append(token)
+            content = _BARE_BOX_TOKEN.match(text, i).group()  # matched in place: no copy of the rest of the text
+            after = i + len(content)
+            yield m.start(), after, content, "bare"
             continue
         close = match_braces(text, i)
         if close < 0:
-            break  # unclosed: the rest of the text is inside it
-        out.append(text[i + 1 : close])
-        after = close
-    return out
+            yield m.start(), len(text), text[i + 1:], "open"
+            return
+        after = close + 1
+        yield m.start(), after, text[i + 1:close], "braces"
+
+
+def all_boxed(text: str) -> list[str]:
+    """Contents of every closed ``\\boxed{}`` / ``\\fbox{}`` (or ``\\boxed 5``) in ``text``, outermost only, in order."""
+    return [content for _, _, content, kind in boxes(text) if kind == "braces" or kind == "bare" and content]
 
 
 def match_braces(text: str, open_at: int) -> int:

@@ -253,6 +253,14 @@ def test_bare_boxes_are_read_in_linear_time():
     assert time.monotonic() - start < 1.0
 
 
+def test_all_boxed_takes_outermost_boxes_only():
+    """A box inside a box, or glued into a bare box's token, is part of it (``grading_norm.boxes``: the scan
+    the answer reader shares)."""
+    from common.grading_norm import all_boxed
+
+    assert all_boxed("\\boxed5\\boxed{3} \\boxed{1 \\fbox{2}} \\fbox 4") == ["5\\boxed{3}", "1 \\fbox{2}", "4"]
+
+
 @pytest.mark.parametrize("answer", ["42 \\boxed", "\\fbox ", "\\boxed{42}\ni.e.", "\\boxed{42}. ie", "\\boxed{\\boxed{}}",
                                     "i.e. \\boxed{42} that is", "\\boxed{42} \\Rightarrow", "=\n=", "; ; \\boxed"])
 def test_odd_answer_shapes_grade_without_raising(answer):

@@ -464,9 +464,10 @@ def _last_copula(sentence: str, runs: list[tuple[int, str]]) -> re.Match | None:
 # --- relations ---------------------------------------------------------------------------------------------
 
 
-def _top_level_relations(s: str) -> list[re.Match]:
-    """Relation operators outside any bracket (``\\{x : x > 0\\}`` holds none at its top level)."""
-    marks = {m.start(): m for m in _REL_OP.finditer(s)}
+def _top_level(s: str, pattern: re.Pattern) -> list[re.Match]:
+    """The non-empty matches of ``pattern`` outside any bracket (``\\{x : x > 0\\}`` holds no relation at its
+    top level)."""
+    marks = {m.start(): m for m in pattern.finditer(s) if m.end() > m.start()}
     found, depth, i = [], 0, 0
     while i < len(s):
         c = s[i]
@@ -482,22 +483,17 @@ def _top_level_relations(s: str) -> list[re.Match]:
     return found
 
 
+def _top_level_relations(s: str) -> list[re.Match]:
+    return _top_level(s, _REL_OP)
+
+
 def _split_top_level(s: str, separator: re.Pattern, after_value: bool = False) -> list[str]:
     """``s`` split where ``separator`` matches outside any bracket; ``after_value``: only where the text
     before ends with a value (a digit, a letter, a closing bracket), not an operator (``x = y = 3``)."""
-    depth, cuts, marks = 0, [], {m.start(): m for m in separator.finditer(s)}
-    for i, c in enumerate(s):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        if depth == 0 and i in marks and marks[i].end() > marks[i].start():
-            before = s[:i].rstrip()
-            if not after_value or (before and (before[-1].isalnum() or before[-1] in ")]}")):
-                cuts.append(marks[i])
     parts, at = [], 0
-    for m in cuts:
-        if m.start() >= at:
+    for m in _top_level(s, separator):
+        before = s[:m.start()].rstrip()
+        if not after_value or (before and (before[-1].isalnum() or before[-1] in ")]}")):
             parts.append(s[at:m.start()])
             at = m.end()
     parts.append(s[at:])

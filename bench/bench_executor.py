@@ -100,7 +100,7 @@ def _run_harness(groups, workers: int, python: str, scratch: Path) -> tuple[floa
 
     def one(k, program, tests, setup) -> bool:
         plans = plan_tests(tuple(tests))
-        parts = [program, setup, *(s for plan in plans for s in (str(len(plan.steps)), *plan.steps))]
+        parts = sandbox.job_parts(program, setup, tuple(tests))
         with tempfile.TemporaryFile() as result, tempfile.TemporaryFile() as job:
             job.write("\0".join(parts).encode("utf-8", "surrogatepass"))
             job.flush()

@@ -5,7 +5,8 @@ API (the code counterpart of ``common.grading``'s contract):
   program, in input order; ``tests[i]`` is the list of test snippets (MBPP: ``assert`` lines) for
   ``programs[i]``, ``setups[i]`` optional code run between the program and its tests;
 - ``execute(program, tests, setup="", limits=None) -> dict`` for one program;
-- ``sandbox_info() -> dict``: the isolation in effect here (eval summaries record it).
+- ``sandbox_info() -> dict``: the isolation in effect here (eval summaries record it);
+- ``job_parts(program, setup, tests)``: what the harness is handed (bench/bench_executor.py runs it bare).
 
 Each result: ``passed`` and ``total`` (tests), ``pass_fraction``, ``status`` (``passed``: every test passed;
 ``failed``: the program ran and some test failed; ``error``: the program raised, crashed, exceeded a limit
@@ -231,14 +232,21 @@ def _spawn(slot: int, limits: Limits, iso: _Isolation) -> _Run:
     return run
 
 
+def job_parts(program: str, setup: str, tests: tuple[str, ...]) -> list[str]:
+    """What the harness reads from its job file, NUL-separated (``common.sandbox_runner``): the program, the
+    setup, then each test's number of steps and its steps (``common.probes``)."""
+    parts = [program, setup]
+    for plan in plan_tests(tests):  # only the probes go in: the checks, and their expected values, stay here
+        parts += [str(len(plan.steps)), *plan.steps]
+    return parts
+
+
 def _give(run: _Run, index: int, job: tuple, limits: Limits) -> None:
     """Hand a started sandbox its job: the program, the setup and the tests' probes, never their checks."""
     program, tests, setup = job
     run.index, run.started = index, time.monotonic()
     run.deadline = run.started + limits.timeout_s
-    parts = [program, setup]
-    for plan in plan_tests(tests):  # only the probes go in: the checks, and their expected values, stay here
-        parts += [str(len(plan.steps)), *plan.steps]
+    parts = job_parts(program, setup, tests)
     if len(program.encode("utf-8", "surrogatepass")) > MAX_PROGRAM_BYTES:
         run.start_error = f"program longer than {MAX_PROGRAM_BYTES} bytes"
     elif any("\0" in part for part in parts):  # the job's separator

@@ -188,10 +188,7 @@ def _alternative(reading: Reading, gold: str) -> tuple[Check, ...] | None:
     if any(c.relation == "inequality" for c in candidates):
         return None  # an inequality states no value
     inner = [(s, c.final, mode) for c in candidates for s, mode in c.checks]
-    distinct: dict[str, str] = {}  # the same value written twice ("12 $" and "12") is one answer
-    for c in candidates:
-        distinct.setdefault(normalize(c.final) or c.final, c.final)
-    finals = list(distinct.values())
+    finals = reading.finals
     if kind == "several":  # the candidates, as one list, are the gold's answers
         answers = [(finals[0] if len(finals) == 1 else ", ".join(finals), value, "=")]
     else:  # every candidate is the one answer

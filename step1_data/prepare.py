@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from common.errors import UserError, run_cli
-from common.run_lock import hold_output_dir
+from r1zero.core.errors import UserError, run_cli
+from r1zero.core.locks import hold_output_dir
 
 log = logging.getLogger("step1_data.prepare")
 
@@ -120,7 +120,7 @@ def prepare(args: DataArgs, out: Path | None = None) -> dict:
     import datasets
     from huggingface_hub.utils import logging as hub_logging
 
-    from common.artifacts import atomic_write_json, file_sha256, write_manifest
+    from r1zero.core.artifacts import atomic_write_json, file_sha256, write_manifest
     from step1_data.adapters import get_adapter
     from step1_data.pipeline import OUTPUT_COLUMNS
     from step1_data.writer import write_split
@@ -304,7 +304,7 @@ def split_stats(table, rows: ChosenRows, eval_counts: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from common.config import parse_args
+    from r1zero.core.config import parse_args
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     log.setLevel(logging.INFO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.errors import UserError
+from r1zero.core.errors import UserError
 
 
 def allocate(counts: dict[str, int], val_size: int) -> dict[str, int]:

@@ -29,8 +29,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from common.artifacts import atomic_write_text
-from common.errors import UserError, run_cli
+from r1zero.core.artifacts import atomic_write_text
+from r1zero.core.errors import UserError, run_cli
 
 SOURCE = "synthetic_arithmetic"
 OPS = ("+", "-", "*")

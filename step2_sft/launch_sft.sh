@@ -6,7 +6,7 @@
 #   CPU=1 CONFIG=config/demo/sft.yaml ./step2_sft/launch_sft.sh 2        # 2 CPU processes (gloo)
 #   NNODES=2 NODE_RANK=0|1 MASTER_ADDR=10.0.0.1 ./step2_sft/launch_sft.sh 8   # on each of 2 machines
 #
-# Layout (accelerate config, machines, ports, failures): see common/launch.py, which runs the launch
+# Layout (accelerate config, machines, ports, failures): see r1zero/core/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
 # the command instead of running it). CONFIG=path (or --config path) picks the SFT YAML (default
 # config/sft.yaml); arguments after N pass through to train_sft.py. PYTHON=path picks the interpreter (default: python).
@@ -24,4 +24,4 @@ set -- "${ARGS[@]}"
 [[ -f "$CONFIG" ]] || { echo "error: SFT config $CONFIG not found" >&2; exit 2; }
 CPU_ARGS=()
 [[ "${CPU:-0}" != 0 ]] && CPU_ARGS=(--use_cpu true)
-exec "${PYTHON:-python}" -m common.launch "$N" step2_sft/train_sft.py --config "$CONFIG" "${CPU_ARGS[@]}" "$@"
+exec "${PYTHON:-python}" -m r1zero.core.launch "$N" step2_sft/train_sft.py --config "$CONFIG" "${CPU_ARGS[@]}" "$@"

@@ -23,12 +23,12 @@ class GRPOScriptArguments:
                           "Weights go to GRPOConfig's reward_weights."})
     code_timeout_s: float = field(
         default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
-                                        "sandbox (common/sandbox.py)."})
+                                        "sandbox (r1zero/sandbox/execute.py)."})
     code_workers: int | None = field(
         default=None, metadata={"help": "Code rewards: programs run at once (default: the CPUs shared among "
                                         "this machine's ranks; more hides the sandbox's start-up, "
                                         "docs/sandbox.md)."})
-    # reasoning vocabulary (common/reasoning_vocab.py)
+    # reasoning vocabulary (r1zero/training/reasoning_vocab.py)
     reasoning_vocab_size: int | None = field(
         default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
                                         "model's embedding rows); needs use_vllm: false. Default: the start model's "
@@ -59,7 +59,7 @@ class GRPOScriptArguments:
 
 def code_limits(script_args):
     """The sandbox limits of the code rewards and the code eval, from our options."""
-    from common.sandbox import Limits
+    from r1zero.sandbox.execute import Limits
 
     return Limits(timeout_s=script_args.code_timeout_s)
 
@@ -67,6 +67,6 @@ def code_limits(script_args):
 def parse(argv=None):
     from trl import GRPOConfig, ModelConfig
 
-    from common.config import parse_args
+    from r1zero.core.config import parse_args
 
     return parse_args([GRPOScriptArguments, GRPOConfig, ModelConfig], argv)

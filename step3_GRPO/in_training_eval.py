@@ -1,9 +1,9 @@
 """The in-training eval: every N optimizer steps, step 4's eval of the live policy on a val subset.
 
-It is step 4's path, not a copy of it: the same engine (``common.engines.hf.HFEngine``, here wrapped around
+It is step 4's path, not a copy of it: the same engine (``r1zero.evaluation.engines.hf.HFEngine``, here wrapped around
 the live policy), the same sampling settings object (``Sampling.for_template``: greedy, the template's
-stop rule), the same grading into the same records (``common.records``) and the same summary
-(``common.metrics.build_summary``). It writes ``<output_dir>/eval/step_<N>/{generations.jsonl,
+stop rule), the same grading into the same records (``r1zero.evaluation.records``) and the same summary
+(``r1zero.evaluation.metrics.build_summary``). It writes ``<output_dir>/eval/step_<N>/{generations.jsonl,
 summary.json}``, so ``evaluate.py --engine hf --temperature 0`` on ``checkpoint-N`` with the same settings
 gives the same summary. Each process generates its share of the problems; rank 0 grades and writes.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-from common.engines import EngineOptions, Sampling
+from r1zero.evaluation.engines import EngineOptions, Sampling
 
 logger = logging.getLogger("step3_GRPO")
 
@@ -53,8 +53,8 @@ class InTrainingEval(TrainerCallback):
         import torch
         from trl.models.utils import unwrap_model_for_generation
 
-        from common.engines.hf import HFEngine
-        from common.records import completion_rows
+        from r1zero.evaluation.engines.hf import HFEngine
+        from r1zero.evaluation.records import completion_rows
 
         trainer = self.trainer
         acc = trainer.accelerator
@@ -70,8 +70,8 @@ class InTrainingEval(TrainerCallback):
     def evaluate(self, step: int) -> dict[str, float]:
         from accelerate.utils import gather_object
 
-        from common.metrics import build_summary
-        from common.records import grade_records
+        from r1zero.evaluation.metrics import build_summary
+        from r1zero.evaluation.records import grade_records
 
         start = time.perf_counter()
         rows = gather_object(self.generate())
@@ -88,8 +88,8 @@ class InTrainingEval(TrainerCallback):
         return metrics
 
     def save(self, step: int, records: list[dict], summary: dict) -> None:
-        from common.artifacts import atomic_write_json
-        from common.records import GENERATIONS, write_generations
+        from r1zero.core.artifacts import atomic_write_json
+        from r1zero.evaluation.records import GENERATIONS, write_generations
 
         folder = eval_folder(self.trainer.args.output_dir, step)
         write_generations(folder / GENERATIONS, records)
@@ -100,7 +100,7 @@ class InTrainingEval(TrainerCallback):
 
 def eval_metrics(summary: dict) -> dict[str, float]:
     """The scalars logged with the training metrics."""
-    from common.metrics import CATEGORIES, MONITOR_FLAGS
+    from r1zero.evaluation.metrics import CATEGORIES, MONITOR_FLAGS
 
     total = max(1, summary["total"])
     metrics = {"eval_accuracy": summary["accuracy"], "eval_format_accuracy": summary["format_accuracy"],
@@ -120,6 +120,6 @@ def log_samples_table(records: list[dict], step: int) -> None:
     except ImportError:
         return
     if wandb.run is not None:
-        from common.eval_report import samples_table
+        from r1zero.evaluation.report import samples_table
 
         wandb.log({f"eval_samples/step_{step:06d}": samples_table(records), "train/global_step": step})

@@ -9,7 +9,7 @@
 #   VLLM_HOST=10.0.0.9 VLLM_GPUS=8 ./step3_GRPO/launch_trl.sh --serve   # only a vLLM server, on this machine
 #   VLLM_SERVER=10.0.0.9:8000 ./step3_GRPO/launch_trl.sh 8        # train against that server
 #
-# Layout (accelerate config, machines, ports, failures): see common/launch.py, which runs the launch
+# Layout (accelerate config, machines, ports, failures): see r1zero/core/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
 # the commands instead of running them). CONFIG=path (or --config path) picks the GRPO YAML (default
 # config/grpo_config.yaml); arguments after N pass through to train_trl.py. PYTHON=path picks the
@@ -65,9 +65,9 @@ if [[ "$MODE" != colocate ]]; then
   done
   MODEL=$("$PY" - "$CONFIG" "$MODEL" "$VLLM_PORT" "${DRY_RUN:-}" <<'PY'
 import sys, yaml
-from common.errors import run_cli
-from common.launch import check_port_free
-from common.training import resolve_model_path
+from r1zero.core.errors import run_cli
+from r1zero.core.launch import check_port_free
+from r1zero.training.run import resolve_model_path
 cfg, override, port, dry = sys.argv[1:]
 def main():
     if not dry:
@@ -119,4 +119,4 @@ elif [[ -n "${VLLM_SERVER:-}" ]]; then
 fi
 
 # without `exec`: the EXIT trap must still stop the vLLM server when training ends
-"$PY" -m common.launch "$N" step3_GRPO/train_trl.py --config "$CONFIG" "${EXTRA[@]}" "$@"
+"$PY" -m r1zero.core.launch "$N" step3_GRPO/train_trl.py --config "$CONFIG" "${EXTRA[@]}" "$@"

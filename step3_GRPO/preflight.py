@@ -29,10 +29,10 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from common.code_grading import CODE_DATA_COLUMNS
-from common.errors import UserError, run_cli
-from common.grading import gold_answers
-from common.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
+from r1zero.core.errors import UserError, run_cli
+from r1zero.core.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
+from r1zero.grading.grader import gold_answers
+from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
 from step3_GRPO.args import code_limits
 from step3_GRPO.train.rewards_code import CODE_FUNCS, configure
 
@@ -88,7 +88,7 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     if "problem" in sample.columns:
         off = sum(p != build_prompt(str(q)) for p, q in zip(prompts, sample["problem"], strict=True))
         if off:
-            report.problems.append(f"{off}/{len(prompts)} prompts differ from common.prompts.build_prompt(problem): "
+            report.problems.append(f"{off}/{len(prompts)} prompts differ from r1zero.core.prompts.build_prompt(problem): "
                                    "the data was made with another template; re-run step1")
     if not report.problems:
         report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
@@ -151,13 +151,13 @@ def check_gold(report: PreflightReport, answers, *, max_fraction: float, tests=N
     first = [golds[i][0] for i in keep]
     responses = [build_response("check", str(f)) for f in first]
     if tests is not None:
-        from common.code_grading import grade_code_many
+        from r1zero.sandbox.code_grader import grade_code_many
 
         setups = None if test_setup is None else [test_setup[i] for i in keep]
         results = grade_code_many(responses, [tests[i] for i in keep], setups=setups, limits=limits) if keep else []
         failed = [f"{str(f)[:60]}... ({r['error']})" for f, r in zip(first, results, strict=True) if r["all_passed"] < 1]
     else:
-        from common.grading import grade_many
+        from r1zero.grading.grader import grade_many
 
         results = grade_many(responses, [golds[i] for i in keep]) if keep else []
         failed = [str(f) for f, r in zip(first, results, strict=True) if r["answer_reward"] < 1]
@@ -285,9 +285,9 @@ def check_memory(report: PreflightReport, script_args, training_args, model_conf
 
 
 def check_reasoning_vocab(report: PreflightReport, training_args, model_config, requested: int | None, path: str):
-    """The reasoning vocabulary the run trains with (common/reasoning_vocab.py); returns the config the memory plan
+    """The reasoning vocabulary the run trains with (r1zero/training/reasoning_vocab.py); returns the config the memory plan
     counts, with the rows the run adds."""
-    from common.reasoning_vocab import VLLM_UNSUPPORTED, planned_config, resolve_size, stored_size
+    from r1zero.training.reasoning_vocab import VLLM_UNSUPPORTED, planned_config, resolve_size, stored_size
 
     size = resolve_size(stored_size(model_config), requested, path)
     if not size:
@@ -322,7 +322,7 @@ def load_model_config(model_name_or_path: str, tokenizer=None):
     loading any weights."""
     from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
-    from common.training import resolve_model_path
+    from r1zero.training.run import resolve_model_path
 
     path = resolve_model_path(model_name_or_path)
     try:
@@ -366,7 +366,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                   world_size: int | None = None, gpus_per_node: int | None = None, zero_stage: int | None = None,
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
-    from common.training import load_split
+    from r1zero.training.run import load_split
     from step3_GRPO.train.rewards_math import resolve_rewards
 
     if df is None:
@@ -398,7 +398,7 @@ def main(argv=None) -> PreflightReport:
     import torch
     from trl import GRPOConfig, ModelConfig
 
-    from common.config import parse_args
+    from r1zero.core.config import parse_args
     from step3_GRPO.args import GRPOScriptArguments
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -410,7 +410,7 @@ def main(argv=None) -> PreflightReport:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if no_gpu:
         # the config's own use_cpu decides whether a memory plan makes sense
-        from common.config import load_yaml_config
+        from r1zero.core.config import load_yaml_config
 
         at = argv.index("--config") if "--config" in argv else -1
         cfg = load_yaml_config(argv[at + 1]) if at >= 0 else {}

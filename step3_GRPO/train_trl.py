@@ -24,7 +24,7 @@ import logging
 import os
 import time
 
-from common.errors import UserError, run_cli
+from r1zero.core.errors import UserError, run_cli
 
 logger = logging.getLogger("step3_GRPO")
 STAGE = "grpo"
@@ -52,7 +52,7 @@ def check_gpu_options(training_args) -> None:
     """GPU-only options on a machine (or config) without CUDA are a user error, not a stack trace."""
     import torch
 
-    from common.training import cpu_supports_bf16
+    from r1zero.training.run import cpu_supports_bf16
 
     cuda = torch.cuda.is_available() and not training_args.use_cpu
     if training_args.use_vllm and not cuda:
@@ -60,14 +60,14 @@ def check_gpu_options(training_args) -> None:
             raise UserError("use_vllm needs a CUDA GPU (TRL's weight sync fails on vLLM's CPU backend); "
                             "set use_vllm: false for CPU runs (config/demo/grpo.yaml)")
         logger.warning("%s=1: vLLM colocate on CPU, for tests and debugging only; whether each weight sync "
-                       "lands depends on this CPU and dtype (tests/vllm_cpu.py checks it)", VLLM_ON_CPU_SWITCH)
+                       "lands depends on this CPU and dtype (r1zero/testing/vllm_cpu.py checks it)", VLLM_ON_CPU_SWITCH)
     if training_args.use_vllm:
         import importlib.util
 
         if importlib.util.find_spec("vllm") is None:
             raise UserError("use_vllm is set but vLLM is not installed: run `make setup GPU=1` (offline: "
                             "`make setup GPU=1 WHEELHOUSE=<folder>`, see docs/gpu.md), or set use_vllm: false")
-        from common.vllm_env import prepare_vllm_env
+        from r1zero.core.vllm_env import prepare_vllm_env
 
         prepare_vllm_env()
     if training_args.bf16 and not cuda and not cpu_supports_bf16():
@@ -77,7 +77,7 @@ def check_gpu_options(training_args) -> None:
 def check_truncation_mask(training_args) -> None:
     """TRL's mask_truncated_completions drops every completion whose last token is not EOS; rollouts stop at
     the template's stop string (``</answer>``) without one, so it would drop all of them and train on nothing."""
-    from common.prompts import get_template
+    from r1zero.core.prompts import get_template
 
     stop = " / ".join(get_template(TEMPLATE).stop)
     if training_args.mask_truncated_completions and stop:
@@ -94,8 +94,8 @@ def main(argv=None):
     check_gpu_options(training_args)
     check_truncation_mask(training_args)
 
-    from common.run_lock import hold_output_dir
-    from common.training import is_finished
+    from r1zero.core.locks import hold_output_dir
+    from r1zero.training.run import is_finished
 
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):
@@ -105,7 +105,7 @@ def main(argv=None):
 
 def train(script_args, training_args, model_args):
     """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
-    from common.training import resolve_model_path, train_and_save
+    from r1zero.training.run import resolve_model_path, train_and_save
     from step3_GRPO.args import code_limits
     from step3_GRPO.preflight import run_preflight
     from step3_GRPO.train import rewards_code
@@ -144,8 +144,8 @@ def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
     """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's); it
     needs transformers rollouts, and a KL term needs a start model that has it (TRL builds the reference model
     from the start model's path, which would lack the rows this run adds)."""
-    from common.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, run_size
-    from common.training import find_resume_checkpoint
+    from r1zero.training.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, run_size
+    from r1zero.training.run import find_resume_checkpoint
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -165,7 +165,7 @@ def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
 def load_policy(model_path: str, training_args, size: int):
     """What GRPOTrainer trains: the model's path (TRL loads it), or, when this run gives a reasoning vocabulary to
     a model without one, the model loaded as TRL would load it, then expanded."""
-    from common.reasoning_vocab import expand, folder_size
+    from r1zero.training.reasoning_vocab import expand, folder_size
 
     if not size or folder_size(model_path):
         return model_path
@@ -195,8 +195,8 @@ def load_tokenizer(model_path: str, model_args):
 def load_data(script_args, tokenizer):
     """The train rows (prompts too long left out) and the in-training eval's val rows, with the columns the
     rewards and the eval read (a code set's tests too)."""
-    from common.code_grading import CODE_DATA_COLUMNS
-    from common.training import load_split
+    from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
+    from r1zero.training.run import load_split
 
     keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
     train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
@@ -213,8 +213,8 @@ def build_trainer(script_args, training_args, model_args, model_path, tokenizer,
     """GRPOTrainer (our subclass) with the model's load options, the stop rule and the in-training eval."""
     from datasets import Dataset
 
-    from common.engines import Sampling
-    from common.prompts import get_template
+    from r1zero.core.prompts import get_template
+    from r1zero.evaluation.engines import Sampling
     from step3_GRPO.args import code_limits
     from step3_GRPO.in_training_eval import InTrainingEval
     from step3_GRPO.trainer import R1ZeroGRPOTrainer, rollout_generation_kwargs

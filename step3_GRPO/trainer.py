@@ -10,7 +10,7 @@ reasoning vocabulary.
 - ``log`` (the Trainer's public logging hook) adds the in-training eval's metrics and GPU memory
   (``gpu/peak_allocated_gb``, ``gpu/used_gb``) to each log line. TRL keeps the completions itself
   (``log_completions``: ``completions/completions_<step>.parquet`` and a W&B table per logging step).
-- A policy with a reasoning vocabulary (``common.reasoning_vocab``; transformers rollouts only) samples under its
+- A policy with a reasoning vocabulary (``r1zero.training.reasoning_vocab``; transformers rollouts only) samples under its
   rule, and its completions are read as text through it. TRL passes no logits processor to ``generate`` and
   transformers refuses one inside a ``GenerationConfig``, so ``_generate_single_turn`` then runs the
   ``generate`` call itself, as TRL's plain path does (left padding, the model unwrapped for generation, TRL's
@@ -26,7 +26,7 @@ import logging
 
 from trl import GRPOTrainer
 
-from common.engines import stop_length
+from r1zero.evaluation.engines import stop_length
 
 logger = logging.getLogger("step3_GRPO")
 
@@ -52,7 +52,7 @@ class R1ZeroGRPOTrainer(GRPOTrainer):
         super().__init__(*args, **kwargs)
         self.stop = stop
         self.pending_logs: dict[str, float] = {}
-        from common.reasoning_vocab import ReasoningVocab
+        from r1zero.training.reasoning_vocab import ReasoningVocab
 
         self.reasoning = ReasoningVocab.of(self.model.config, self.processing_class)  # None: no reasoning vocab
         self.decode = self.reasoning.decode if self.reasoning else self.processing_class.decode

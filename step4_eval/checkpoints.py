@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.artifacts import read_manifest
-from common.errors import UserError
-from common.model_folder import check_model_folder
-from common.training import CHECKPOINT_RE as CKPT_RE
-from common.training import list_checkpoints
+from r1zero.core.artifacts import read_manifest
+from r1zero.core.errors import UserError
+from r1zero.core.model_folder import check_model_folder
+from r1zero.training.run import CHECKPOINT_RE as CKPT_RE
+from r1zero.training.run import list_checkpoints
 
 HUB_ID_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 

@@ -23,8 +23,8 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
-from common.artifacts import atomic_write_json
-from common.errors import UserError, run_cli
+from r1zero.core.artifacts import atomic_write_json
+from r1zero.core.errors import UserError, run_cli
 from step4_eval.contract import describe_diff, protocol_clash
 from step4_eval.report import load_eval
 from step4_eval.suite import SUITE_FILE, comparison_markdown, write_comparison

@@ -20,8 +20,8 @@ import io
 import json
 from pathlib import Path
 
-from common.artifacts import atomic_write_bytes, atomic_write_text
-from common.errors import UserError, run_cli
+from r1zero.core.artifacts import atomic_write_bytes, atomic_write_text
+from r1zero.core.errors import UserError, run_cli
 from step4_eval.contract import describe_diff
 from step4_eval.report import SUMMARY
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from common.artifacts import file_sha256, package_versions
-from common.prompts import get_template
+from r1zero.core.artifacts import file_sha256, package_versions
+from r1zero.core.prompts import get_template
 
 # keys that differ between checkpoints of one comparison by design
 COMPARE_IGNORE = ("checkpoint",)
 
 
 def grader_version() -> str:
-    """``common.grading.GRADER_VERSION`` when the grader declares one, else a hash of its source."""
-    import common.grading as grading
+    """``r1zero.grading.grader.GRADER_VERSION`` when the grader declares one, else a hash of its source."""
+    import r1zero.grading.grader as grading
 
     declared = getattr(grading, "GRADER_VERSION", None)
     if declared:

@@ -12,7 +12,7 @@
     python step4_eval/evaluate.py --config config/protocols/oat_zero.yaml --ckpt final --benchmarks standard
 
 Code data (step1's MBPP output, with a ``tests`` column) is scored by running each program against its
-tests in the sandbox (``common.code_grading``): correct means every test passed, and the summary adds
+tests in the sandbox (``r1zero.sandbox.code_grader``): correct means every test passed, and the summary adds
 the mean fraction of tests passed and program timeouts / errors (``--code_timeout_s`` per program).
 
 ``--ckpt`` is a checkpoint name in ``run_dir``, a path, a hub id, or ``all``. Outputs go to
@@ -32,23 +32,29 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.artifacts import (
+from r1zero.core.artifacts import (
     atomic_write_bytes,
     atomic_write_json,
     check_manifest,
     file_sha256,
     write_manifest,
 )
-from common.code_grading import CODE_DATA_COLUMNS, PROTOCOL_COLUMN, code_contract, protocol_of
-from common.engines import ENGINES, EngineOptions, Sampling, load_engine
-from common.errors import UserError, run_cli
-from common.eval_report import format_summary
-from common.grading import gold_answers
-from common.metrics import build_summary, check_summary
-from common.prompts import get_template
-from common.records import GENERATIONS, completion_rows, grade_records, read_generations, record_line
-from common.run_lock import hold_output_dir
-from common.sandbox import Limits
+from r1zero.core.errors import UserError, run_cli
+from r1zero.core.locks import hold_output_dir
+from r1zero.core.prompts import get_template
+from r1zero.evaluation.engines import ENGINES, EngineOptions, Sampling, load_engine
+from r1zero.evaluation.metrics import build_summary, check_summary
+from r1zero.evaluation.records import (
+    GENERATIONS,
+    completion_rows,
+    grade_records,
+    read_generations,
+    record_line,
+)
+from r1zero.evaluation.report import format_summary
+from r1zero.grading.grader import gold_answers
+from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS, PROTOCOL_COLUMN, code_contract, protocol_of
+from r1zero.sandbox.execute import Limits
 from step4_eval import checkpoints
 from step4_eval.contract import build_contract, contract_diff
 from step4_eval.report import SUMMARY, write_comparison
@@ -133,7 +139,7 @@ def _is_list(value) -> bool:
 
 def load_problems(path: str | Path, limit: int | None = None):
     """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
-    from common.training import read_step1_parquet
+    from r1zero.training.run import read_step1_parquet
 
     path = Path(path)
     if not path.is_file():
@@ -442,7 +448,7 @@ def wandb_run(args: EvalArgs, name: str):
         return None
     import wandb
 
-    from common.artifacts import to_jsonable
+    from r1zero.core.artifacts import to_jsonable
 
     return wandb.init(project=args.wandb_project, name=name, job_type="eval", config=to_jsonable(args))
 
@@ -470,8 +476,8 @@ def checkpoint_dir(args: EvalArgs, root: Path, ckpt: checkpoints.Checkpoint) -> 
 
 
 def main(argv=None) -> list[dict]:
-    from common.config import parse_args
-    from common.eval_report import log_to_wandb
+    from r1zero.core.config import parse_args
+    from r1zero.evaluation.report import log_to_wandb
 
     (args,) = parse_args([EvalArgs], argv)
     if not args.ckpt:

@@ -3,7 +3,7 @@
     python step4_eval/gold_check.py --benchmarks all --benchmark_dir ../shared/benchmarks   # offline copies
     python step4_eval/gold_check.py --benchmarks standard                                   # from the hub
 
-For every row whose reference solution states its final answer (``common.benchmarks``: the last
+For every row whose reference solution states its final answer (``r1zero.evaluation.benchmarks``: the last
 ``\\boxed{}`` of MATH-500 and AIME24 solutions, the bold final answer of ARML-style OlympiadBench
 solutions), that answer is graded against the row's gold answer as an r1_zero response would be. A row
 that grades wrong is a grader bug or a data error; the command lists them and prints counts per benchmark.
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 
-from common.artifacts import atomic_write_json
-from common.benchmarks import load_benchmark, parse_benchmarks
-from common.errors import run_cli
-from common.prompts import build_response
+from r1zero.core.artifacts import atomic_write_json
+from r1zero.core.errors import run_cli
+from r1zero.core.prompts import build_response
+from r1zero.evaluation.benchmarks import load_benchmark, parse_benchmarks
 
 # Benchmarks whose gold answer is read from the very text the solution marks: the check would compare a
 # string with itself.
@@ -29,7 +29,7 @@ SELF_GOLD = {"minerva": "gold is the last \\boxed{} of the solution", "gsm8k": "
 
 def check(name: str, path: str | None, timeout_s: float = 5.0) -> dict:
     """Counts and the disagreeing rows of one benchmark."""
-    from common.grading import grade_many
+    from r1zero.grading.grader import grade_many
 
     problems, where = load_benchmark(name, path)
     checked = [p for p in problems if p.reference is not None and name not in SELF_GOLD]

@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from common.artifacts import atomic_write_bytes, atomic_write_text
-from common.errors import UserError
-from common.metrics import MONITOR_FLAGS
-from common.records import GENERATIONS, read_generations
+from r1zero.core.artifacts import atomic_write_bytes, atomic_write_text
+from r1zero.core.errors import UserError
+from r1zero.evaluation.metrics import MONITOR_FLAGS
+from r1zero.evaluation.records import GENERATIONS, read_generations
 
 SUMMARY = "summary.json"
 

@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from common.artifacts import atomic_write_json, atomic_write_text
-from common.benchmarks import load_benchmark, parse_benchmarks, problems_sha256
-from common.prompts import get_template
+from r1zero.core.artifacts import atomic_write_json, atomic_write_text
+from r1zero.core.prompts import get_template
+from r1zero.evaluation.benchmarks import load_benchmark, parse_benchmarks, problems_sha256
 from step4_eval.report import save_figure
 
 SUITE_FILE = "benchmarks.json"

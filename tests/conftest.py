@@ -71,7 +71,7 @@ def fresh_wandb():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny Qwen2 model + tokenizer folder built offline once for the whole test session."""
-    from common.tiny_model import build
+    from r1zero.testing.tiny_model import build
 
     return build(tmp_path_factory.mktemp("tiny_model"), quiet=True)
 

@@ -19,7 +19,7 @@ rm -rf "$WORK/venv" && "$PY" -m venv "$WORK/venv"
 t2=$(date +%s)
 "$WORK/venv/bin/python" -c "import vllm, trl, transformers, torch; print('imports ok:', 'vllm', vllm.__version__, \
 'trl', trl.__version__, 'transformers', transformers.__version__, 'torch', torch.__version__)"
-HF_HUB_OFFLINE=1 "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_grpo_vllm_colocate.py
+HF_HUB_OFFLINE=1 "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider tests/training/test_grpo_vllm_colocate.py
 t3=$(date +%s)
 echo "wheelhouse-check: build $((t1 - t0)) s, install --no-index $((t2 - t1)) s, colocate test $((t3 - t2)) s;" \
      "$(du -sh "$WORK/wheels" | cut -f1) of wheels, venv $(du -sh "$WORK/venv" | cut -f1) ($WORK)"

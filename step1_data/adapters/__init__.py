@@ -9,28 +9,14 @@ dataset means adding a module and a line below.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from r1zero.core.errors import UserError
+from step1_data.adapters import gsm8k, hendrycks_math, mbpp, numina
+from step1_data.adapters.base import Example, text_field
 
-from common.errors import UserError
-
-
-class Example(NamedTuple):
-    source: str
-    problem: str
-    solution: str
-    status: str  # "ok" or a step1_data.answers status (no_box, empty_box, unbalanced_box)
-    answer: str
-    reasoning: str  # the solution as it will appear before </think> (boxes unwrapped)
-
-
-def text_field(value) -> str | None:
-    """A usable text field: a non-blank string, else None (the row is malformed)."""
-    return value if isinstance(value, str) and value.strip() else None
+__all__ = ["Example", "get_adapter", "text_field"]
 
 
 def get_adapter(name: str):
-    from step1_data.adapters import gsm8k, hendrycks_math, mbpp, numina
-
     adapters = {m.NAME: m for m in (numina, gsm8k, hendrycks_math, mbpp)}
     if name not in adapters:
         raise UserError(f"unknown --dataset {name!r}; choose one of {', '.join(adapters)}")

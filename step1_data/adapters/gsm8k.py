@@ -5,7 +5,7 @@ before it with the ``<<48/2=24>>`` calculator annotations removed. Every row has
 To train on train and validate on the official test split, prepare each split (``--split test``).
 """
 
-from step1_data.adapters import Example, text_field
+from step1_data.adapters.base import Example, text_field
 from step1_data.answers import NO_BOX, OK, split_gsm8k
 
 NAME = "gsm8k"

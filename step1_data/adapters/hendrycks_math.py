@@ -6,7 +6,7 @@ Gold answer: the last ``\\boxed{}`` of the solution. ``source`` is ``math/<subje
 default val size of 500 on the 7,500 train problems this gives GRAIL's 7,000 train / 500 val.
 """
 
-from step1_data.adapters import Example, text_field
+from step1_data.adapters.base import Example, text_field
 from step1_data.answers import last_boxed, unwrap_boxes
 
 NAME = "math"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
-from step1_data.adapters import text_field
+from step1_data.adapters.base import text_field
 
 NAME = "mbpp"
 KIND = "code"  # prepare.py hands code datasets to step1_data/code_pipeline.py

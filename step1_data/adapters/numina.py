@@ -3,7 +3,7 @@
 Gold answer: the last ``\\boxed{}`` / ``\\fbox{}`` of the solution. Split: stratified by ``source``.
 """
 
-from step1_data.adapters import Example, text_field
+from step1_data.adapters.base import Example, text_field
 from step1_data.answers import last_boxed, unwrap_boxes
 
 NAME = "numina"

@@ -1,4 +1,4 @@
-"""TRL reward functions for code GRPO (MBPP), built on ``common.code_grading`` and its sandbox.
+"""TRL reward functions for code GRPO (MBPP), built on ``r1zero.sandbox.code_grader`` and its sandbox.
 
 Each has TRL's signature ``(prompts, completions, answer=None, tests=None, test_setup=None, **kwargs)``:
 ``tests`` is the dataset's tests column (the asserts of each row; step1 writes it for code datasets),
@@ -10,7 +10,7 @@ by name in ``rewards_math``'s registry (``REWARD_FUNCS`` / ``REWARD_PRESETS``):
 Presets: ``mbpp`` (``code_tests``) and ``mbpp_strict``, each logging the two others at weight 0.
 
 The components of one step share one sandbox run per completion (the last few batches are cached).
-Programs run under ``common.sandbox.Limits()`` and its default workers unless ``configure`` says otherwise
+Programs run under ``r1zero.sandbox.execute.Limits()`` and its default workers unless ``configure`` says otherwise
 (train_trl.py passes ``code_timeout_s`` and ``code_workers``). A program that hangs, crashes or attacks the machine scores 0; the trainer goes on.
 """
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from common.code_grading import grade_code_many
-from common.errors import UserError
-from common.sandbox import Limits
+from r1zero.core.errors import UserError
+from r1zero.sandbox.code_grader import grade_code_many
+from r1zero.sandbox.execute import Limits
 from step3_GRPO.train.completions import completion_text
 
 _CACHE: OrderedDict[tuple, list[dict]] = OrderedDict()

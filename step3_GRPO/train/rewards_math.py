@@ -1,4 +1,4 @@
-"""TRL reward functions for math GRPO, built on ``common.grading``.
+"""TRL reward functions for math GRPO, built on ``r1zero.grading.grader``.
 
 Every function has TRL's signature ``(prompts, completions, answer, **kwargs) -> list[float]``: ``answer``
 is the dataset's answer column (a string, a number or a list of accepted answers per row), and
@@ -19,7 +19,7 @@ The registry also holds the code rewards of ``rewards_code`` (``code_tests``...,
 
 Grading is batched: one ``grade_many`` call per TRL call, and the components of one step share it (the
 last few batches are cached), so a preset with five components grades each completion once. The grader's
-process pool is created once, reused across steps and shut down at exit (see ``common.grading``).
+process pool is created once, reused across steps and shut down at exit (see ``r1zero.grading.grader``).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from common.errors import UserError
-from common.grading import gold_answers, grade_many
-from common.grading_claims import SIGNALS
-from common.prompts import ANSWER_CLOSE, ANSWER_OPEN
+from r1zero.core.errors import UserError
+from r1zero.core.prompts import ANSWER_CLOSE, ANSWER_OPEN
+from r1zero.grading.claims import SIGNALS
+from r1zero.grading.grader import gold_answers, grade_many
 from step3_GRPO.train import rewards_code
 from step3_GRPO.train.completions import completion_text
 
@@ -164,7 +164,7 @@ def _monitor(signal: str) -> Callable:
         return [float(r[signal]) for r in _graded(completions, answer)]
 
     what = "the answer's length in characters" if signal == "answer_chars" else f"1 when {signal.replace('_', ' ')}"
-    reward.__doc__ = f"Monitor (weight 0): {what} (common.grading_claims.signals)."
+    reward.__doc__ = f"Monitor (weight 0): {what} (r1zero.grading.claims.signals)."
     return reward
 
 

@@ -1,6 +1,6 @@
 """Build ``tests/data/code_reward_hacks.jsonl``: hostile and honest programs for the code reward.
 
-The policy is optimised against the code reward (``common.code_grading``: the program in the answer, run
+The policy is optimised against the code reward (``r1zero.sandbox.code_grader``: the program in the answer, run
 against the task's asserts in the sandbox), so the reward must hold against programs written to game it.
 Each line is one program with its tests and the reward it must get::
 
@@ -8,7 +8,7 @@ Each line is one program with its tests and the reward it must get::
      "pass_fraction": ..., "status": ..., "fooled_old_harness": true | false, "fooled_first_verdict": true | false,
      "why": ...}
 
-``tests/test_code_reward_hacks.py`` wraps each program in a well-formed r1_zero response (so ``reward`` =
+``tests/sandbox/test_code_reward_hacks.py`` wraps each program in a well-formed r1_zero response (so ``reward`` =
 ``pass_fraction``) and runs the corpus through ``grade_code_many`` and the TRL reward functions.
 
 Every hostile program computes a wrong answer (or none) and would pass if its attack worked: it patches the

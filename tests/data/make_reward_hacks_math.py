@@ -36,7 +36,7 @@ regenerates it byte for byte when the benchmarks are present::
     .venv/bin/python tests/data/make_reward_hacks_math.py --check    # exit 1 if the jsonl is stale
 
 Shapes whose expected reward the contract leaves open are deliberately absent (see BORDERLINE below).
-Needs sympy and common.plain_math's allow-listed parser (to check that distractors differ from the gold and
+Needs sympy and r1zero.grading.plain_math's allow-listed parser (to check that distractors differ from the gold and
 which decimals are exact; no text is evaluated as code); it does not import the grader.
 """
 
@@ -52,7 +52,9 @@ from pathlib import Path
 
 import sympy
 
-from common.plain_math import parse_plain  # the project is installed (pip install -e .): no path edits
+from r1zero.grading.plain_math import (
+    parse_plain,  # the project is installed (pip install -e .): no path edits
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

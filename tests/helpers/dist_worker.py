@@ -1,6 +1,6 @@
 """A torch-only stand-in for a training rank, for the launcher's fault tests: gloo all_reduce in a loop.
 
-    CPU=1 python -m common.launch 2 tests/helpers/dist_worker.py PID_DIR STEPS
+    CPU=1 python -m r1zero.core.launch 2 tests/helpers/dist_worker.py PID_DIR STEPS
 
 Writes PID_DIR/rank<R>.pid (so a test can kill one rank), then all-reduces once every 0.2 s for STEPS steps,
 printing `rank R step S`. The collective timeout is 30 s, so a lost peer fails the survivors rather than

@@ -112,7 +112,7 @@ def fresh_out_dir(out: Path) -> None:
 
 def precision_flags(choice: str) -> list[str]:
     """bf16 autocast halves CPU step time where the CPU has native bf16 (AVX512-BF16/AMX); fp32 elsewhere."""
-    from r1zero.training.run import cpu_supports_bf16
+    from r1zero.core.hardware import cpu_supports_bf16
 
     if choice not in ("auto", "true", "false"):
         raise UserError(f"--bf16 must be auto, true or false, not {choice!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from r1zero.grading.norm import match_braces
+from r1zero.core.latex import match_braces
 
 BOX_COMMANDS = ("\\boxed", "\\fbox")
 

@@ -69,8 +69,8 @@ def build_dataset(df):
 def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
     """Give the model the run's reasoning vocabulary (the resumed checkpoint's, the start model's or the option's,
     recorded in script_args for the manifest); returns it, or None when the run has none."""
+    from r1zero.training.checkpoints import find_resume_checkpoint
     from r1zero.training.reasoning_vocab import ReasoningVocab, prepare, run_size
-    from r1zero.training.run import find_resume_checkpoint
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -107,7 +107,7 @@ def load_model_and_tokenizer(model_args, training_args):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from r1zero.training.run import resolve_model_path
+    from r1zero.training.checkpoints import resolve_model_path
 
     path = resolve_model_path(model_args.model_name_or_path)
     dtype = model_args.dtype if model_args.dtype in (None, "auto") else getattr(torch, model_args.dtype)
@@ -141,7 +141,7 @@ def build_trainer(script_args, training_args, model_args):
     """Data, model and SFTTrainer (tokenized dataset included); returns (trainer, tokenizer, model_path)."""
     from trl import SFTTrainer
 
-    from r1zero.training.run import load_split
+    from r1zero.training.data_io import load_split
 
     df = load_split(script_args.data_dir, "train", ["prompt", "sft_target"],
                     max_rows=script_args.max_train_samples)
@@ -170,7 +170,8 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     from r1zero.core.locks import hold_output_dir
-    from r1zero.training.run import is_finished, train_and_save
+    from r1zero.training.checkpoints import is_finished
+    from r1zero.training.run import train_and_save
 
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):

@@ -67,7 +67,7 @@ if [[ "$MODE" != colocate ]]; then
 import sys, yaml
 from r1zero.core.errors import run_cli
 from r1zero.core.launch import check_port_free
-from r1zero.training.run import resolve_model_path
+from r1zero.training.checkpoints import resolve_model_path
 cfg, override, port, dry = sys.argv[1:]
 def main():
     if not dry:

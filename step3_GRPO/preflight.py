@@ -322,7 +322,7 @@ def load_model_config(model_name_or_path: str, tokenizer=None):
     loading any weights."""
     from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
-    from r1zero.training.run import resolve_model_path
+    from r1zero.training.checkpoints import resolve_model_path
 
     path = resolve_model_path(model_name_or_path)
     try:
@@ -366,7 +366,7 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                   world_size: int | None = None, gpus_per_node: int | None = None, zero_stage: int | None = None,
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
-    from r1zero.training.run import load_split
+    from r1zero.training.data_io import load_split
     from step3_GRPO.train.rewards_math import resolve_rewards
 
     if df is None:

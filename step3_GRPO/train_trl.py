@@ -52,7 +52,7 @@ def check_gpu_options(training_args) -> None:
     """GPU-only options on a machine (or config) without CUDA are a user error, not a stack trace."""
     import torch
 
-    from r1zero.training.run import cpu_supports_bf16
+    from r1zero.core.hardware import cpu_supports_bf16
 
     cuda = torch.cuda.is_available() and not training_args.use_cpu
     if training_args.use_vllm and not cuda:
@@ -95,7 +95,7 @@ def main(argv=None):
     check_truncation_mask(training_args)
 
     from r1zero.core.locks import hold_output_dir
-    from r1zero.training.run import is_finished
+    from r1zero.training.checkpoints import is_finished
 
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):
@@ -105,7 +105,8 @@ def main(argv=None):
 
 def train(script_args, training_args, model_args):
     """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
-    from r1zero.training.run import resolve_model_path, train_and_save
+    from r1zero.training.checkpoints import resolve_model_path
+    from r1zero.training.run import train_and_save
     from step3_GRPO.args import code_limits
     from step3_GRPO.preflight import run_preflight
     from step3_GRPO.train import rewards_code
@@ -144,8 +145,8 @@ def reasoning_vocab_size(script_args, training_args, model_path: str) -> int:
     """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's); it
     needs transformers rollouts, and a KL term needs a start model that has it (TRL builds the reference model
     from the start model's path, which would lack the rows this run adds)."""
+    from r1zero.training.checkpoints import find_resume_checkpoint
     from r1zero.training.reasoning_vocab import VLLM_UNSUPPORTED, folder_size, run_size
-    from r1zero.training.run import find_resume_checkpoint
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -196,7 +197,7 @@ def load_data(script_args, tokenizer):
     """The train rows (prompts too long left out) and the in-training eval's val rows, with the columns the
     rewards and the eval read (a code set's tests too)."""
     from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
-    from r1zero.training.run import load_split
+    from r1zero.training.data_io import load_split
 
     keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
     train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)

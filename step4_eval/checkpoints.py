@@ -16,8 +16,8 @@ from pathlib import Path
 from r1zero.core.artifacts import read_manifest
 from r1zero.core.errors import UserError
 from r1zero.core.model_folder import check_model_folder
-from r1zero.training.run import CHECKPOINT_RE as CKPT_RE
-from r1zero.training.run import list_checkpoints
+from r1zero.training.checkpoints import CHECKPOINT_RE as CKPT_RE
+from r1zero.training.checkpoints import list_checkpoints
 
 HUB_ID_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 

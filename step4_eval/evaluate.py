@@ -139,7 +139,7 @@ def _is_list(value) -> bool:
 
 def load_problems(path: str | Path, limit: int | None = None):
     """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
-    from r1zero.training.run import read_step1_parquet
+    from r1zero.training.data_io import read_step1_parquet
 
     path = Path(path)
     if not path.is_file():

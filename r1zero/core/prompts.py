@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from r1zero.core.errors import UserError
-from r1zero.grading.norm import all_boxed, last_boxed
+from r1zero.core.latex import all_boxed, last_boxed
 
 R1_ZERO_TEMPLATE = (
     "A conversation between User and Assistant. The User asks a question, and the Assistant solves it. "

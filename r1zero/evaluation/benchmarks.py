@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from r1zero.core.errors import UserError
-from r1zero.grading.norm import all_boxed, match_braces, split_top_level
+from r1zero.core.latex import all_boxed, match_braces, split_top_level
 
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
 

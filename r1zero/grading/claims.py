@@ -36,9 +36,8 @@ import operator
 import re
 from dataclasses import dataclass
 
+from r1zero.core.latex import BOX_RE, boxes
 from r1zero.grading.norm import (
-    BOX_RE,
-    boxes,
     collection_items,
     has_free_variable,
     light_clean,

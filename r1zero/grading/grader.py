@@ -79,6 +79,7 @@ import functools
 import re
 
 from r1zero.core.artifacts import source_hash
+from r1zero.core.latex import all_boxed, last_boxed
 from r1zero.core.prompts import answer_tag_extract, answer_tag_format_ok, get_template
 from r1zero.grading.claims import (
     Reading,
@@ -89,15 +90,7 @@ from r1zero.grading.claims import (
     signals,
     unit_items,
 )
-from r1zero.grading.norm import (
-    all_boxed,
-    cheap_equal,
-    has_free_variable,
-    last_boxed,
-    normalize,
-    rounds_to,
-    several_answers,
-)
+from r1zero.grading.norm import cheap_equal, has_free_variable, normalize, rounds_to, several_answers
 from r1zero.grading.pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
 
 GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
@@ -220,7 +213,7 @@ def _cheap(task) -> bool | tuple:
 
 
 def default_workers() -> int:
-    from r1zero.training.run import usable_cpus
+    from r1zero.core.hardware import usable_cpus
 
     return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus()))
 

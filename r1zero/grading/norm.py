@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 from fractions import Fraction
 
+from r1zero.core.latex import split_top_level
 from r1zero.grading.values import Exact, eval_constant, eval_exact
 
 MAX_CHEAP_LEN = 400
@@ -21,8 +21,6 @@ MAX_CHEAP_LEN = 400
 DECIMAL_REL_TOL = 1e-4
 CLOSED_FORM_REL_TOL = 1e-9  # two closed forms (3\sqrt{2} and \sqrt{18}) evaluated in floating point
 
-BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*")  # where a box starts
-_BARE_BOX_TOKEN = re.compile(r"[^\s$]*")  # "\boxed 5": up to the next space or dollar (matched in place: linear)
 _WRAPPERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox|operatorname|textnormal)\s*\{([^{}]*)\}")
 _EMPHASIS = re.compile(r"\*\*([^*]+)\*\*|(?<![*\w])\*([^*\s][^*]*)\*(?![*\w])|\{\\(?:bf|it|rm)\s+([^{}]*)\}"
@@ -63,66 +61,6 @@ _WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-{}]+[A-Za-z0-9]+)*[{}]*\.?
 _LETTER_UNIT = re.compile(r"^[mgsLhKNJWVA](?:\^?\d)?(?:/[A-Za-z]{1,3}(?:\^?\d)?)?$")
 _NOT_UNITS = {"sqrt", "pi", "and", "or", "to", "times", "cdot", "log", "ln", "sin", "cos", "tan", "exp",
               "frac", "i", "e", "x", "y", "n", "mod", "pm", "infty", "over", "plus", "minus"}
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` (or ``\\fbox``, or ``\\boxed 5``) in ``text``, else None.
-
-    An unclosed box takes the rest of the text: a truncated box still holds the model's answer.
-    """
-    matches = list(BOX_RE.finditer(text))
-    if not matches:
-        return None
-    m = matches[-1]
-    i = m.end()
-    if i >= len(text):
-        return None
-    if text[i] != "{":  # "\boxed 5": up to the next space or delimiter
-        return _BARE_BOX_TOKEN.match(text, i).group() or None
-    close = match_braces(text, i)
-    return text[i + 1 : close] if close >= 0 else text[i + 1 :]
-
-
-def boxes(text: str) -> Iterator[tuple[int, int, str, str]]:
-    """Every outermost box of ``text``, in order, as (start, end, content, kind): kind ``"braces"`` for
-    ``\\boxed{...}``/``\\fbox{...}``, ``"bare"`` for ``\\boxed 5`` (up to the next space or dollar), ``"open"``
-    for an unclosed box, which takes the rest of the text and is the last. A box inside another one, or glued
-    inside a bare box's token (``\\boxed5\\boxed{3}``), is part of it."""
-    after = 0
-    for m in BOX_RE.finditer(text):
-        i = m.end()
-        if m.start() < after or i >= len(text):
-            continue  # nested in a box already taken, or nothing follows
-        if text[i] != "{":
-            content = _BARE_BOX_TOKEN.match(text, i).group()  # matched in place: no copy of the rest of the text
-            after = i + len(content)
-            yield m.start(), after, content, "bare"
-            continue
-        close = match_braces(text, i)
-        if close < 0:
-            yield m.start(), len(text), text[i + 1:], "open"
-            return
-        after = close + 1
-        yield m.start(), after, text[i + 1:close], "braces"
-
-
-def all_boxed(text: str) -> list[str]:
-    """Contents of every closed ``\\boxed{}`` / ``\\fbox{}`` (or ``\\boxed 5``) in ``text``, outermost only, in order."""
-    return [content for _, _, content, kind in boxes(text) if kind == "braces" or kind == "bare" and content]
-
-
-def match_braces(text: str, open_at: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``open_at``, or -1 if it never closes."""
-    depth = 0
-    for j in range(open_at, len(text)):
-        c = text[j]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
 
 
 def strip_delimiters(s: str) -> str:
@@ -325,25 +263,6 @@ def _values_equal(p: str, g: str) -> bool | None:
         return pv == gv  # exact arithmetic (r1zero.grading.values): 42 + 10^{-12} is not 42, \sqrt{12} is 2\sqrt{3}
     # Floating point only tells values apart; close ones may still differ (\sqrt{2+\sqrt{3}} vs its decimal)
     return None if _close(float(pv), float(gv), CLOSED_FORM_REL_TOL) else False
-
-
-def split_top_level(s: str) -> list[str] | None:
-    """Split on commas outside any brackets; None for unbalanced brackets."""
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(s):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif c == "," and depth == 0:
-            parts.append(s[start:i])
-            start = i + 1
-    if depth != 0:
-        return None
-    parts.append(s[start:])
-    return parts
 
 
 def _brackets(s: str) -> tuple[str, str, str]:

@@ -475,7 +475,7 @@ def sandbox_info() -> dict:
 def default_workers() -> int:
     """One program per CPU, the CPUs shared among the training processes of this machine (DDP ranks each
     grade their own completions): the limit is wall-clock time, which more programs than CPUs stretch."""
-    from r1zero.training.run import usable_cpus
+    from r1zero.core.hardware import usable_cpus
 
     ranks = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
     return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus() // ranks))

@@ -196,7 +196,7 @@ def test_damaged_checkpoints_are_one_line_errors_in_every_stage(damage, damaged_
 
 
 def test_a_non_text_prompt_column_is_a_one_line_error(tmp_path):
-    from r1zero.training.run import load_split
+    from r1zero.training.data_io import load_split
 
     data = write_toy_dataset(tmp_path / "data", n_train=4, n_val=2)
     df = pd.read_parquet(data / "train.parquet")

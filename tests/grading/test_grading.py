@@ -246,7 +246,7 @@ def test_an_integral_grades_without_a_guard_refusal():
 
 
 def test_bare_boxes_are_read_in_linear_time():
-    from r1zero.grading.norm import all_boxed, last_boxed
+    from r1zero.core.latex import all_boxed, last_boxed
 
     text = "\\boxed x " * 36_000  # 324 KB: was 2.4 s in the caller, outside any time limit
     start = time.monotonic()
@@ -258,7 +258,7 @@ def test_bare_boxes_are_read_in_linear_time():
 def test_all_boxed_takes_outermost_boxes_only():
     """A box inside a box, or glued into a bare box's token, is part of it (``grading_norm.boxes``: the scan
     the answer reader shares)."""
-    from r1zero.grading.norm import all_boxed
+    from r1zero.core.latex import all_boxed
 
     assert all_boxed("\\boxed5\\boxed{3} \\boxed{1 \\fbox{2}} \\fbox 4") == ["5\\boxed{3}", "1 \\fbox{2}", "4"]
 

@@ -38,7 +38,7 @@ def _argv(model, data, out, *extra):
 
 @pytest.mark.parametrize("flag,match", [("--use_vllm", "use_vllm needs a CUDA GPU"), ("--bf16", "bf16")])
 def test_gpu_only_options_on_cpu_are_one_line_errors(tiny_model_dir, toy_data, tmp_path, flag, match):
-    from r1zero.training.run import cpu_supports_bf16
+    from r1zero.core.hardware import cpu_supports_bf16
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")

@@ -7,7 +7,7 @@ import pytest
 
 from r1zero.core.errors import UserError
 from r1zero.testing.toy_data import write_toy_dataset
-from r1zero.training.run import find_resume_checkpoint
+from r1zero.training.checkpoints import find_resume_checkpoint
 
 
 def _ckpt(root, step, complete=True):

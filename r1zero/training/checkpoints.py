@@ -1,0 +1,84 @@
+"""A run's folders: the model it starts from, its ``checkpoint-N`` folders, the one to resume from, and
+whether it is already finished."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from r1zero.core.errors import UserError
+
+FINAL_DIR = "final"
+CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """A hub id or model folder as is; a run folder (``outputs/<run>/sft``) resolves to its ``final/``."""
+    if not name_or_path:
+        raise UserError("--model_name_or_path is required")
+    from r1zero.core.model_folder import check_model_folder
+
+    path = Path(name_or_path)
+    if path.is_dir():
+        if (path / FINAL_DIR / "config.json").is_file() and not (path / "config.json").is_file():
+            path = path / FINAL_DIR
+        if not (path / "config.json").is_file():
+            raise UserError(f"{path} holds no model (no config.json there or in {FINAL_DIR}/)")
+        return str(check_model_folder(path))
+    if path.is_absolute() or name_or_path.startswith((".", "~")) or name_or_path.count("/") > 1:
+        raise UserError(f"model folder {name_or_path} does not exist")
+    return name_or_path  # a hub id such as Qwen/Qwen2.5-Math-1.5B
+
+
+def list_checkpoints(output_dir: str | Path) -> list[Path]:
+    """``checkpoint-N`` folders in ``output_dir``, oldest step first."""
+    folder = Path(output_dir)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := CHECKPOINT_RE.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def find_resume_checkpoint(output_dir: str | Path, resume_from_checkpoint: str | None, *,
+                           auto_resume: bool = True) -> str | None:
+    """What to resume from: an explicit path wins; else the last complete ``checkpoint-N`` if auto_resume.
+
+    A checkpoint counts as complete when it holds ``trainer_state.json`` (written last by the Trainer),
+    so a folder left by a crash mid-save is skipped rather than crashing the resume.
+    """
+    if resume_from_checkpoint not in (None, "", "auto"):
+        if str(resume_from_checkpoint).lower() in ("false", "none", "no"):
+            return None
+        path = Path(resume_from_checkpoint)
+        if not (path / "trainer_state.json").is_file():
+            raise UserError(f"--resume_from_checkpoint {path} is not a checkpoint folder (no trainer_state.json)")
+        return str(path)
+    if not auto_resume and resume_from_checkpoint != "auto":
+        return None
+    complete = [p for p in list_checkpoints(output_dir) if (p / "trainer_state.json").is_file()]
+    return str(complete[-1]) if complete else None
+
+
+def is_finished(training_args, logger) -> bool:
+    """True, and says so, when ``output_dir`` holds a finished run that these settings would not extend.
+
+    A run is finished when ``train_and_save`` wrote ``final/`` and marked the folder's manifest complete;
+    rerunning it with the same ``max_steps`` (or epochs) must change nothing, while a larger ``max_steps``
+    continues it from its last checkpoint.
+    """
+    from r1zero.core.artifacts import read_manifest
+
+    output_dir = Path(training_args.output_dir)
+    manifest = read_manifest(output_dir) or {}
+    if not manifest.get("complete") or not (output_dir / FINAL_DIR / "config.json").is_file():
+        return False
+    step = int(manifest.get("global_step") or 0)
+    if training_args.max_steps > 0:
+        finished = step >= training_args.max_steps
+    else:
+        recorded = ((manifest.get("config") or {}).get("training") or {}).get("num_train_epochs")
+        finished = recorded is not None and float(recorded) >= training_args.num_train_epochs
+    if finished:
+        logger.info("%s holds a finished run (step %d) for these settings: nothing to do (raise max_steps to "
+                    "continue it, or choose another output_dir)", output_dir, step)
+    return finished

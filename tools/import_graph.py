@@ -122,10 +122,21 @@ def private_reaches(graph: dict[str, set[str]]) -> list[str]:
     return broken
 
 
+INSTALLED = ("r1zero", "step1_data", "step2_sft", "step3_GRPO", "step4_eval")  # pyproject's packages
+NOT_INSTALLED = ("bench", "runs", "tools", "tests")
+
+
+def installed_reaches(graph: dict[str, set[str]]) -> list[str]:
+    """Imports from the installed packages into folders that are not installed (they would break a wheel)."""
+    return [f"{mod} (installed) imports {dep}" for mod, deps in graph.items() for dep in sorted(deps)
+            if mod.split(".")[0] in INSTALLED and dep.split(".")[0] in NOT_INSTALLED]
+
+
 def layout_problems(root: Path = ROOT) -> list[str]:
     """Every rule of the layout that the tree breaks, one line each."""
-    problems = [f"import cycle: {' <-> '.join(c)}" for c in cycles(import_graph(root))]
-    problems += private_reaches(import_graph(root))
+    graph = import_graph(root)
+    problems = [f"import cycle: {' <-> '.join(c)}" for c in cycles(graph)]
+    problems += private_reaches(graph) + installed_reaches(graph)
     per_folder: dict[Path, int] = {}
     for path in python_files(root):
         if path.name != "__init__.py":

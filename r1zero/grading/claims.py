@@ -37,14 +37,9 @@ import re
 from dataclasses import dataclass
 
 from r1zero.core.latex import BOX_RE, boxes
-from r1zero.grading.norm import (
-    collection_items,
-    has_free_variable,
-    light_clean,
-    normalize,
-    strip_delimiters,
-    strip_emphasis,
-)
+from r1zero.grading._collections import collection_items
+from r1zero.grading._normalize import light_clean, normalize, strip_delimiters, strip_emphasis
+from r1zero.grading._numbers import has_free_variable
 
 MAX_REGION_CHARS = 10_000  # a longer answer block is one candidate (and wrong: r1zero.grading.grader)
 MAX_TAIL_CHARS = 2_000  # of a whole response (``boxed`` template), the prose read beside its last box

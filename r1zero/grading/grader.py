@@ -22,7 +22,7 @@ Semantics (docs/grader.md has the rules with an example each)
   (``x = 3``) by its value.
 - A list ground truth is correct if any entry matches. A gold written as ``\\boxed{...}`` or ``... #### 42``
   is reduced to the box content / the text after ``####``. An answer that is the gold's very text is right.
-- Equivalence, cheap to expensive (``r1zero.grading.norm`` then ``r1zero.grading.worker``):
+- Equivalence, cheap to expensive (``r1zero.grading._cheap`` then ``r1zero.grading.worker``):
   1. normalised strings: math delimiters, ``\\left``/``\\right``, spacing, ``\\text{}`` wrappers,
      ``\\dfrac``/``\\tfrac``, degrees (``^\\circ``), ``\\%``, a leading "the answer is" or ``x =``, trailing
      units after a number (``5 cm``, ``12 apples``; never a lone variable letter) are removed;
@@ -81,6 +81,10 @@ import re
 from r1zero.core.artifacts import source_hash
 from r1zero.core.latex import all_boxed, last_boxed
 from r1zero.core.prompts import answer_tag_extract, answer_tag_format_ok, get_template
+from r1zero.grading._cheap import cheap_equal
+from r1zero.grading._collections import several_answers
+from r1zero.grading._normalize import normalize
+from r1zero.grading._numbers import has_free_variable, rounds_to
 from r1zero.grading.claims import (
     Reading,
     assignment_value,
@@ -90,12 +94,11 @@ from r1zero.grading.claims import (
     signals,
     unit_items,
 )
-from r1zero.grading.norm import cheap_equal, has_free_variable, normalize, rounds_to, several_answers
 from r1zero.grading.pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
 
 GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
-    "grading/grader.py", "grading/claims.py", "grading/norm.py", "grading/values.py", "grading/worker.py",
-    "grading/plain_math.py", "core/prompts.py")
+    "grading/grader.py", "grading/claims.py", "grading/_cheap.py", "grading/_normalize.py", "grading/_numbers.py",
+    "grading/_collections.py", "grading/values.py", "grading/worker.py", "grading/plain_math.py", "core/prompts.py")
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first

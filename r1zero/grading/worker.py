@@ -28,12 +28,11 @@ import threading
 import time
 
 from r1zero.grading import guard as grading_guard
-from r1zero.grading.norm import (
+from r1zero.grading._collections import bare_list_in_gold_brackets
+from r1zero.grading._normalize import light_clean, normalize
+from r1zero.grading._numbers import (
     DECIMAL_REL_TOL,
-    bare_list_in_gold_brackets,
     decimal_gold,
-    light_clean,
-    normalize,
     parse_number,
     rounding_tolerance,
     rounds_to,

@@ -27,6 +27,8 @@ NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+"
 _NUM_THEN_TAIL = re.compile(rf"^((?:{NUM})(?:\s*(?:\\times|\\cdot)\s*10\^\{{?[+-]?\d{{1,3}}\}}?)?)\s*([A-Za-z].*)$")
 _WORD_UNITS = re.compile(r"^[A-Za-z]{2,}\.?(?:[\s/^.\-{}]+[A-Za-z0-9]+)*[{}]*\.?$")
 _LETTER_UNIT = re.compile(r"^[mgsLhKNJWVA](?:\^?\d)?(?:/[A-Za-z]{1,3}(?:\^?\d)?)?$")
+# prose in math; a unit's exponent stays on it (\text{ in}^2)
+_TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}(\^\{?-?\d+\}?)?")
 _NOT_UNITS = {"sqrt", "pi", "and", "or", "to", "times", "cdot", "log", "ln", "sin", "cos", "tan", "exp",
               "frac", "i", "e", "x", "y", "n", "mod", "pm", "infty", "over", "plus", "minus"}
 
@@ -100,4 +102,11 @@ def _strip_units(s: str) -> str:
     spaced = s[m.end(1):m.start(2)] != ""  # "6 m" is 6 metres, "6m" is six times m (a problem's parameter)
     if _WORD_UNITS.match(tail) or (_LETTER_UNIT.match(tail) and spaced):
         return m.group(1)
+    return s
+
+
+def unwrap_text(s: str) -> str:
+    """``\\text{ or }`` -> `` or ``: words inside math are still words (a unit keeps its exponent)."""
+    for _ in range(3):
+        s = _TEXT_WRAPPERS.sub(lambda m: f" {m.group(1)}{m.group(2) or ''} ", s)
     return s

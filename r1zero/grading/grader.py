@@ -85,20 +85,15 @@ from r1zero.grading._cheap import cheap_equal
 from r1zero.grading._collections import several_answers
 from r1zero.grading._normalize import normalize
 from r1zero.grading._numbers import has_free_variable, rounds_to
-from r1zero.grading.claims import (
-    Reading,
-    assignment_value,
-    expand_plus_minus,
-    is_relation,
-    read_answer,
-    signals,
-    unit_items,
-)
+from r1zero.grading._relations import assignment_value, expand_plus_minus, is_relation
+from r1zero.grading._statements import unit_items
+from r1zero.grading.claims import Reading, read_answer, signals
 from r1zero.grading.pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
 
 GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
-    "grading/grader.py", "grading/claims.py", "grading/_cheap.py", "grading/_normalize.py", "grading/_numbers.py",
-    "grading/_collections.py", "grading/values.py", "grading/worker.py", "grading/plain_math.py", "core/prompts.py")
+    "grading/grader.py", "grading/claims.py", "grading/_statements.py", "grading/_relations.py",
+    "grading/_cheap.py", "grading/_normalize.py", "grading/_numbers.py", "grading/_collections.py",
+    "grading/values.py", "grading/worker.py", "grading/plain_math.py", "core/prompts.py")
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first

@@ -4,7 +4,7 @@ Pure Python with bounded work (inputs longer than ``MAX_CHEAP_LEN`` are left und
 backtrack badly, no big powers are computed), so it runs without a time limit. It compares normalised text
 (``_normalize``), numbers and constants (``_numbers``) and collections (``_collections``). ``cheap_equal``
 returns True or False when it can decide and None when the answer must go to the math-verify layer
-(``r1zero.grading.worker``), which runs in worker processes under a hard time limit.
+(``r1zero.grading._worker``), which runs in worker processes under a hard time limit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from r1zero.grading._collections import SPACED_LIST, collection, collections_equal
 from r1zero.grading._normalize import NUM, light_clean, normalize
 from r1zero.grading._numbers import NUMBER_RE, has_free_variable, numbers_equal, parse_number, values_equal
-from r1zero.grading.values import eval_constant
+from r1zero.grading._values import eval_constant
 
 _BASE_NUMBER = re.compile(r"^(\w+)_\{?(\d+)\}?$")  # 52_8: digits in a base
 _MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")

@@ -9,7 +9,7 @@ import re
 from r1zero.core.latex import split_top_level
 from r1zero.grading._normalize import normalize, strip_delimiters
 from r1zero.grading._numbers import parse_number, values_equal
-from r1zero.grading.values import eval_constant
+from r1zero.grading._values import eval_constant
 
 SPACED_LIST = re.compile(r"\d\s*,\s+[-+]?\.?\d")  # "1, 2" (a list), unlike "1,234" or "11,\\! 111"
 

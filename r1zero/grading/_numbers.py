@@ -8,7 +8,7 @@ import re
 from fractions import Fraction
 
 from r1zero.grading._normalize import NUM, normalize
-from r1zero.grading.values import Exact, eval_exact
+from r1zero.grading._values import Exact, eval_exact
 
 # A decimal answer matches within a relative 1e-4 (Qwen2.5-Math / CS336 numeric_equal): 1.732 for sqrt(3),
 # 3.1416 for pi, 0.0833333 for 1/12; 3.14 for pi or 0.33 for 1/3 are too coarse. Integers compare exactly.
@@ -149,7 +149,7 @@ def values_equal(p: str, g: str) -> bool | None:
     if decimal_gold(g):
         return _close(float(pv), float(gv), DECIMAL_REL_TOL)
     if isinstance(pv, Exact) and isinstance(gv, Exact):
-        return pv == gv  # exact arithmetic (r1zero.grading.values): 42 + 10^{-12} is not 42, \sqrt{12} is 2\sqrt{3}
+        return pv == gv  # exact arithmetic (r1zero.grading._values): 42 + 10^{-12} is not 42, \sqrt{12} is 2\sqrt{3}
     # Floating point only tells values apart; close ones may still differ (\sqrt{2+\sqrt{3}} vs its decimal)
     return None if _close(float(pv), float(gv), CLOSED_FORM_REL_TOL) else False
 

@@ -1,5 +1,5 @@
 """Where an answer region states its answer: boxes and math spans, the sentences that name the answer, hedges
-("12 or 7"), lists, restatements, negations and bounds (the rules are ``r1zero.grading.claims``'s module doc).
+("12 or 7"), lists, restatements, negations and bounds (the rules are ``r1zero.grading._claims``'s module doc).
 
 ``read_block`` (an answer block) and ``read_tail`` (a whole response, the ``boxed`` template) return the texts
 of the statements; ``r1zero.grading._relations.chain`` reads each into candidates.

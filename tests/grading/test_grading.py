@@ -256,7 +256,7 @@ def test_bare_boxes_are_read_in_linear_time():
 
 
 def test_all_boxed_takes_outermost_boxes_only():
-    """A box inside a box, or glued into a bare box's token, is part of it (``grading_norm.boxes``: the scan
+    """A box inside a box, or glued into a bare box's token, is part of it (``r1zero.core.latex.boxes``: the scan
     the answer reader shares)."""
     from r1zero.core.latex import all_boxed
 

@@ -6,7 +6,7 @@ A template is a name, the prompt text, how generation stops and how the answer i
   so the model continues its reasoning and closes it with ``</think> <answer> ... </answer>``. Generation
   stops at ``</answer>`` (kept). Format rule: the response contains ``</think> <answer>`` and ``</answer>``
   (the exact CS336 / Dr. GRPO string test); the answer is what the last ``<answer>`` block states (its
-  boxes, or its stating sentences: ``r1zero.grading.claims``). Preflight (step3) checks that this template and
+  boxes, or its stating sentences: ``r1zero.grading._claims``). Preflight (step3) checks that this template and
   the reward agree.
 - ``boxed`` (Oat-Zero's and Qwen2.5-Math's ``qwen_math``): a ChatML prompt whose system turn asks for the
   final answer in ``\\boxed{}``. Generation ends at the model's end-of-turn (``<|im_end|>``) or EOS. Format
@@ -100,7 +100,7 @@ class PromptTemplate:
     stop_tokens: tuple[str, ...]    # special tokens that also end generation, where the tokenizer has them
     format_rule: str                # written into the eval contract
     format_ok: Callable[[str], bool] = field(repr=False, compare=False)
-    # Where the answer is stated (r1zero.grading.claims reads it): the text, or None when there is none, and
+    # Where the answer is stated (r1zero.grading._claims reads it): the text, or None when there is none, and
     # its scope: "block" (all of it is the answer) or "tail" (a whole response: its boxes and last sentence).
     region: Callable[[str], str | None] = field(repr=False, compare=False)
     scope: str = "block"

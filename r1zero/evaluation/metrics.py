@@ -19,7 +19,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from r1zero.grading.claims import SIGNALS
+from r1zero.grading import SIGNALS
 
 CATEGORIES = ("correct", "wrong_answer", "format_failure")
 FINISH_REASONS = ("stop", "eos", "length")

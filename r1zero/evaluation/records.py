@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from r1zero.evaluation.metrics import categorize
-from r1zero.grading.claims import SIGNALS
+from r1zero.grading import SIGNALS
 
 GENERATIONS = "generations.jsonl"
 # Fields of one graded record, in the order they are written to generations.jsonl.
@@ -21,7 +21,7 @@ RECORD_FIELDS = (
     "id", "source", "index", "sample_index", "prompt", "completion", "gold", "extracted_answer",
     "format_reward", "answer_reward", "reward", "category", "completion_tokens", "finish_reason",
     "truncated", "grader_timeout", *SIGNALS, "meta",
-)  # SIGNALS: the reward-hacking monitor's flags (r1zero.grading.claims); False / the program's length for code
+)  # SIGNALS: the reward-hacking monitor's flags (r1zero.grading.SIGNALS); False / the program's length for code
 # Added for code: tests passed / run, how the program's run ended (r1zero.sandbox.execute status, or no_answer).
 CODE_RECORD_FIELDS = ("pass_fraction", "tests_passed", "tests_total", "run_status", "run_error")
 

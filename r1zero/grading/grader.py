@@ -13,7 +13,7 @@ Semantics (docs/grader.md has the rules with an example each)
 - The answer region is the text between the last ``<answer>`` and the first ``</answer>`` after it (the
   ``boxed`` template: the whole response). answer_reward is graded whether or not the format is right;
   ``reward = format_reward * answer_reward``.
-- **One final answer.** ``r1zero.grading.claims`` reads what the region states: its candidates (every box;
+- **One final answer.** ``r1zero.grading._claims`` reads what the region states: its candidates (every box;
   else the value each stating sentence gives; every value of a hedge such as "12 or 7"), each a relation
   chain whose constants must hold (``43 = 42`` is false) and whose ``\\pm`` makes two answers. Against a
   gold with one answer every candidate must equal it; against a gold with several (``1, -2``, ``\\{1,-2\\}``,
@@ -22,7 +22,7 @@ Semantics (docs/grader.md has the rules with an example each)
   (``x = 3``) by its value.
 - A list ground truth is correct if any entry matches. A gold written as ``\\boxed{...}`` or ``... #### 42``
   is reduced to the box content / the text after ``####``. An answer that is the gold's very text is right.
-- Equivalence, cheap to expensive (``r1zero.grading.norm`` then ``r1zero.grading.worker``):
+- Equivalence, cheap to expensive (``r1zero.grading._cheap`` then ``r1zero.grading._worker``):
   1. normalised strings: math delimiters, ``\\left``/``\\right``, spacing, ``\\text{}`` wrappers,
      ``\\dfrac``/``\\tfrac``, degrees (``^\\circ``), ``\\%``, a leading "the answer is" or ``x =``, trailing
      units after a number (``5 cm``, ``12 apples``; never a lone variable letter) are removed;
@@ -57,16 +57,16 @@ Asymmetries (gold vs prediction)
 Time and safety
 - No answer or gold is ever run as code: no ``eval``/``exec``/``parse_expr``/``sympify`` of text. Plain
   text is read by an allow-listed grammar (``r1zero.grading.plain_math``), LaTeX by math-verify's ANTLR-based
-  parser, and each worker grades under an audit hook (``r1zero.grading.guard``) that refuses code
+  parser, and each worker grades under an audit hook (``r1zero.grading._guard``) that refuses code
   execution, processes, sockets, file writes and unexpected imports; a refused operation makes the
   answer wrong and is logged (``refused_events()``). See docs/security.md.
 - The cheap layers run in the calling process with bounded work; they settle most answers (all-number
   golds, the bulk of GSM8K and MATH). Only the rest goes to the worker processes of
-  ``r1zero.grading.pool`` (math-verify uses SIGALRM, which threads cannot use), started once, reused across
+  ``r1zero.grading._pool`` (math-verify uses SIGALRM, which threads cannot use), started once, reused across
   calls and shut down at exit; ``start_pool()`` starts them ahead of time.
 - Identical (answer, gold) pairs are graded once per call (GRPO groups repeat answers a lot), and answers
   settled by a worker are remembered across calls (not timeouts); GRPO revisits problems.
-- Each answer has a hard wall-clock limit (``r1zero.grading.pool``): past it, it scores 0 with
+- Each answer has a hard wall-clock limit (``r1zero.grading._pool``): past it, it scores 0 with
   ``"timeout": True``. Nothing in model output can raise. Workers die with the process that started them
   (the kernel's parent-death signal), even in the middle of C code.
 - Results are in input order and deterministic, except that an answer that needs close to ``timeout_s``
@@ -81,21 +81,19 @@ import re
 from r1zero.core.artifacts import source_hash
 from r1zero.core.latex import all_boxed, last_boxed
 from r1zero.core.prompts import answer_tag_extract, answer_tag_format_ok, get_template
-from r1zero.grading.claims import (
-    Reading,
-    assignment_value,
-    expand_plus_minus,
-    is_relation,
-    read_answer,
-    signals,
-    unit_items,
-)
-from r1zero.grading.norm import cheap_equal, has_free_variable, normalize, rounds_to, several_answers
-from r1zero.grading.pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
+from r1zero.grading._cheap import cheap_equal
+from r1zero.grading._claims import Reading, read_answer, signals
+from r1zero.grading._collections import several_answers
+from r1zero.grading._normalize import normalize
+from r1zero.grading._numbers import has_free_variable, rounds_to
+from r1zero.grading._pool import get_pool, refused_events, shutdown_pool  # noqa: F401 - part of the API
+from r1zero.grading._relations import assignment_value, expand_plus_minus, is_relation
+from r1zero.grading._statements import unit_items
 
 GRADER_VERSION = "layered-2+" + source_hash(  # step 4's eval contract: a grading change changes it
-    "grading/grader.py", "grading/claims.py", "grading/norm.py", "grading/values.py", "grading/worker.py",
-    "grading/plain_math.py", "core/prompts.py")
+    "grading/grader.py", "grading/_claims.py", "grading/_statements.py", "grading/_relations.py",
+    "grading/_cheap.py", "grading/_normalize.py", "grading/_numbers.py", "grading/_collections.py",
+    "grading/_values.py", "grading/_worker.py", "grading/plain_math.py", "core/prompts.py")
 MAX_DEFAULT_WORKERS = 4
 LONG_ANSWER_CHARS = 10_000
 SLOW_CACHE_SIZE = 50_000  # worker verdicts remembered across calls, oldest dropped first
@@ -309,7 +307,7 @@ def r1_zero_reward_fn(response: str, ground_truth) -> dict:
     return {k: result[k] for k in ("format_reward", "answer_reward", "reward")}
 
 
-# --- the worker pool (r1zero/grading/pool.py) -----------------------------------------------------------
+# --- the worker pool (r1zero/grading/_pool.py) -----------------------------------------------------------
 
 
 def start_pool(workers: int | None = None) -> None:

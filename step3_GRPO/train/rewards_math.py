@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from r1zero.core.errors import UserError
 from r1zero.core.prompts import ANSWER_CLOSE, ANSWER_OPEN
-from r1zero.grading.claims import SIGNALS
+from r1zero.grading import SIGNALS
 from r1zero.grading.grader import gold_answers, grade_many
 from step3_GRPO.train import rewards_code
 from step3_GRPO.train.completions import completion_text
@@ -164,7 +164,7 @@ def _monitor(signal: str) -> Callable:
         return [float(r[signal]) for r in _graded(completions, answer)]
 
     what = "the answer's length in characters" if signal == "answer_chars" else f"1 when {signal.replace('_', ' ')}"
-    reward.__doc__ = f"Monitor (weight 0): {what} (r1zero.grading.claims.signals)."
+    reward.__doc__ = f"Monitor (weight 0): {what} (r1zero.grading.SIGNALS)."
     return reward
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from r1zero.grading import _pool as grader_pool
 from r1zero.grading import grader as grading
-from r1zero.grading import pool as grader_pool
 from r1zero.grading.grader import extract_answer, format_ok, grade_many, r1_zero_reward_fn
 
 CASES = [json.loads(line) for line in (Path(__file__).resolve().parents[1] / "data" / "grader_cases.jsonl").open()]
@@ -214,7 +214,7 @@ def test_a_killed_parent_leaves_no_worker_alive_even_one_busy_in_c_code(tmp_path
     pids = tmp_path / "pids"
     script = f"""
 import threading, time
-from r1zero.grading import pool as grader_pool
+from r1zero.grading import _pool as grader_pool
 from r1zero.grading import grader as grading
 threading.Thread(target=grading.start_pool, args=(1,)).start()  # started from a thread that then ends
 time.sleep(0.1)
@@ -256,7 +256,7 @@ def test_bare_boxes_are_read_in_linear_time():
 
 
 def test_all_boxed_takes_outermost_boxes_only():
-    """A box inside a box, or glued into a bare box's token, is part of it (``grading_norm.boxes``: the scan
+    """A box inside a box, or glued into a bare box's token, is part of it (``r1zero.core.latex.boxes``: the scan
     the answer reader shares)."""
     from r1zero.core.latex import all_boxed
 

@@ -165,7 +165,7 @@ def test_the_worker_guard_refuses_and_fails_closed(tmp_path):
     canary.mkdir()
     script = f"""
 import json, os, socket, subprocess
-from r1zero.grading import worker as gw
+from r1zero.grading import _worker as gw
 warm_up_refusals = gw._init_worker()
 real_equal = gw.equal
 attempts = {{
@@ -274,7 +274,7 @@ def test_the_guard_allows_dataclass_code_generation_and_nothing_more():
     compiles from the class's own fields passes; a string compiled anywhere else is still refused."""
     script = """
 import dataclasses, json
-from r1zero.grading import guard as grading_guard
+from r1zero.grading import _guard as grading_guard
 grading_guard.install(".")
 out = {}
 with grading_guard.guarding() as refused:

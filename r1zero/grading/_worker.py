@@ -11,7 +11,7 @@ the hard limit by killing the process (sympy can block inside C code, where no s
 No text is ever evaluated: plain-text answers go through ``r1zero.grading.plain_math`` (an allow-listed grammar),
 LaTeX through math-verify's ``LatexExtractionConfig`` (latex2sympy2's ANTLR parser, which builds sympy
 trees). math-verify's ``ExprExtractionConfig`` is not used: it hands text to sympy's ``parse_expr``, which
-runs Python. Each answer is graded under ``r1zero.grading.guard``'s audit hook, so a regression that tries
+runs Python. Each answer is graded under ``r1zero.grading._guard``'s audit hook, so a regression that tries
 to run code, start a process, open a socket or write a file fails closed: the answer scores 0 and the
 parent logs what was refused. A worker exits on its own within ``PARENT_CHECK_S`` once its parent is gone.
 """
@@ -27,13 +27,12 @@ import signal
 import threading
 import time
 
-from r1zero.grading import guard as grading_guard
-from r1zero.grading.norm import (
+from r1zero.grading import _guard as grading_guard
+from r1zero.grading._collections import bare_list_in_gold_brackets
+from r1zero.grading._normalize import light_clean, normalize
+from r1zero.grading._numbers import (
     DECIMAL_REL_TOL,
-    bare_list_in_gold_brackets,
     decimal_gold,
-    light_clean,
-    normalize,
     parse_number,
     rounding_tolerance,
     rounds_to,
@@ -152,7 +151,7 @@ def _symbolic_fallback(pred_exprs, gold_exprs, pred: str, gold: str) -> bool:
 
 def equal(pred: str, gold: str) -> bool:
     """math-verify on one answer value and one gold value, with the bracket rules, exactness for exact golds
-    and the sympy fallbacks. The parent has already read the answer (``r1zero.grading.claims``): ``pred`` is
+    and the sympy fallbacks. The parent has already read the answer (``r1zero.grading._claims``): ``pred`` is
     one value, not prose to search."""
     from math_verify import verify
 
@@ -229,7 +228,7 @@ def _exit_with_parent(parent: int) -> None:
     """Die with the parent, even in the middle of a task. On Linux the kernel sends SIGKILL when the parent
     dies (``PR_SET_PDEATHSIG``): a thread watching ``getppid`` never runs while sympy holds the GIL in C code
     (``9^{9^{9}}``). The parent starts workers from a thread that lives as long as it does
-    (``r1zero.grading.pool``), because the signal follows the thread that started the child. Elsewhere, or
+    (``r1zero.grading._pool``), because the signal follows the thread that started the child. Elsewhere, or
     if ``prctl`` is refused, a watch thread does its best."""
     try:
         import ctypes

@@ -1,60 +1,22 @@
-"""What an answer states: its candidate final answers, the relations it claims and the hedges around them.
+"""Where an answer region states its answer: boxes and math spans, the sentences that name the answer, hedges
+("12 or 7"), lists, restatements, negations and bounds (the rules are ``r1zero.grading._claims``'s module doc).
 
-The policy is an adversary of its reward, so the grader first reads an answer as a strict reader would, and
-only then compares (docs/grader.md, "One final answer"). A reading is deterministic: it never tries several
-readings and keeps the one that matches, which is what a hedge ("12 or 7") exploits.
-
-- **Boxes** are answers: every box of the answer region is a candidate, with the math around it
-  (``x = \\boxed{5}``, ``43 = \\boxed{42}``).
-- **Statements.** Without boxes, the answer is stated by the sentences that name it ("the answer",
-  "result", "solution", "final", "therefore", "thus", "hence", "that is"/"i.e."), or else by the last
-  sentence: each states the value after its last "is", "are", "equals", "=" or ": " ("the sum of the first
-  $10$ terms is $55$" states 55), or, without one, its last value. Beside boxes, such a sentence that states
-  another value ("the answer is 7. \\boxed{12}") adds a candidate.
-- **Hedges.** A hedge word ("or", "maybe", "possibly", "perhaps", ...) in a stating sentence (or beside a
-  box) makes every value of that sentence a candidate; inside a box or span, "or" and "and" list items.
-- **Relations.** A candidate ``x = 2 + 3 = 5`` is a chain. A leading name (``x``, ``a_n``, ``f(3)``, ``AB``)
-  is a label; the last value is the answer; every other *constant* must equal it (``43 = 42`` is false,
-  so wrong; an expression in variables, ``x - p = 2 - 2p``, names a quantity and is not checked). A value
-  after ``\\approx`` only has to round to the answer (``\\sqrt{3} \\approx 1.732``; ``7 \\approx 42`` is
-  false). An inequality (``x > 41``) states no value: it only answers a gold that is itself a relation.
-- **Plus-minus.** ``\\pm 42`` is two answers, 42 and -42.
-- **Negations and bounds** ("not 42", "42 or more", "at least 42") state nothing.
-
-``r1zero.grading.grader`` then requires every candidate to equal a gold with one answer (so two *different*
-candidates score 0, and the same value twice is one answer), or the candidates to be exactly the answers of
-a gold with several. All work is linear in the text, with at most ``MAX_CANDIDATES`` candidates.
-``read_answer(region, scope)`` returns the ``Reading``; ``signals`` turns one into the reward-hacking
-monitor's flags (several candidates, a relation as the answer, a cover-all answer, the answer's length).
+``read_block`` (an answer block) and ``read_tail`` (a whole response, the ``boxed`` template) return the texts
+of the statements; ``r1zero.grading._relations.chain`` reads each into candidates.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
-import operator
 import re
-from dataclasses import dataclass
 
 from r1zero.core.latex import BOX_RE, boxes
-from r1zero.grading.norm import (
-    collection_items,
-    has_free_variable,
-    light_clean,
-    normalize,
-    strip_delimiters,
-    strip_emphasis,
-)
+from r1zero.grading._normalize import unwrap_text
+from r1zero.grading._relations import STATES_NOTHING
 
-MAX_REGION_CHARS = 10_000  # a longer answer block is one candidate (and wrong: r1zero.grading.grader)
 MAX_TAIL_CHARS = 2_000  # of a whole response (``boxed`` template), the prose read beside its last box
 MAX_CANDIDATES = 16
-MAX_PLUS_MINUS = 2  # a value with more \pm signs is not expanded (2^k answers): it stays one candidate
-MAX_CHAIN = 64  # a relation chain with more operators states nothing (honest chains are short; long ones cost)
-STATES_NOTHING = "\x01"  # a statement that commits to no value: a negation, a bound ("at least 42")
 
-# prose in math; a unit's exponent stays on it (\text{ in}^2)
-_TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|textrm|mbox|textnormal)\s*\{([^{}]*)\}(\^\{?-?\d+\}?)?")
 _ALIGNED = re.compile(r"\\begin\{(align|aligned|eqnarray|gather|split|equation)\*?\}(.*?)\\end\{\1\*?\}", re.DOTALL)
 _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 # Hedge words: an answer that commits to more than one value ("could" and "might" are left out: "the
@@ -93,116 +55,10 @@ _TOKEN = re.compile(rf"(?P<math_name>\\(?:mathrm|mathbf|mathit|operatorname|begi
 _ENGLISH_PAIRS = {"is", "of", "so", "an", "as", "at", "be", "by", "if", "in", "it", "no", "on", "or", "to",
                   "we", "us", "do", "he", "me", "my", "am", "up"}
 _HOLE = re.compile(r"\x00(\d+)\x00")
-_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script (４２, ٤٢)
-_PLAIN_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
 _BETWEEN_HOLES = re.compile(r"(?:[\s,]|\\q?quad(?![A-Za-z])|\\[,;:! ]|~)*")  # commas and spacing only
 
-_REL_OP = re.compile(
-    r"\\not\s*(?:=|\\[A-Za-z]+)|\\(?:approx|simeq|neq|ne|leqslant|geqslant|leq|le|geq|ge|lt|gt|in|notin|equiv|subseteq|subset|supset)"
-    r"(?![A-Za-z])|<=|>=|!=|:=|==|[=<>≤≥≠≈]")
-_EQ_OPS = frozenset({"=", ":=", "=="})
-_IMPLIES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|iff|Leftrightarrow|Longleftrightarrow|therefore|"
-                      r"rightarrow|longrightarrow|to)(?![A-Za-z])|⇒|→|⟹")
-# Where "x = 43, x = 42" starts its second statement: a separator, then a name and "="
-_NEXT_STATEMENT = re.compile(r"(?:,|;|\\q?quad(?![A-Za-z])|\\lor(?![A-Za-z])|\\vee(?![A-Za-z])|\s)\s*"
-                             r"(?=(?:[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+)\s*=(?!=))")
-_APPROX_OPS = frozenset({"\\approx", "\\simeq", "≈"})
-_MODULUS = re.compile(r"\(?\s*\\(?:pmod|bmod|mod)\s*\{?[^{}()]*\}?\s*\)?|\(\s*\\text\{\s*mod\s*\}[^()]*\)")
-_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![A-Za-z])|±|∓")
-_LABEL = re.compile(
-    r"^(?:\\?[A-Za-z]+(?:_\{?[A-Za-z0-9,+\-]+\}?|\^\{?\\prime\}?|')*"        # x, x_1, a_{n+1}, \theta, f', AB
-    r"|[A-Za-z]+\([^()]*\)"                                                    # f(x), f(3), P(A)
-    r"|(?:m\s*)?\\(?:angle|measuredangle|triangle|overline|widehat|overarc)\s*\{?[A-Za-z]+\}?"  # \angle ABC
-    r"|\((?:[A-Za-z](?:_\w)?\s*,\s*)+[A-Za-z](?:_\w)?\)"                     # (x, y)
-    r"|[A-Za-z][A-Za-z ]*[A-Za-z])$")                                          # words: total cost
-_NOT_LABELS = re.compile(r"^\\(?:pi|infty|emptyset|varnothing)$|^[eE]$")
-_COVER_ALL = re.compile(
-    r"\\mathbb\s*\{?[RZCNQ]\}?|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)|\\emptyset|\\varnothing"
-    r"|\b(?:any|all|every|arbitrary|infinitely|whatever|none)\b|^(?![A-E]$)[a-zA-Z]$", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """One answer a response states: its ``text`` as written, the ``final`` value it commits to, and the
-    ``checks`` its relation makes (``(value, "=")``: equals ``final``; ``(value, "≈")``: rounds to it)."""
-
-    text: str
-    final: str
-    checks: tuple[tuple[str, str], ...] = ()
-    relation: str = ""  # "" (a value), "equation", "approx", "membership" or "inequality"
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What an answer region states."""
-
-    candidates: tuple[Candidate, ...]
-    length: int  # characters of the answer region
-
-    @property
-    def finals(self) -> list[str]:
-        """The different values the candidates commit to, each as first written: the same value written twice
-        (``12 $`` and ``12``: equal after normalisation) is one answer."""
-        distinct: dict[str, str] = {}
-        for c in self.candidates:
-            distinct.setdefault(normalize(c.final) or c.final, c.final)
-        return list(distinct.values())
-
-    @property
-    def several(self) -> bool:
-        """More than one different candidate."""
-        return len(self.finals) > 1
-
-    @property
-    def relation(self) -> bool:
-        """An answer that is a relation beyond ``name = value``: a chain of values, an approximation or an
-        inequality."""
-        return any(c.checks or c.relation in ("inequality", "approx") for c in self.candidates)
-
-    @property
-    def cover_all(self) -> bool:
-        """An answer that covers everything or commits to nothing: a bare variable, ``\\mathbb{R}``,
-        ``(-\\infty, \\infty)``, ``\\pm``, an inequality, "any real number", an empty answer."""
-        return not self.candidates or any(
-            c.relation == "inequality" or _PLUS_MINUS.search(c.text) or not c.final.strip()
-            or _COVER_ALL.search(light_clean(unwrap_text(c.final))) is not None for c in self.candidates)
-
-
-SIGNALS = ("several_answers", "relation_answer", "cover_all_answer", "answer_chars")  # the monitor's keys
-
-
-def signals(reading: Reading | None) -> dict:
-    """The reward-hacking monitor's flags for one response (``None``: no answer region), keyed by ``SIGNALS``."""
-    if reading is None:
-        return dict(zip(SIGNALS, (False, False, False, 0), strict=True))
-    return dict(zip(SIGNALS, (reading.several, reading.relation, reading.cover_all, reading.length), strict=True))
-
-
-# --- reading a region ------------------------------------------------------------------------------------
-
-
-def read_answer(region: str, scope: str = "block") -> Reading:
-    """The candidates ``region`` states. ``scope``: ``"block"`` for an answer block (all of it is the answer)
-    or ``"tail"`` for a whole response (the ``boxed`` template: every box, and what is said in the last box's
-    sentence and after it; the reasoning before is not the answer)."""
-    text = strip_emphasis(_DIGIT.sub(lambda m: str(int(m.group())), region.strip()))  # ４２ and ٤٢ are 42
-    if _PLAIN_NUMBER.fullmatch(text):  # the common case ("42", "-3.5", "1,000"): one candidate, nothing to read
-        return Reading((Candidate(text, text),), len(region))
-    if scope == "tail":
-        texts = _read_tail(text)
-    elif len(text) > MAX_REGION_CHARS:
-        texts = [text]
-    else:
-        texts = _read_block(text)
-    candidates: list[Candidate] = []
-    for t in texts:
-        for c in chain(t):
-            if c not in candidates:
-                candidates.append(c)
-    return Reading(tuple(candidates[:MAX_CANDIDATES]), len(region))
-
-
-def _read_block(text: str) -> list[str]:
+def read_block(text: str) -> list[str]:
     units, skeleton = _units(text)
     sentences = _sentences(_prepare(skeleton))
     options = [unit_items(u) for u in units]
@@ -304,7 +160,7 @@ def _stated_value(text: str) -> str:
     return after[0] if after else values[-1]
 
 
-def _read_tail(text: str) -> list[str]:
+def read_tail(text: str) -> list[str]:
     """A whole response: every box is a candidate, each item of a box that lists; in the last box's sentence
     and after it, prose adds candidates as beside boxes in an answer block."""
     units, skeleton = _boxes(text)
@@ -343,12 +199,6 @@ def _boxes(text: str) -> tuple[list[str], str]:
     parts.append(text[at:])
     return units, "".join(parts)
 
-
-def unwrap_text(s: str) -> str:
-    """``\\text{ or }`` -> `` or ``: words inside math are still words (a unit keeps its exponent)."""
-    for _ in range(3):
-        s = _TEXT_WRAPPERS.sub(lambda m: f" {m.group(1)}{m.group(2) or ''} ", s)
-    return s
 
 
 def _prepare(s: str) -> str:
@@ -468,153 +318,3 @@ def _last_copula(sentence: str, runs: list[tuple[int, str]]) -> re.Match | None:
             return m
     return None
 
-
-# --- relations ---------------------------------------------------------------------------------------------
-
-
-def _top_level(s: str, pattern: re.Pattern) -> list[re.Match]:
-    """The non-empty matches of ``pattern`` outside any bracket (``\\{x : x > 0\\}`` holds no relation at its
-    top level)."""
-    marks = {m.start(): m for m in pattern.finditer(s) if m.end() > m.start()}
-    found, depth, i = [], 0, 0
-    while i < len(s):
-        c = s[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        elif depth == 0 and i in marks:
-            found.append(marks[i])
-            i = marks[i].end()
-            continue
-        i += 1
-    return found
-
-
-def _top_level_relations(s: str) -> list[re.Match]:
-    return _top_level(s, _REL_OP)
-
-
-def _split_top_level(s: str, separator: re.Pattern, after_value: bool = False) -> list[str]:
-    """``s`` split where ``separator`` matches outside any bracket; ``after_value``: only where the text
-    before ends with a value (a digit, a letter, a closing bracket), not an operator (``x = y = 3``)."""
-    parts, at = [], 0
-    for m in _top_level(s, separator):
-        before = s[:m.start()].rstrip()
-        if not after_value or (before and (before[-1].isalnum() or before[-1] in ")]}")):
-            parts.append(s[at:m.start()])
-            at = m.end()
-    parts.append(s[at:])
-    parts = [p.strip() for p in parts]
-    return [p for p in parts if p] or [s]
-
-
-def is_relation(text: str) -> bool:
-    """``text`` (an answer or a gold) is a relation at its top level: ``x = 3``, ``y = 2x + 3``, ``x > 1``."""
-    return bool(_top_level_relations(light_clean(unwrap_text(text))))
-
-
-def assignment_value(text: str) -> str | None:
-    """The value of ``name = value`` or ``name \\in value`` (``x = 3``, ``x \\in [2, 5)``); None for any other
-    text, such as an equation between expressions (``2x + 4y - 3 = 0``) or a chain."""
-    cleaned = strip_delimiters(unwrap_text(text)).strip()
-    ops = _top_level_relations(cleaned)
-    if len(ops) != 1 or ops[0].group() not in _EQ_OPS | {"\\in"}:
-        return None
-    name, value = cleaned[:ops[0].start()].strip(), cleaned[ops[0].end():].strip()
-    return value if value and is_label(name) else None
-
-
-def is_label(segment: str) -> bool:
-    """A name an answer assigns to (``x``, ``a_n``, ``f(3)``, ``AB``, ``\\angle ABC``, "total cost")."""
-    s = segment.strip()
-    return 0 < len(s) <= 40 and _LABEL.match(s) is not None and _NOT_LABELS.match(s) is None
-
-
-def chain(text: str) -> list[Candidate]:
-    """One candidate text read as a relation chain (see the module doc), with ``\\pm`` expanded. The values
-    keep their spelling (``11,\\! 111`` is one number, ``11, 111`` two). Several statements (``x = 43, x =
-    42``) are several candidates; of an implication (``\\Rightarrow``), the last statement is the answer, and
-    between two values it claims they are equal (``2+2 \\Rightarrow 5`` is false)."""
-    if text == STATES_NOTHING:
-        return [Candidate(text, "", relation="inequality")]
-    cleaned = strip_delimiters(unwrap_text(text)).strip()
-    parts = _split_top_level(cleaned, _NEXT_STATEMENT, after_value=True)
-    if len(parts) > 1:
-        return [c for part in parts for c in chain(part)]
-    steps = _split_top_level(cleaned, _IMPLIES)
-    if len(steps) > 1:
-        cleaned = steps[-1] if any(_top_level_relations(p) for p in steps) else " = ".join(steps)
-        text = cleaned  # the statement the implication ends on is the one compared
-    ops = _top_level_relations(cleaned)
-    if not ops:
-        return [Candidate(text.strip(), f) for f in expand_plus_minus(cleaned)]
-    if len(ops) > MAX_CHAIN:
-        return [Candidate(text.strip(), "", relation="inequality")]
-    segments, kinds, at = [], [], 0
-    for m in ops:
-        segments.append(cleaned[at:m.start()].strip())
-        kinds.append(m.group())
-        at = m.end()
-    segments.append(cleaned[at:].strip())
-    if "\\in" in kinds and len(kinds) == 1 and is_label(segments[0]):
-        return [Candidate(text.strip(), f, relation="membership") for f in plus_minus(segments[1])]
-    if "\\equiv" in kinds and set(kinds) <= _EQ_OPS | {"\\equiv"}:
-        if _MODULUS.search(segments[-1]):  # 129^{34} \equiv 9 \pmod{11}: a residue
-            return [Candidate(text.strip(), _MODULUS.sub("", segments[-1]).strip(), relation="congruence")]
-        kinds = ["=" for _ in kinds]  # without a modulus, \equiv claims equality: 2+2 \equiv 5 is false
-    if any(k not in _EQ_OPS | _APPROX_OPS for k in kinds):
-        return [Candidate(text.strip(), cleaned, relation="inequality")]
-    if len(segments) == 2 and is_label(segments[1]) and not is_label(segments[0]):
-        segments.reverse()  # "42 = x" states x = 42
-    if is_label(segments[0]):
-        segments = segments[1:]  # kinds[i] now stands before segments[i]
-    else:
-        kinds = ["=", *kinds]
-    approximate = list(itertools.accumulate((k in _APPROX_OPS for k in kinds), operator.or_))
-    exact = [s for s, a in zip(segments, approximate, strict=True) if not a]
-    rounded = [s for s, a in zip(segments, approximate, strict=True) if a]
-    if exact:  # the last exact value is the answer; the other constants equal it, the rounded ones round to it
-        final = exact[-1]
-        checks = [(s, "=") for s in exact[:-1] if not _names_a_quantity(s)] + [(s, "≈") for s in rounded]
-    else:  # "x \approx 1.73": the first approximation is the answer
-        final, checks = rounded[0], [(s, "≈") for s in rounded[1:]]
-    if not final or any(not s for s, _ in checks):
-        return [Candidate(text.strip(), "", relation="inequality")]  # "x =": states nothing
-    relation = "approx" if rounded else "equation"
-    return [Candidate(text.strip(), f, tuple(checks), relation) for f in expand_plus_minus(final)]
-
-
-def _names_a_quantity(segment: str) -> bool:
-    """An expression in variables (``x - p``, ``f(-2)+f(-1)``) names the quantity a chain computes: only
-    constants are checked against the answer."""
-    return has_free_variable(normalize(segment) or segment)
-
-
-def expand_plus_minus(value: str) -> list[str]:
-    """``plus_minus``, item by item in a set or bare list (``\\{1 \\pm \\sqrt{5}, -2\\}`` is one list of three)."""
-    items = collection_items(value)
-    if items and any(_PLUS_MINUS.search(i) for i in items):
-        return [", ".join(e for i in items for e in plus_minus(i.strip()))]
-    return plus_minus(value)
-
-
-def plus_minus(value: str) -> list[str]:
-    """``a \\pm b`` is the two answers ``a + b`` and ``a - b`` (``\\mp`` the other way round); at most
-    ``MAX_PLUS_MINUS`` signs are expanded."""
-    signs = list(_PLUS_MINUS.finditer(value))
-    if not signs or len(signs) > MAX_PLUS_MINUS:
-        return [value]
-    out = []
-    for choice in range(2 ** len(signs)):
-        parts, at = [], 0
-        for k, m in enumerate(signs):
-            plus = not (choice >> k) & 1
-            if m.group() in ("\\mp", "∓"):
-                plus = not plus
-            parts += [value[at:m.start()], "+" if plus else "-"]
-            at = m.end()
-        parts.append(value[at:])
-        expanded = "".join(parts).strip()
-        out.append(expanded[1:].strip() if expanded.startswith("+") else expanded)
-    return list(dict.fromkeys(out))

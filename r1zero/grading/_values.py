@@ -6,7 +6,7 @@ squarefree ``r`` and integer ``k``. Square roots of distinct squarefree integers
 over the rationals, and pi is transcendental, so two such sums are equal exactly when their terms are:
 ``\\sqrt{12}`` is ``2\\sqrt{3}``, ``\\pi \\cdot 4`` is ``4\\pi``, and ``\\sqrt{2} + 10^{-15}`` is not
 ``\\sqrt{2}``. Anything beyond (``\\sqrt{2+\\sqrt{3}}``, a cube root of 2, a huge power) continues in
-floating point, which ``r1zero.grading.norm`` only uses to tell values apart, never to call them equal.
+floating point, which ``r1zero.grading._numbers`` only uses to tell values apart, never to call them equal.
 
 ``eval_exact(text)`` returns an ``Exact``, a float, or None when the text is not a constant expression it
 reads: numbers, ``+ - * /``, ``\\cdot``, ``\\times``, implicit products, ``^``, ``\\sqrt{}``, ``\\sqrt[n]{}``,

@@ -1,6 +1,6 @@
 """The grader's worker processes: each answer graded under a hard time limit, and nothing can hang the caller.
 
-Workers are plain subprocesses (``python -m r1zero.grading.worker``) that talk over a socket pair. They
+Workers are plain subprocesses (``python -m r1zero.grading._worker``) that talk over a socket pair. They
 persist across ``grade_many`` calls (each starts in one to three seconds: it imports sympy and math-verify
 and warms every parsing path), the pool grows on demand, and one standby worker is kept started so that a
 killed worker is replaced at once. Tasks go out in chunks and results stream back one by one, so every
@@ -16,7 +16,7 @@ and whose ``spawn`` / ``forkserver`` methods re-import the caller's ``__main__``
 an ``if __name__ == "__main__"`` guard then fails (``BrokenProcessPool: All workers expired``, reproduced).
 These workers need neither, so ``grade_many`` works the same from scripts, notebooks, stdin and trainers.
 
-Each worker grades under an audit guard (``r1zero.grading.guard``); what it refuses comes back with the
+Each worker grades under an audit guard (``r1zero.grading._guard``); what it refuses comes back with the
 result and is kept in ``refused_events()``.
 """
 
@@ -50,7 +50,7 @@ class Worker:
         env = dict(os.environ)  # the worker imports this checkout's grader, whatever the caller's folder
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO_ROOT, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "r1zero.grading.worker", str(theirs.fileno())],
+            [sys.executable, "-m", "r1zero.grading._worker", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
         )
         theirs.close()
@@ -272,7 +272,7 @@ def _record_refusals(refused: list[str], answer: str) -> None:
 
 
 def refused_events() -> list[dict]:
-    """What the workers' audit guard refused so far in this process (``r1zero.grading.guard``): each
+    """What the workers' audit guard refused so far in this process (``r1zero.grading._guard``): each
     ``{"refused": event and detail, "answer": the answer being graded}``. Empty unless the grader has a bug."""
     return list(_REFUSALS)
 

@@ -4,7 +4,7 @@ no test logic (a comparison, a built-in applied to a test value) runs where the 
 
 ``plan_tests(tests) -> tuple[Plan, ...]`` plans a task's tests, cached per tuple; ``split_test(text, owned)``
 plans one. Both parse and never evaluate. A name belongs to the program unless the check resolves it here:
-the pure built-ins of ``verdict.NAMES``, ``math``, or a name the test assigned here. The one exception is a
+the pure built-ins of ``_names.NAMES``, ``math``, or a name the test assigned here. The one exception is a
 built-in name the task's tests call as their subject (``assert sum(10, 15) == 6``: MBPP task 126 names its
 function ``sum``): the whole left side of an assert, on program-free arguments, never on a program's value.
 That name is the program's in the task's every test (``owned``); the tests decide it, not the program, so a

@@ -39,6 +39,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Isolation:
+    """How programs are isolated here (``r1zero.sandbox._isolation`` detects it once)."""
+
     mode: str  # "bwrap" or "rlimits"
     own_uid: bool  # root: each program runs under a uid of its own
     python: str  # the interpreter that runs the programs
@@ -47,6 +49,8 @@ class Isolation:
 
 @dataclass
 class Run:
+    """One sandbox, from its start (ahead of its job) to its result."""
+
     slot: int  # its uid's index, as root
     files: tuple  # output (stdout and stderr), result (the harness's report), job: anonymous temporary files
     workdir: str | None = None  # rlimits mode: the temporary working directory

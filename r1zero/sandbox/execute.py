@@ -6,7 +6,8 @@ API (the code counterpart of ``r1zero.grading.grader``'s contract):
   ``programs[i]``, ``setups[i]`` optional code run between the program and its tests;
 - ``execute(program, tests, setup="", limits=None) -> dict`` for one program;
 - ``sandbox_info() -> dict``: the isolation in effect here (eval summaries record it);
-- ``job_parts(program, setup, tests)``: what the harness is handed (bench/bench_executor.py runs it bare).
+- ``job_parts(program, setup, tests)`` and ``harness_argv(python)``: what the harness is handed, and the command
+  that starts it without isolation (bench/bench_executor.py runs it bare).
 
 Each result: ``passed`` and ``total`` (tests), ``pass_fraction``, ``status`` (``passed``: every test passed;
 ``failed``: the program ran and some test failed; ``error``: the program raised, crashed, exceeded a limit
@@ -38,6 +39,9 @@ How a program runs (docs/sandbox.md says what this protects against and what it 
   in a temporary directory that is removed afterwards, with a warning that says what is missing.
   ``R1ZERO_SANDBOX=bwrap`` refuses to run without bubblewrap; ``R1ZERO_SANDBOX=rlimits`` forces the
   fallback (tests use it).
+
+Where it is done: ``r1zero.sandbox._launch`` starts and stops one sandboxed process, ``r1zero.sandbox._batch``
+runs a batch and collects each result, ``r1zero.sandbox._isolation`` detects the isolation once per process.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def _run_plain(groups, workers: int, python: str, scratch: Path) -> tuple[float,
 
 
 def _run_harness(groups, workers: int, python: str, scratch: Path) -> tuple[float, int]:
-    boot = sandbox._python_argv(python, sandbox._harness_dir(python))  # started as the sandbox starts it
+    boot = sandbox.harness_argv(python)  # started as the sandbox starts it
     unlimited = [str(10**6), "-1", str(1 << 20), str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
                  str(resource.getrlimit(resource.RLIMIT_NPROC)[1]), "-1"]  # limits as they are, our own uid
 

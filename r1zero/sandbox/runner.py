@@ -1,6 +1,6 @@
 """The harness inside the sandbox: the one file that runs model-written code, and it runs only there.
 
-``r1zero.sandbox.execute`` compiles it once with the sandbox's interpreter into a folder of its own and starts
+``r1zero.sandbox._launch`` compiles it once with the sandbox's interpreter into a folder of its own and starts
 ``python -S -B -c <boot> <folder> <limits...>``; the boot lines import it from there and call ``main`` (no file
 of the checkout needs to be readable from the sandbox, and no module of ours imports this one). The command
 line holds CPU seconds, address space, output bytes, open files, tasks, uid (-1: keep ours), and the
@@ -13,7 +13,7 @@ probe whose value is reported. The tests' checks, and so their expected values, 
 2. runs the program as module ``__sandbox__`` (so an ``if __name__ == "__main__":`` block does not run),
    then the setup in the program's namespace, then each test's steps in a copy of it. Any exception,
    ``SystemExit`` included, fails the program, or is that step's result;
-3. writes the report, one JSON document (``r1zero.sandbox.verdict`` reads it), to the result descriptor and exits
+3. writes the report, one JSON document (``r1zero.sandbox._report`` reads it), to the result descriptor and exits
    at once (``os._exit``: no atexit handler runs). A probe's value is reported as plain data: built-in types
    read through the built-in's own methods (a subclass's overrides, ``__eq__`` first, never run), iterators
    and generators as their items, bounded in depth and size (a range, sent as its bounds, in length); any other
@@ -31,7 +31,7 @@ import sys
 
 MAX_ERROR_CHARS = 300
 MAX_DEPTH = 100
-MAX_RANGE = 1_000_000  # r1zero.sandbox.verdict.MAX_ITEMS: a range crosses as three ints, and the check iterates it
+MAX_RANGE = 1_000_000  # r1zero.sandbox._check_bounds.MAX_ITEMS: a range crosses as three ints, and the check iterates it
 _ESCAPES = {**{c: f"\\u{c:04x}" for c in range(32)}, ord('"'): '\\"', ord("\\"): "\\\\"}
 
 
@@ -73,7 +73,7 @@ def _limit(cpu_s, memory_bytes, output_bytes, open_files, nproc, uid) -> None:
         posix.setresuid(int(uid), int(uid), int(uid))  # drops every capability
 
 
-# --- values as plain data (the tags of r1zero.sandbox.verdict) ---------------------------------------------------
+# --- values as plain data (the tags of r1zero.sandbox._report) --------------------------------------------------
 
 _empty = {}
 _ITERATORS = {type(x) for x in (

@@ -1,9 +1,9 @@
-"""bench/gpu_check.py's arithmetic on a made-up probe report (the parts themselves run in `bash bench/gpu_check.sh
---dry_run` on CPU, about 7 minutes here, and on a GPU without --dry_run)."""
+"""The GPU check's arithmetic (bench/gpu_check_figures.py) on a made-up probe report (the parts themselves run in
+`bash bench/gpu_check.sh --dry_run` on CPU, about 7 minutes here, and on a GPU without --dry_run)."""
 
 import pytest
 
-from bench.gpu_check import pytest_counts, step_figures
+from bench.gpu_check_figures import pytest_counts, step_figures
 
 
 def _call(phase, step, seconds, inside=None, peak=None):

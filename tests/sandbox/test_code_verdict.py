@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from r1zero.sandbox._check_bounds import MAX_HASH_TIES
 from r1zero.sandbox.probes import plan_tests, split_test
-from r1zero.sandbox.verdict import MAX_HASH_TIES, judge, read_report
+from r1zero.sandbox.verdict import judge, read_report
 
 SAMPLE = Path(__file__).resolve().parents[2] / "step1_data" / "sample" / "mbpp_sample.jsonl"
 

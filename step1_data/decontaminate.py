@@ -50,7 +50,7 @@ def parse_spec(spec: str) -> tuple[str, str | None, str]:
 
 def expand_specs(specs: list[str], benchmark_dir: str | None = None) -> list[tuple[str, str | None]]:
     """[(label, path)]: benchmark names and presets become one entry per benchmark (label = its name, path =
-    its file or None for its hub dataset); anything else stays a generic spec (path None)."""
+    its file, "hub", or None for its embedded copy); anything else stays a generic spec (path None)."""
     from r1zero.evaluation.benchmarks import BENCHMARKS, PRESETS, parse_benchmarks
 
     out = []

@@ -64,7 +64,7 @@ class DataArgs:
                 "minerva, olympiadbench, gsm8k), presets (standard, all), name=path, or hub id[:config][@split] / "
                 "local file"})
     benchmark_dir: str | None = field(default=None, metadata={
-        "help": "folder with the benchmarks' offline files (default: their hub datasets)"})
+        "help": "folder with the benchmarks' files (default: the embedded copies)"})
     ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
     num_proc: int | None = field(default=None, metadata={
         "help": "worker processes (default: all cores for >= 20k rows, else 1)"})

@@ -1,7 +1,7 @@
 """Gold integrity check: grade each benchmark's reference solutions against its own gold answers.
 
-    python step4_eval/gold_check.py --benchmarks all --benchmark_dir ../shared/benchmarks   # offline copies
-    python step4_eval/gold_check.py --benchmarks standard                                   # from the hub
+    python step4_eval/gold_check.py --benchmarks all                                        # embedded copies
+    python step4_eval/gold_check.py --benchmarks standard=hub                               # from the hub
 
 For every row whose reference solution states its final answer (``r1zero.evaluation.benchmarks``: the last
 ``\\boxed{}`` of MATH-500 and AIME24 solutions, the bold final answer of ARML-style OlympiadBench

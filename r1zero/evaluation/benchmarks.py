@@ -3,21 +3,24 @@
 Used by step4 (``evaluate.py --benchmarks``), by step1's decontamination and by the gold integrity check,
 so that every stage reads each benchmark the same way. One adapter per benchmark:
 
-| name | default hub id (config, split) | gold answer | source (breakdown) and kept metadata |
+| name | hub id (config, split) | gold answer | source (breakdown) and kept metadata |
 |---|---|---|---|
 | math500 | HuggingFaceH4/MATH-500 (test) | ``answer`` | math500/<subject>; subject, level, unique_id |
 | aime24 | HuggingFaceH4/aime_2024 (train) | ``answer`` | aime24; id, url |
 | amc23 | FlippyDora/amc23 (train) | ``answer``, a float: 27.0 is read as 27 | amc23; id, url |
-| minerva | knoveleng/Minerva-Math (test) | ``answer`` if present, else the last ``\\boxed{}`` of ``solution`` | minerva/<type>; type, idx |
-| olympiadbench | Hothan/OlympiadBench (OE_TO_maths_en_COMP, train) | ``final_answer`` (a list), ``$`` removed; several answers joined with ``", "`` | olympiadbench/<subfield>; subfield, answer_type, is_multiple_answer, unit |
+| minerva | knoveleng/Minerva-Math (train), unverified | ``answer`` if present, else the last ``\\boxed{}`` of ``solution`` | minerva/<type>; type, idx |
+| olympiadbench | Hothan/OlympiadBench (OE_TO_maths_en_COMP, train), unverified | ``final_answer`` (a list), ``$`` removed; several answers joined with ``", "`` | olympiadbench/<subfield>; subfield, answer_type, is_multiple_answer, unit |
 | gsm8k | openai/gsm8k (main, test) | after ``####`` in ``answer``, thousands commas removed | gsm8k; idx |
 
-``load_benchmark(name, path=None)`` reads a local .jsonl/.json/.parquet file when ``path`` is given (the
-offline copies in ``shared/benchmarks`` have the hub's fields), else the hub dataset (a hub id may also be
-given as ``path``). A hub dataset with a single split is read whatever the split is called. A file
-without the expected fields, or a row without a problem or a gold answer, is a one-line ``UserError``
-naming the benchmark, the file and the row.
-"""
+Each test set ships in the package (``benchmark_data/``, whose ``SOURCES.json`` gives every file's source,
+licence, row count and sha256), so the benchmarks need no network. Every hub id exists; "unverified" ones
+have no column list on their dataset page (public loaders of them read the columns used here).
+
+``load_benchmark(name, path=None)`` reads the embedded copy when ``path`` is None, the benchmark's hub
+dataset when ``path`` is ``"hub"``, else the local .jsonl/.json/.parquet file or hub id ``path``. A file
+listed in a ``SOURCES.json`` beside it must match the sha256 listed there. A hub dataset with a single
+split is read whatever the split is called. A file without the expected fields, or a row without a problem
+or a gold answer, is a one-line ``UserError`` naming the benchmark, the file and the row."""
 
 from __future__ import annotations
 
@@ -32,6 +35,9 @@ from r1zero.core.errors import UserError
 from r1zero.core.latex import all_boxed, match_braces, split_top_level
 
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
+EMBEDDED = Path(__file__).with_name("benchmark_data")  # the six test sets, shipped as package data
+INDEX = "SOURCES.json"  # beside the files: source, licence, rows and sha256 of each
+HUB = "hub"  # ``name=hub``: the benchmark's hub dataset instead of its embedded copy
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Benchmark:
     hub_id: str
     hub_config: str | None
     split: str
-    file_name: str                                  # the offline copy's file name (``--benchmark_dir``)
+    file_name: str                                  # its file in benchmark_data/ (and in ``--benchmark_dir``)
     problem_fields: tuple[str, ...]                 # the first one present holds the problem text
     gold_fields: tuple[str, ...]                    # named in errors: where the gold answer comes from
     gold: Callable[[dict], str | None]
@@ -173,7 +179,7 @@ BENCHMARKS = {
                   _boxed_reference("solution")),
         Benchmark("amc23", "FlippyDora/amc23", None, "train", "amc23.jsonl", ("problem", "question"), ("answer",),
                   lambda row: _float_gold(row.get("answer")), ("id", "url"), None, "id"),
-        Benchmark("minerva", "knoveleng/Minerva-Math", None, "test", "minerva_math.jsonl", ("problem", "question"),
+        Benchmark("minerva", "knoveleng/Minerva-Math", None, "train", "minerva_math.jsonl", ("problem", "question"),
                   ("answer", "solution"), _minerva_gold, ("type", "idx"), "type", "idx"),
         Benchmark("olympiadbench", "Hothan/OlympiadBench", "OE_TO_maths_en_COMP", "train", "olympiadbench.jsonl",
                   ("question", "problem"), ("final_answer",), _olympiad_gold,
@@ -187,10 +193,10 @@ PRESETS = {"standard": ("math500", "aime24", "amc23", "minerva", "olympiadbench"
 
 
 def parse_benchmarks(spec: str | list[str], benchmark_dir: str | None = None) -> list[tuple[str, str | None]]:
-    """``math500,aime24`` / ``standard`` / ``math500=path/to.jsonl`` -> [(name, path or hub id or None)].
+    """``math500,aime24`` / ``standard`` / ``math500=path/to.jsonl`` / ``all=hub`` -> [(name, source)].
 
-    A name without ``=path`` reads ``<benchmark_dir>/<its offline file name>`` when ``benchmark_dir`` is
-    given, else its hub dataset.
+    A name alone reads ``<benchmark_dir>/<its file name>`` when ``benchmark_dir`` is given, else its
+    embedded copy (source None); ``name=hub`` reads its hub dataset, ``name=path`` that file or hub id.
     """
     items = spec if isinstance(spec, list) else str(spec).split(",")
     out: dict[str, str | None] = {}
@@ -203,7 +209,8 @@ def parse_benchmarks(spec: str | list[str], benchmark_dir: str | None = None) ->
         for n in names:
             if n not in BENCHMARKS:
                 known = ", ".join([*BENCHMARKS, *PRESETS])
-                raise UserError(f"unknown benchmark {n!r}; choose from {known} (or name=path for a local file)")
+                raise UserError(f"unknown benchmark {n!r}; choose from {known} (or name=path for a local file, "
+                                f"name=hub for its hub dataset)")
             if path.strip():
                 out[n] = path.strip()
             elif benchmark_dir:
@@ -262,7 +269,7 @@ def _read_hub(bench: Benchmark, hub_id: str) -> list[dict]:
     except Exception as exc:  # noqa: BLE001 - offline, unknown id, gated...: one line either way
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise UserError(f"benchmark {bench.name}: cannot load {hub_id!r} from the Hugging Face hub ({first}); "
-                        f"offline? pass a local file: --benchmarks {bench.name}=path/to/{bench.file_name}") from None
+                        f"offline? --benchmarks {bench.name} reads its embedded copy") from None
     if bench.split in splits:
         return splits[bench.split].to_list()
     if len(splits) == 1:
@@ -270,16 +277,42 @@ def _read_hub(bench: Benchmark, hub_id: str) -> list[dict]:
     raise UserError(f"benchmark {bench.name}: {hub_id} has no split {bench.split!r} (it has {', '.join(splits)})")
 
 
+def _check_sha256(bench: Benchmark, path: Path) -> None:
+    """A file listed in a SOURCES.json beside it (the embedded copies) must still hash to the listed sha256:
+    an edited or truncated copy would change every number without saying so."""
+    index = path.parent / INDEX
+    if not index.is_file():
+        return
+    try:
+        listed = json.loads(index.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"benchmark {bench.name}: {index} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    entry = listed.get(path.name) if isinstance(listed, dict) else None
+    if not isinstance(entry, dict) or "sha256" not in entry:
+        return  # the index does not list this file: nothing to check against
+    expected, actual = entry["sha256"], hashlib.sha256(path.read_bytes()).hexdigest()
+    if actual != expected:
+        raise UserError(f"benchmark {bench.name}: {path} does not match its sha256 in {index} (expected "
+                        f"{expected[:12]}..., found {actual[:12]}...); restore the file, or pass a changed "
+                        f"copy from elsewhere as {bench.name}=path")
+
+
 def read_rows(name: str, path: str | None = None) -> tuple[list[dict], str]:
-    """The raw rows of benchmark ``name`` and where they came from (a file path or a hub id)."""
+    """The raw rows of benchmark ``name`` and where they came from (a file path or a hub id): ``path`` None
+    reads the embedded copy, ``"hub"`` the benchmark's hub dataset."""
     bench = BENCHMARKS[name]
-    spec = path or bench.hub_id
-    local = Path(spec).expanduser()
+    if path == HUB:
+        return _read_hub(bench, bench.hub_id), bench.hub_id
+    local = Path(path).expanduser() if path else EMBEDDED / bench.file_name
     if local.is_file():
+        _check_sha256(bench, local)
         return _read_local(bench, local), str(local)
-    if path and _looks_local(path):
+    if path is None:
+        raise UserError(f"benchmark {name}: its embedded copy {local} is missing (an incomplete install?); "
+                        f"read its hub dataset with {name}=hub")
+    if _looks_local(path):
         raise UserError(f"benchmark {name}: file not found: {path}")
-    return _read_hub(bench, spec), spec
+    return _read_hub(bench, path), path
 
 
 def _problem(bench: Benchmark, row: dict, number: int, where: str) -> Problem:
@@ -302,8 +335,8 @@ def _problem(bench: Benchmark, row: dict, number: int, where: str) -> Problem:
 
 
 def load_benchmark(name: str, path: str | None = None) -> tuple[list[Problem], str]:
-    """The problems of benchmark ``name`` (from ``path``, a local file or hub id, else its hub dataset) and
-    where they came from. Ids are ``<name>-<the row's own id>`` (or its row number); duplicates are refused."""
+    """The problems of benchmark ``name`` (from ``path``: None for its embedded copy, ``"hub"``, a local file
+    or a hub id) and where they came from. Ids are ``<name>-<the row's own id>`` (or its row number); duplicates are refused."""
     if name not in BENCHMARKS:
         raise UserError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
     rows, where = read_rows(name, path)

@@ -1,10 +1,14 @@
-"""Benchmark suites: adapters on the offline copies, bad input, templates, the suite end to end on the tiny
-model, compare.py on suites, decontamination per benchmark, the gold integrity check and agreement with peer
-graders' public test cases."""
+"""Benchmark suites: adapters on the embedded copies and their index, bad input, templates, the suite end to
+end on the tiny model (offline, from the embedded copies), compare.py on suites, decontamination per
+benchmark, the gold integrity check and agreement with peer graders' public test cases."""
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,8 @@ from r1zero.core.errors import UserError
 from r1zero.core.prompts import PROMPT_TEMPLATE_HASH, TEMPLATES, build_prompt, get_template
 from r1zero.evaluation.benchmarks import (
     BENCHMARKS,
+    EMBEDDED,
+    INDEX,
     PRESETS,
     load_benchmark,
     parse_benchmarks,
@@ -21,11 +27,7 @@ from r1zero.evaluation.benchmarks import (
 from r1zero.grading import grader as grading
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "tests" / "data" / "benchmarks"  # a few rows of each offline copy, in the same files
-# The full offline copies (the workspace's shared/benchmarks), for the checks that need every row.
-OFFLINE = next((p for p in (REPO / "shared", REPO.parent / "shared", REPO.parent.parent / "shared")
-                if (p / "benchmarks" / "math500.jsonl").is_file()), REPO / "shared") / "benchmarks"
-needs_offline = pytest.mark.skipif(not OFFLINE.is_dir(), reason="the full offline benchmark copies are not here")
+SAMPLES = REPO / "tests" / "data" / "benchmarks"  # a few rows of each embedded copy, in the same files
 PEER_CASES = [json.loads(line) for line in (REPO / "tests" / "data" / "peer_cases.jsonl").open()]
 # Peer cases where our grader's documented rule differs from the peer's (docs/grader.md, "Contested cases").
 CONTESTED = {"peer-028", "peer-029", "peer-152"}
@@ -46,13 +48,12 @@ def test_adapters_read_the_bundled_samples():
     assert load_benchmark("amc23", str(SAMPLES / "amc23.jsonl"))[0][0].answer == "27"  # the float 27.0
 
 
-@needs_offline
-def test_adapters_read_the_offline_copies():
+def test_adapters_read_the_embedded_copies():
     sizes = {"math500": 500, "aime24": 30, "amc23": 40, "minerva": 272, "olympiadbench": 675, "gsm8k": 1319}
     loaded = {}
-    for name, path in parse_benchmarks("all", str(OFFLINE)):
+    for name, path in parse_benchmarks("all"):
         problems, where = load_benchmark(name, path)
-        assert len(problems) == sizes[name] and where == path
+        assert len(problems) == sizes[name] and where == str(EMBEDDED / BENCHMARKS[name].file_name)
         assert len({p.id for p in problems}) == len(problems) and all(p.problem and p.answer for p in problems)
         loaded[name] = {p.id: p for p in problems}
     math = loaded["math500"]["math500-test/precalculus/807.json"]
@@ -74,9 +75,90 @@ def test_parse_benchmarks_names_presets_and_paths(tmp_path):
     assert [n for n, _ in parse_benchmarks("standard")] == list(PRESETS["standard"])
     assert parse_benchmarks("gsm8k, math500=/x/m.jsonl", str(tmp_path)) == [
         ("gsm8k", str(tmp_path / "gsm8k.jsonl")), ("math500", "/x/m.jsonl")]
-    assert parse_benchmarks("aime24") == [("aime24", None)]  # its hub dataset
+    assert parse_benchmarks("aime24") == [("aime24", None)]  # its embedded copy
+    assert parse_benchmarks("standard=hub,gsm8k") == [(n, "hub") for n in PRESETS["standard"]] + [("gsm8k", None)]
     with pytest.raises(UserError, match="unknown benchmark 'math5000'"):
         parse_benchmarks("math500,math5000")
+
+
+def test_hub_datasets_stay_reachable_by_name(monkeypatch):
+    """``name=hub`` reads the benchmark's own hub id with its config and split; any other hub id is read as it
+    is; a failed hub load is one line pointing at the embedded copy. (A stand-in ``datasets``: no network.)"""
+    class Split(list):
+        def to_list(self):
+            return list(self)
+
+    calls = []
+
+    def load_dataset(hub_id, config):
+        calls.append((hub_id, config))
+        if hub_id == "openai/gsm8k":
+            return {"train": Split([{"question": "t", "answer": "#### 1"}]),
+                    "test": Split([{"question": "q", "answer": "so #### 1,000"}])}
+        raise ConnectionError("offline mode is enabled")
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    problems, where = load_benchmark("gsm8k", "hub")
+    assert where == "openai/gsm8k" and [p.answer for p in problems] == ["1000"]
+    with pytest.raises(UserError, match=r"^benchmark aime24: cannot load 'HuggingFaceH4/aime_2024' from the Hugging "
+                                        r"Face hub \(offline mode is enabled\); offline\? --benchmarks aime24 reads "
+                                        r"its embedded copy$"):
+        load_benchmark("aime24", "hub")
+    with pytest.raises(UserError, match="cannot load 'someone/MATH-500'"):
+        load_benchmark("math500", "someone/MATH-500")
+    assert calls == [("openai/gsm8k", "main"), ("HuggingFaceH4/aime_2024", None), ("someone/MATH-500", None)]
+
+
+def test_embedded_index_gives_source_licence_rows_and_sha256_of_every_file():
+    index = json.loads((EMBEDDED / INDEX).read_text())
+    assert set(index) == {b.file_name for b in BENCHMARKS.values()}
+    assert sorted(p.name for p in EMBEDDED.iterdir()) == sorted([*index, INDEX])
+    for bench in BENCHMARKS.values():
+        entry = index[bench.file_name]
+        data = (EMBEDDED / bench.file_name).read_bytes()
+        assert entry["benchmark"] == bench.name and entry["licence"] and entry["origin"]
+        assert entry["source"] == f"https://huggingface.co/datasets/{bench.hub_id}"
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["rows"] == len(load_benchmark(bench.name)[0])
+        assert entry["hub_check"].startswith(("verified: ", "unverified: "))
+    # the ids docs/benchmarks.md and the module docstring call unverified
+    assert {e["benchmark"] for e in index.values() if e["hub_check"].startswith("unverified")} == {
+        "minerva", "olympiadbench"}
+
+
+def test_a_tampered_embedded_copy_is_refused(tmp_path):
+    copy = tmp_path / "benchmark_data"
+    shutil.copytree(EMBEDDED, copy)
+    assert len(load_benchmark("amc23", str(copy / "amc23.jsonl"))[0]) == 40  # an intact copy reads
+    math500 = copy / "math500.jsonl"
+    text = math500.read_text()
+    math500.write_text(text.replace("point $(0,3)$", "point $(0,4)$", 1))  # one problem changed, valid JSON
+    assert math500.read_text() != text
+    [(name, path)] = parse_benchmarks("math500", str(copy))
+    with pytest.raises(UserError, match=rf"^benchmark math500: {math500} does not match its sha256 in "
+                                        rf"{copy / INDEX} \(expected 35dc41080a36\.\.\., found [0-9a-f]{{12}}\.\.\.\)"):
+        load_benchmark(name, path)
+    (copy / INDEX).write_text("{")
+    with pytest.raises(UserError, match=rf"^benchmark amc23: {copy / INDEX} is not valid JSON"):
+        load_benchmark("amc23", str(copy / "amc23.jsonl"))
+
+
+def test_benchmarks_all_runs_offline_from_the_embedded_copies(tiny_model_dir, tmp_path):
+    """The goal of a fresh clone: ``--benchmarks all --limit 1`` offline writes six summaries."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONPATH": str(REPO),
+           "WANDB_MODE": "disabled"}
+    cmd = [sys.executable, str(REPO / "step4_eval/evaluate.py"), "--ckpt", str(tiny_model_dir), "--benchmarks", "all",
+           "--limit", "1", "--engine", "hf", "--max_tokens", "4", "--temperature", "0", "--output_dir", str(tmp_path),
+           "--report_to", "none"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert list(report["benchmarks"]) == list(BENCHMARKS) and report["complete"]
+    for name, block in report["benchmarks"].items():
+        summary = json.loads((tmp_path / name / "summary.json").read_text())
+        assert summary["num_problems"] == 1 and summary["total"] == 1
+        assert [source.split("/")[0] for source in summary["by_source"]] == [name]
+        assert block["data"] == str(EMBEDDED / BENCHMARKS[name].file_name)
 
 
 def test_bad_benchmark_files_are_one_line_errors_naming_benchmark_file_and_row(tmp_path):
@@ -219,12 +301,11 @@ def test_decontamination_counts_rows_removed_per_benchmark(tmp_path):
 
 
 @pytest.mark.slow
-@needs_offline
-def test_gold_integrity_of_the_offline_copies():
+def test_gold_integrity_of_the_embedded_copies():
     """Reference solutions graded against their own golds: every exception is documented in docs/benchmarks.md."""
     from step4_eval import gold_check
 
-    reports = {r["benchmark"]: r for r in gold_check.main(["--benchmarks", "all", "--benchmark_dir", str(OFFLINE)])}
+    reports = {r["benchmark"]: r for r in gold_check.main(["--benchmarks", "all"])}
     assert {n: (r["checked"], r["agree"]) for n, r in reports.items()} == {
         "math500": (500, 500), "aime24": (30, 30), "amc23": (0, 0), "minerva": (0, 0),
         "olympiadbench": (228, 227), "gsm8k": (0, 0)}

@@ -19,7 +19,7 @@ class GRPOScriptArguments:
     # rewards
     reward_funcs: list[str] = field(
         default_factory=lambda: ["r1_zero"],
-        metadata={"help": "Reward registry names, or one preset name (see step3_GRPO/train/rewards_math.py). "
+        metadata={"help": "Reward names, or one preset name (see step3_GRPO/train/registry.py). "
                           "Weights go to GRPOConfig's reward_weights."})
     code_timeout_s: float = field(
         default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
@@ -62,6 +62,15 @@ def code_limits(script_args):
     from r1zero.sandbox.execute import Limits
 
     return Limits(timeout_s=script_args.code_timeout_s)
+
+
+def rewards(script_args, training_args, extra=()):
+    """The run's reward functions and weights (GRPOTrainer's reward_funcs, GRPOConfig's reward_weights), the code
+    ones under our sandbox options; ``extra``: the caller's own functions, chosen by name like the built-in ones."""
+    from step3_GRPO.train.registry import reward_funcs
+
+    return reward_funcs(script_args.reward_funcs, training_args.reward_weights, code_limits=code_limits(script_args),
+                        code_workers=script_args.code_workers, extra=extra)
 
 
 def parse(argv=None):

@@ -53,7 +53,7 @@ class PlanArguments:
     world_size: int | None = field(default=None, metadata={"help": "Processes (GPUs) over all machines; default: "
                                                                     "WORLD_SIZE or 1."})
     gpus_per_node: int | None = field(default=None, metadata={"help": "Processes per machine; default: "
-                                                                      "LOCAL_WORLD_SIZE, else world_size."})
+                                                                      "LOCAL_WORLD_SIZE, else world_size.", "ge": 1})
     zero_stage: int | None = field(default=None, metadata={"help": "DeepSpeed ZeRO stage 0-3; default: "
                                                                     "accelerate's, else 0."})
 

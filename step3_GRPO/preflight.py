@@ -39,7 +39,7 @@ from r1zero.core.prompts import (
 )
 from r1zero.grading.grader import gold_answers
 from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
-from step3_GRPO.args import code_limits
+from step3_GRPO.args import code_limits, rewards
 from step3_GRPO.train.rewards_code import CODE_REWARDS
 
 logger = logging.getLogger("step3_GRPO.preflight")
@@ -372,7 +372,6 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
     from r1zero.training.data_io import load_split
-    from step3_GRPO.args import rewards
 
     if df is None:
         df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)

@@ -143,18 +143,15 @@ def main(argv=None) -> None:
         from r1zero.testing.vllm_cpu import patch_vllm_cpu  # refuses where CUDA is present
 
         patch_vllm_cpu()
-    from r1zero.testing.rewards import digit_count
-    from step3_GRPO.train import rewards_math
-
-    rewards_math.REWARD_FUNCS.setdefault("digit_count", digit_count)
     probe = Probe()
     start = time.perf_counter()
     if args.entry == "trl":
         run_trl(args.trl_config)
     else:
+        from r1zero.testing.rewards import digit_count
         from step3_GRPO.train_trl import main as train
 
-        train(rest)
+        train(rest, extra_rewards=[digit_count])
     trainer = probe.trainer
     if not trainer.accelerator.is_main_process:
         return

@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from r1zero.core.errors import UserError, run_cli
@@ -47,7 +47,7 @@ class DemoArgs:
     num_rows: int = 3000
     max_operand: int = 5
     ops: str = "+,-"
-    val_size: int = 200
+    val_size: int = field(default=200, metadata={"ge": 0})
     sft_slip_rate: float = 0.3  # share of SFT solutions worked with the other operation; 0: SFT on the true ones
     seed: int = 0  # training and sampling (SFT order, GRPO rollouts, eval samples)
     data_seed: int | None = None  # the stories and the val split; None: the same as seed

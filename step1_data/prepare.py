@@ -45,17 +45,19 @@ class DataArgs:
         "help": "split to read from a hub id (default: train; mbpp: all, re-split by task_id)"})
     hub_config: str | None = field(default=None, metadata={"help": "hub config name (gsm8k: main)"})
     val_size: int | None = field(default=None, metadata={
-        "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)"})
+        "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)", "ge": 0})
     seed: int = field(default=42, metadata={"help": "seed of the split and of the row order"})
     max_train_samples: int | None = field(default=None, metadata={
-        "help": "keep at most this many train rows (the rest counted as max_train_samples)"})
-    max_problem_chars: int | None = field(default=3000, metadata={"help": "reject longer problems"})
-    max_solution_chars: int | None = field(default=8000, metadata={"help": "reject longer solutions"})
+        "help": "keep at most this many train rows (the rest counted as max_train_samples)", "ge": 1})
+    max_problem_chars: int | None = field(default=3000, metadata={"help": "reject longer problems", "ge": 1})
+    max_solution_chars: int | None = field(default=8000, metadata={
+        "help": "reject longer solutions", "ge": 1})
     tokenizer: str | None = field(default=None, metadata={
         "help": "tokenizer (hub id or folder) to also limit lengths in tokens"})
-    max_prompt_tokens: int | None = field(default=512, metadata={"help": "token limit on prompt (with --tokenizer)"})
+    max_prompt_tokens: int | None = field(default=512, metadata={
+        "help": "token limit on prompt (with --tokenizer)", "ge": 1})
     max_sft_target_tokens: int | None = field(default=2048, metadata={
-        "help": "token limit on sft_target (with --tokenizer)"})
+        "help": "token limit on sft_target (with --tokenizer)", "ge": 1})
     drop_proofs: bool = field(default=True, metadata={"help": "reject proof problems"})
     drop_multiple_choice: bool = field(default=True, metadata={"help": "reject multiple-choice problems"})
     dedupe: bool = field(default=True, metadata={"help": "reject repeated problems (normalized text)"})
@@ -65,9 +67,9 @@ class DataArgs:
                 "local file"})
     benchmark_dir: str | None = field(default=None, metadata={
         "help": "folder with the benchmarks' files (default: the embedded copies)"})
-    ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)"})
+    ngram_size: int = field(default=8, metadata={"help": "n of the contamination n-grams (words)", "ge": 1})
     num_proc: int | None = field(default=None, metadata={
-        "help": "worker processes (default: all cores for >= 20k rows, else 1)"})
+        "help": "worker processes (default: all cores for >= 20k rows, else 1)", "ge": 1})
     code_protocol: str | None = field(default=None, metadata={
         "help": "code datasets: the prompt protocol, evalplus (the first test shown; default) or original (all "
                 "tests: Austin et al. 2021, bigcode-evaluation-harness); the reward runs every test either way"})

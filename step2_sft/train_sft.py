@@ -32,13 +32,14 @@ STAGE = "sft"
 @dataclass
 class SFTScriptArguments:
     data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train.parquet)."})
-    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N train rows."})
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N train rows.", "ge": 1})
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
     reasoning_vocab_size: int | None = field(
         default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
                                         "model's embedding rows): the targets' reasoning is written in it. Default: "
-                                        "the start model's own. See docs/reasoning_vocab.md."})
+                                        "the start model's own. See docs/reasoning_vocab.md.", "ge": 0})
 
 
 def parse(argv=None):

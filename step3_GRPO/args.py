@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 
 @dataclass
 class GRPOScriptArguments:
+    # Each option's help and bounds ("ge", "gt", "le": r1zero/core/config.py checks them while parsing).
     # data
     data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train/val parquet)."})
-    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N train rows."})
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N train rows.", "ge": 1})
     max_prompt_tokens: int = field(
-        default=512, metadata={"help": "Train prompts longer than this (in tokens) are left out and counted."})
+        default=512, metadata={"help": "Train prompts longer than this (in tokens) are left out and counted.", "ge": 1})
     # rewards
     reward_funcs: list[str] = field(
         default_factory=lambda: ["r1_zero"],
-        metadata={"help": "Reward registry names, or one preset name (see step3_GRPO/train/rewards_math.py). "
+        metadata={"help": "Reward names, or one preset name (see step3_GRPO/train/registry.py). "
                           "Weights go to GRPOConfig's reward_weights."})
     code_timeout_s: float = field(
         default=10.0, metadata={"help": "Code rewards: wall-clock limit per program and its tests, in the "
@@ -32,29 +34,30 @@ class GRPOScriptArguments:
     reasoning_vocab_size: int | None = field(
         default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
                                         "model's embedding rows); needs use_vllm: false. Default: the start model's "
-                                        "(or the resumed checkpoint's) own. See docs/reasoning_vocab.md."})
+                                        "(or the resumed checkpoint's) own. See docs/reasoning_vocab.md.", "ge": 0})
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
     # in-training eval (our callback; TRL's own eval_strategy stays off)
-    eval_every_steps: int = field(default=0, metadata={"help": "Greedy eval on val every N steps (0: off)."})
-    eval_samples: int = field(default=128, metadata={"help": "Val rows used by the in-training eval."})
-    eval_max_new_tokens: int = field(default=1024, metadata={"help": "Token budget per eval answer."})
-    eval_batch_size: int = field(default=32, metadata={"help": "Prompts per generate() call in the eval."})
+    eval_every_steps: int = field(default=0, metadata={"help": "Greedy eval on val every N steps (0: off).", "ge": 0})
+    eval_samples: int = field(default=128, metadata={"help": "Val rows used by the in-training eval.", "ge": 1})
+    eval_max_new_tokens: int = field(default=1024, metadata={"help": "Token budget per eval answer.", "ge": 1})
+    eval_batch_size: int = field(default=32, metadata={"help": "Prompts per generate() call in the eval.", "ge": 1})
     # preflight
     preflight: bool = field(default=True, metadata={"help": "Run the preflight checks before training."})
     preflight_override: bool = field(
         default=False, metadata={"help": "Start even if preflight says the run will not fit or cannot work."})
     gpu_memory_gb: float | None = field(
         default=None, metadata={"help": "GPU memory (GiB) for the memory plan; default: the visible GPU's, "
-                                        "else 80."})
+                                        "else 80.", "gt": 0})
     vllm_server_gpus: int = field(
         default=1, metadata={"help": "Server mode: the vLLM server's GPUs (launch_trl.sh passes VLLM_GPUS), for "
-                                     "the memory plan."})
+                                     "the memory plan.", "ge": 1})
     gold_check_samples: int = field(
-        default=2000, metadata={"help": "Train gold answers checked for gradability (0: all)."})
+        default=2000, metadata={"help": "Train gold answers checked for gradability (0: all).", "ge": 0})
     max_ungradable_fraction: float = field(
-        default=0.01, metadata={"help": "Preflight refuses when more gold answers than this fail to grade."})
+        default=0.01, metadata={"help": "Preflight refuses when more gold answers than this fail to grade.",
+                                "ge": 0, "le": 1})
 
 
 def code_limits(script_args):
@@ -62,6 +65,15 @@ def code_limits(script_args):
     from r1zero.sandbox.execute import Limits
 
     return Limits(timeout_s=script_args.code_timeout_s)
+
+
+def rewards(script_args, training_args, extra=()):
+    """The run's reward functions and weights (GRPOTrainer's reward_funcs, GRPOConfig's reward_weights), the code
+    ones under our sandbox options; ``extra``: the caller's own functions, chosen by name like the built-in ones."""
+    from step3_GRPO.train.registry import reward_funcs
+
+    return reward_funcs(script_args.reward_funcs, training_args.reward_weights, code_limits=code_limits(script_args),
+                        code_workers=script_args.code_workers, extra=extra)
 
 
 def parse(argv=None):

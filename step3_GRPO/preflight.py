@@ -30,14 +30,19 @@ import sys
 from dataclasses import dataclass, field
 
 from r1zero.core.errors import UserError, run_cli
-from r1zero.core.prompts import ANSWER_CLOSE, THINK_CLOSE_ANSWER_OPEN, build_prompt, build_response
+from r1zero.core.prompts import (
+    ANSWER_CLOSE,
+    THINK_CLOSE_ANSWER_OPEN,
+    THINK_OPEN,
+    build_prompt,
+    build_response,
+)
 from r1zero.grading.grader import gold_answers
 from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
-from step3_GRPO.args import code_limits
-from step3_GRPO.train.rewards_code import CODE_FUNCS, configure
+from step3_GRPO.args import code_limits, rewards
+from step3_GRPO.train.rewards_code import CODE_REWARDS
 
 logger = logging.getLogger("step3_GRPO.preflight")
-THINK_OPEN = "<think>"
 PROMPT_SAMPLE = 256
 
 
@@ -48,7 +53,7 @@ class PlanArguments:
     world_size: int | None = field(default=None, metadata={"help": "Processes (GPUs) over all machines; default: "
                                                                     "WORLD_SIZE or 1."})
     gpus_per_node: int | None = field(default=None, metadata={"help": "Processes per machine; default: "
-                                                                      "LOCAL_WORLD_SIZE, else world_size."})
+                                                                      "LOCAL_WORLD_SIZE, else world_size.", "ge": 1})
     zero_stage: int | None = field(default=None, metadata={"help": "DeepSpeed ZeRO stage 0-3; default: "
                                                                     "accelerate's, else 0."})
 
@@ -94,9 +99,9 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
         report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
 
     code_data = "tests" in sample.columns
-    if code_data and not any(fn.__name__ in CODE_FUNCS and w > 0 for fn, w in zip(funcs, weights, strict=True)):
+    if code_data and not any(fn.__name__ in CODE_REWARDS and w > 0 for fn, w in zip(funcs, weights, strict=True)):
         report.problems.append("the data is a code dataset (it has a `tests` column) but no code reward has a "
-                               f"positive weight; use reward_funcs: [mbpp] (or one of {', '.join(CODE_FUNCS)})")
+                               f"positive weight; use reward_funcs: [mbpp] (or one of {', '.join(CODE_REWARDS)})")
     first = [next(iter(gold_answers(a)), "") for a in sample["answer"]]  # a list column: its first accepted answer
     rows = [i for i, f in enumerate(first) if f.strip()][:8]
     if not rows:
@@ -367,14 +372,12 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
                   plan_anyway: bool = False) -> PreflightReport:
     """All checks; raises UserError when one fails and --preflight_override is not set."""
     from r1zero.training.data_io import load_split
-    from step3_GRPO.train.rewards_math import resolve_rewards
 
     if df is None:
         df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
     if funcs is None:
-        funcs, default_weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
+        funcs, default_weights = rewards(script_args, training_args)  # as train_trl.py builds them
         weights = weights or default_weights
-        configure(code_limits(script_args), script_args.code_workers)  # as train_trl.py does
     path, model_config, tokenizer = load_model_config(model_args.model_name_or_path, tokenizer)
 
     report = PreflightReport()

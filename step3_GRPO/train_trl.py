@@ -86,7 +86,9 @@ def check_truncation_mask(training_args) -> None:
                         f"completion cut at max_completion_length lacks {stop}: the format test scores it 0)")
 
 
-def main(argv=None):
+def main(argv=None, *, extra_rewards=()):
+    """Train from ``argv``; ``extra_rewards``: reward functions of the caller's, chosen by ``--reward_funcs`` by
+    their ``__name__`` (the probes' and tests' ``digit_count``)."""
     from step3_GRPO.args import parse
 
     script_args, training_args, model_args = parse(argv)
@@ -100,17 +102,15 @@ def main(argv=None):
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):
             return None
-        return train(script_args, training_args, model_args)
+        return train(script_args, training_args, model_args, extra_rewards)
 
 
-def train(script_args, training_args, model_args):
+def train(script_args, training_args, model_args, extra_rewards=()):
     """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
     from r1zero.training.checkpoints import resolve_model_path
     from r1zero.training.run import train_and_save
-    from step3_GRPO.args import code_limits
+    from step3_GRPO.args import rewards
     from step3_GRPO.preflight import run_preflight
-    from step3_GRPO.train import rewards_code
-    from step3_GRPO.train.rewards_math import resolve_rewards
 
     model_path = resolve_model_path(model_args.model_name_or_path)  # GRPOTrainer loads it, ZeRO-3 aware
     script_args.reasoning_vocab_size = reasoning_vocab_size(script_args, training_args, model_path)
@@ -118,9 +118,8 @@ def train(script_args, training_args, model_args):
     train_df, eval_rows = load_data(script_args, tokenizer)
 
     # Rewards: names from our config, weights into GRPOConfig's own reward_weights
-    funcs, weights = resolve_rewards(script_args.reward_funcs, training_args.reward_weights)
+    funcs, weights = rewards(script_args, training_args, extra_rewards)
     training_args.reward_weights = weights
-    rewards_code.configure(code_limits(script_args), script_args.code_workers)
 
     # Preflight (every rank runs it so that a refusal stops them all)
     if script_args.preflight:

@@ -76,29 +76,29 @@ class EvalArgs:
     benchmark_dir: str | None = field(default=None, metadata={"help": "folder with the benchmarks' offline files"})
     template: str = field(default="r1_zero", metadata={"help": "prompt template for --benchmarks: r1_zero | boxed"})
     output_dir: str | None = field(default=None, metadata={"help": "default: <run_dir>/../eval[/<checkpoint>]"})
-    limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems"})
+    limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems", "ge": 1})
     engine: str = field(default="vllm", metadata={"help": "vllm | hf"})
-    num_samples: int = field(default=1, metadata={"help": "samples per problem (n); n > 1 adds pass@k, maj@k, mean@n"})
-    max_tokens: int = 1024
-    temperature: float = field(default=1.0, metadata={"help": "0 for greedy"})
-    top_p: float = 1.0
+    num_samples: int = field(default=1, metadata={"help": "samples per problem (n); n > 1 adds pass@k, maj@k, mean@n", "ge": 1})
+    max_tokens: int = field(default=1024, metadata={"ge": 1})
+    temperature: float = field(default=1.0, metadata={"help": "0 for greedy", "ge": 0})
+    top_p: float = field(default=1.0, metadata={"gt": 0, "le": 1})
     seed: int = 42
-    chunk_size: int = field(default=256, metadata={"help": "problems generated, graded and flushed together"})
-    batch_size: int = field(default=16, metadata={"help": "hf engine: prompts per generate call"})
+    chunk_size: int = field(default=256, metadata={"help": "problems generated, graded and flushed together", "ge": 1})
+    batch_size: int = field(default=16, metadata={"help": "hf engine: prompts per generate call", "ge": 1})
     dtype: str = field(default="auto", metadata={"help": "auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | float16"})
-    gpu_memory_utilization: float = 0.85
-    tensor_parallel_size: int = 1
-    max_model_len: int | None = None
+    gpu_memory_utilization: float = field(default=0.85, metadata={"gt": 0, "le": 1})
+    tensor_parallel_size: int = field(default=1, metadata={"ge": 1})
+    max_model_len: int | None = field(default=None, metadata={"ge": 1})
     reasoning_vocab_size: int | None = field(default=None, metadata={
         "help": "hf engine: a checkpoint's reasoning vocabulary is used without this; give it to expand a model "
-                "without one (docs/reasoning_vocab.md)"})
-    grader_workers: int | None = None
-    grader_timeout_s: float = 2.0
+                "without one (docs/reasoning_vocab.md)", "ge": 0})
+    grader_workers: int | None = field(default=None, metadata={"ge": 1})
+    grader_timeout_s: float = field(default=2.0, metadata={"gt": 0})
     code_timeout_s: float = field(default=10.0, metadata={"help": "code data: wall-clock limit per program"})
     overwrite: bool = field(default=False, metadata={"help": "discard a partial or finished eval in output_dir"})
     report_to: str = field(default="auto", metadata={"help": "wandb | none | auto (wandb when WANDB_MODE or WANDB_API_KEY is set)"})
     wandb_project: str = "r1zero-math"
-    wandb_samples: int = field(default=200, metadata={"help": "rows in the W&B samples table"})
+    wandb_samples: int = field(default=200, metadata={"help": "rows in the W&B samples table", "ge": 0})
 
     def __post_init__(self):
         if self.engine not in ENGINES:

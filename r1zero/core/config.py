@@ -8,12 +8,15 @@ Differences from a bare ``TrlParser``, all about user mistakes:
 - flags are never abbreviated (``--learning_rat`` is an unknown flag, not ``--learning_rate``);
 - scalar YAML values are validated with the field's type (``lr: abc`` is refused, not carried along);
 - sizes, counts, rates and timeouts out of range (``--limit -3``, ``--num_generations 0``) are refused
-  before any dataclass is built, so before any model loads (``OPTION_BOUNDS``);
+  before any dataclass is built, so before any model loads: each option's bounds live in its field's
+  metadata (``"ge"``, ``"gt"``, ``"le"``), TRL's and transformers' options' in ``LIBRARY_BOUNDS``;
 - a missing or non-mapping config file is one line, not a traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,48 +42,55 @@ def load_yaml_config(path: str | Path) -> dict:
     return data
 
 
-# Lowest (and highest) values of options, ours and TRL's / transformers', whose bad values would otherwise
-# fail late and deep (a ZeroDivisionError inside GRPOConfig, a negative deque size mid-training):
-# name -> (low, high, low_inclusive). An option absent from a script, or set to None, is not checked.
-OPTION_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
-    **{name: (1, None, True) for name in (
-        # TRL / transformers
-        "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
-        "num_generations", "max_completion_length", "max_prompt_length", "max_length", "num_iterations",
-        "steps_per_generation", "generation_batch_size", "vllm_tensor_parallel_size", "save_total_limit",
-        "vllm_server_gpus", "gpus_per_node",
-        # ours
-        "limit", "num_samples", "max_tokens", "chunk_size", "batch_size", "grader_workers", "tensor_parallel_size",
-        "max_model_len", "max_train_samples", "max_prompt_tokens", "eval_samples", "eval_max_new_tokens",
-        "eval_batch_size", "max_problem_chars", "max_solution_chars", "max_sft_target_tokens", "ngram_size",
-        "num_proc")},
-    **{name: (0, None, True) for name in (
+# An option's bounds live with it, in its dataclass field's metadata: "ge" (value >= it) or "gt" (value > it),
+# and "le" (value <= it), e.g. ``field(default=512, metadata={"help": ..., "ge": 1})``. parse_args checks them
+# before any dataclass is built, so a bad value fails early and in one line, not deep inside (a
+# ZeroDivisionError inside GRPOConfig, a negative deque size mid-training). An option set to None is not checked.
+BOUND_TESTS = {"ge": (">=", operator.lt), "gt": (">", operator.le), "le": ("<=", operator.gt)}  # (says, breaks)
+
+# The same for TRL's and transformers' options, whose dataclasses are not ours to annotate: name -> bounds.
+LIBRARY_BOUNDS: dict[str, dict[str, float]] = {
+    **dict.fromkeys((
+        "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps", "num_generations",
+        "max_completion_length", "max_length", "num_iterations", "steps_per_generation", "generation_batch_size",
+        "vllm_tensor_parallel_size", "save_total_limit"), {"ge": 1}),
+    **dict.fromkeys((
         "learning_rate", "warmup_steps", "weight_decay", "max_grad_norm", "beta", "epsilon", "temperature",
-        "dataloader_num_workers", "eval_every_steps", "gold_check_samples", "wandb_samples", "val_size",
-        "reasoning_vocab_size")},
-    **{name: (0, None, False) for name in (
-        "num_train_epochs", "logging_steps", "save_steps", "eval_steps", "grader_timeout_s", "gpu_memory_gb")},
-    **{name: (0, 1, False) for name in ("top_p", "gpu_memory_utilization", "vllm_gpu_memory_utilization")},
-    "max_ungradable_fraction": (0, 1, True),
+        "dataloader_num_workers"), {"ge": 0}),
+    **dict.fromkeys(("num_train_epochs", "logging_steps", "save_steps", "eval_steps"), {"gt": 0}),
+    **dict.fromkeys(("top_p", "vllm_gpu_memory_utilization"), {"gt": 0, "le": 1}),
 }
 
 
-def check_bounds(values: dict) -> None:
-    """Raise UserError naming the first option outside ``OPTION_BOUNDS`` (``max_steps``: -1 or >= 1)."""
+def option_bounds(dataclass_types: Sequence[type]) -> dict[str, dict[str, float]]:
+    """Each option's bounds, by name: its field's metadata, else ``LIBRARY_BOUNDS``."""
+    bounds = {}
+    for cls in dataclass_types:
+        for f in dataclasses.fields(cls):
+            own = {key: f.metadata[key] for key in BOUND_TESTS if key in f.metadata}
+            if own or f.name in LIBRARY_BOUNDS:
+                bounds[f.name] = own or LIBRARY_BOUNDS[f.name]
+    return bounds
+
+
+def check_bounds(values: dict, bounds: dict[str, dict[str, float]]) -> None:
+    """Raise UserError naming the first option outside its ``bounds`` (``max_steps``: -1 or >= 1)."""
     steps = values.get("max_steps")
     if isinstance(steps, int) and not isinstance(steps, bool) and (steps == 0 or steps < -1):
         raise UserError(f"--max_steps must be -1 (use num_train_epochs) or at least 1, got {steps}")
-    for name, (low, high, inclusive) in OPTION_BOUNDS.items():
+    for name, bound in bounds.items():
         value = values.get(name)
         if value is None or isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        if value < low or (value == low and not inclusive) or (high is not None and value > high):
-            expected = f"{'>=' if inclusive else '>'} {low:g}" + (f" and <= {high:g}" if high is not None else "")
+        if any(BOUND_TESTS[key][1](value, limit) for key, limit in bound.items()):
+            expected = " and ".join(f"{BOUND_TESTS[key][0]} {limit:g}" for key, limit in bound.items())
             raise UserError(f"--{name} must be {expected}, got {value:g}")
 
 
 def _make_parser(dataclass_types):
     from trl import TrlParser
+
+    bounds = option_bounds(dataclass_types)
 
     class OneLineParser(TrlParser):
         """argparse prints usage plus the error; we print only the error line. Values are range-checked
@@ -89,9 +99,13 @@ def _make_parser(dataclass_types):
         def error(self, message):  # noqa: D401 - argparse hook
             fail(message)
 
+        def add_argument(self, *args, **kwargs):
+            # HfArgumentParser hands a field's metadata to argparse; the bounds in it are ours to check
+            return super().add_argument(*args, **{k: v for k, v in kwargs.items() if k not in BOUND_TESTS})
+
         def parse_known_args(self, args=None, namespace=None):
             namespace, remaining = super().parse_known_args(args, namespace)
-            check_bounds(vars(namespace))
+            check_bounds(vars(namespace), bounds)
             return namespace, remaining
 
     return OneLineParser(dataclass_types, allow_abbrev=False)

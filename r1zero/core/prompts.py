@@ -39,6 +39,7 @@ BOXED_TEMPLATE = (
     "<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
 )
 
+THINK_OPEN = "<think>"  # r1_zero prompts end with it
 THINK_CLOSE = "</think>"
 ANSWER_OPEN = "<answer>"
 THINK_CLOSE_ANSWER_OPEN = f"{THINK_CLOSE} {ANSWER_OPEN}"

@@ -156,16 +156,13 @@ def main(argv: list[str]) -> None:
 
     from r1zero.core.prompts import build_prompt, build_response
     from r1zero.testing.rewards import digit_count
-    from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main as train
-
-    rewards_math.REWARD_FUNCS["digit_count"] = digit_count
 
     model = train_argv[train_argv.index("--model_name_or_path") + 1]
     tok = AutoTokenizer.from_pretrained(model)
     text = build_prompt("What is 12 + 30?") + " " + build_response("12 + 30 = 42.", "42")
     check = SyncCheck(tok(text, add_special_tokens=False)["input_ids"])
-    trainer = train(train_argv)
+    trainer = train(train_argv, extra_rewards=[digit_count])
     if "--sync_again" in ours:  # the last optimizer step is only synced by the next generation: sync it here
         trainer.vllm_generation.sync_weights()
     logs = [h for h in trainer.state.log_history if "loss" in h]

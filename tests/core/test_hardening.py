@@ -142,6 +142,59 @@ def test_bad_option_values_are_one_line_errors_before_anything_loads(parse, argv
     assert message in text
 
 
+# The one table of bounds r1zero/core/config.py held before each option's bounds moved to its own field (issue 27):
+# name -> (low, high, low included). TRL 1.16 has no max_prompt_length, the one entry left out.
+FORMER_BOUNDS = {
+    **dict.fromkeys((
+        "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps", "num_generations",
+        "max_completion_length", "max_length", "num_iterations", "steps_per_generation", "generation_batch_size",
+        "vllm_tensor_parallel_size", "save_total_limit", "vllm_server_gpus", "gpus_per_node", "limit", "num_samples",
+        "max_tokens", "chunk_size", "batch_size", "grader_workers", "tensor_parallel_size", "max_model_len",
+        "max_train_samples", "max_prompt_tokens", "eval_samples", "eval_max_new_tokens", "eval_batch_size",
+        "max_problem_chars", "max_solution_chars", "max_sft_target_tokens", "ngram_size", "num_proc"), (1, None, True)),
+    **dict.fromkeys((
+        "learning_rate", "warmup_steps", "weight_decay", "max_grad_norm", "beta", "epsilon", "temperature",
+        "dataloader_num_workers", "eval_every_steps", "gold_check_samples", "wandb_samples", "val_size",
+        "reasoning_vocab_size"), (0, None, True)),
+    **dict.fromkeys((
+        "num_train_epochs", "logging_steps", "save_steps", "eval_steps", "grader_timeout_s", "gpu_memory_gb"),
+        (0, None, False)),
+    **dict.fromkeys(("top_p", "gpu_memory_utilization", "vllm_gpu_memory_utilization"), (0, 1, False)),
+    "max_ungradable_fraction": (0, 1, True),
+}
+
+
+def test_every_former_bound_is_still_enforced_by_every_parser_with_the_option():
+    import dataclasses
+
+    from trl import GRPOConfig, ModelConfig, SFTConfig
+
+    from r1zero.core.config import parse_args
+    from runs.demo import DemoArgs
+    from step1_data.prepare import DataArgs
+    from step2_sft.train_sft import SFTScriptArguments
+    from step3_GRPO.args import GRPOScriptArguments
+    from step3_GRPO.preflight import PlanArguments
+    from step4_eval.evaluate import EvalArgs
+
+    parsers = [([GRPOScriptArguments, GRPOConfig, ModelConfig, PlanArguments], []),
+               ([SFTScriptArguments, SFTConfig, ModelConfig], []), ([DataArgs], []), ([EvalArgs], ["--ckpt", "x"]),
+               ([DemoArgs], [])]
+    checked = 0
+    for name, (low, high, included) in FORMER_BOUNDS.items():
+        holders = [(types, argv) for types, argv in parsers
+                   if name in {f.name for t in types for f in dataclasses.fields(t)}]
+        assert holders, f"no parser has --{name}"
+        expected = f"{'>=' if included else '>'} {low:g}" + (f" and <= {high:g}" if high is not None else "")
+        for types, argv in holders:
+            for bad in [low - 1 if included else low, *([high + 0.5] if high is not None else [])]:
+                with pytest.raises(UserError) as err:
+                    parse_args(types, [*argv, f"--{name}", f"{bad:g}"])
+                assert str(err.value) == f"--{name} must be {expected}, got {bad:g}"
+                checked += 1
+    assert checked >= len(FORMER_BOUNDS)
+
+
 def test_non_integer_seed_and_abbreviation_through_the_real_cli():
     proc = _cli("step4_eval/evaluate.py", "--ckpt", "x", "--seed", "1.5")
     _one_line_error(proc, "--seed", "invalid int value: '1.5'")

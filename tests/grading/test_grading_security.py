@@ -132,7 +132,7 @@ def _respond(answer: str) -> str:
 
 
 def test_injection_corpus_runs_nothing(traps):
-    from step3_GRPO.train.rewards_math import REWARD_FUNCS
+    from step3_GRPO.train.rewards_math import math_rewards
 
     sentinel, canary = traps
     corpus = build_corpus()
@@ -145,7 +145,7 @@ def test_injection_corpus_runs_nothing(traps):
     one_by_one += [r1_zero_reward_fn(_respond(sentinel), p)["reward"] for p in corpus[3::7]]
     trl_rewards = []
     for name in ("r1_zero", "r1_zero_answer", "grail_correctness"):
-        fn = REWARD_FUNCS[name]
+        fn = math_rewards()[name]
         trl_rewards += fn(None, [_respond(p) for p in corpus], answer=[sentinel] * len(corpus))
         trl_rewards += fn(None, [[{"role": "assistant", "content": _respond(sentinel)}]] * len(corpus),
                           answer=corpus)

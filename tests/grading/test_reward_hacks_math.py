@@ -152,10 +152,10 @@ def _trl(fn, conversational: bool) -> list[float]:
 
 
 TRL_VARIANTS = {
-    "r1_zero_answer_reward": (rewards_math.r1_zero_answer_reward, "answer_reward", False),
-    "r1_zero_reward": (rewards_math.r1_zero_reward, "reward", False),
-    "r1_zero_reward-conversational": (rewards_math.r1_zero_reward, "reward", True),
-    "grail_correctness": (rewards_math.REWARD_FUNCS["grail_correctness"], "answer_reward", False),
+    "r1_zero_answer_reward": (rewards_math.math_rewards()["r1_zero_answer"], "answer_reward", False),
+    "r1_zero_reward": (rewards_math.math_rewards()["r1_zero"], "reward", False),
+    "r1_zero_reward-conversational": (rewards_math.math_rewards()["r1_zero"], "reward", True),
+    "grail_correctness": (rewards_math.math_rewards()["grail_correctness"], "answer_reward", False),
 }
 
 

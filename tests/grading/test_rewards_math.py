@@ -1,17 +1,12 @@
-"""TRL reward functions: registry, presets, both completion shapes, GRAIL components and batching."""
+"""TRL reward functions: factories, registry, presets, both completion shapes, GRAIL components and batching."""
 
 import pytest
 
 from r1zero.core.errors import UserError
+from r1zero.testing.rewards import digit_count
 from step3_GRPO.train import rewards_math
-from step3_GRPO.train.rewards_math import (
-    MONITOR_FUNCS,
-    REWARD_FUNCS,
-    REWARD_PRESETS,
-    r1_zero_answer_reward,
-    r1_zero_format_reward,
-    resolve_rewards,
-)
+from step3_GRPO.train.registry import PRESETS, available, reward_funcs
+from step3_GRPO.train.rewards_math import MONITOR, math_rewards
 
 GOOD = "Add them: 2 + 3 = 5. </think> <answer> 5 </answer>"
 OTHER_FORM = "Half of ten. </think> <answer> \\frac{10}{2} </answer>"
@@ -21,16 +16,20 @@ TRAILING = "Add. </think> <answer> 5 </answer>" + "x" * 100
 WORDY = "Add. </think> <answer> 5 apples </answer>"
 
 
+FUNCS = available()
+
+
 def call(name, completions, answers):
-    return REWARD_FUNCS[name](prompts=["p"] * len(completions), completions=completions, answer=answers)
+    return FUNCS[name](prompts=["p"] * len(completions), completions=completions, answer=answers)
 
 
 def test_names_match_registry_keys_and_aliases_exist():
-    for name, fn in REWARD_FUNCS.items():
+    for name, fn in FUNCS.items():
         assert fn.__name__ == name
-    assert {"r1_zero", "r1_zero_format", "r1_zero_answer"} <= set(REWARD_FUNCS)
-    assert r1_zero_format_reward(["p"], [GOOD], ["5"]) == [1.0]
-    assert r1_zero_answer_reward(["p"], [WRONG], ["5"]) == [0.0]
+    assert {"r1_zero", "r1_zero_format", "r1_zero_answer", "code_tests"} <= set(FUNCS)
+    assert FUNCS["r1_zero_format"](["p"], [GOOD], ["5"]) == [1.0]  # TRL may pass the columns by position
+    assert FUNCS["r1_zero_answer"](["p"], [WRONG], ["5"]) == [0.0]
+    assert rewards_math.r1_zero_reward.__name__ == "r1_zero"  # TRL's own script loads it by dotted path
 
 
 def test_r1_zero_rewards_on_strings_and_conversations():
@@ -61,27 +60,27 @@ def test_grail_components():
     assert call("grail_thinking", [" </think> <answer> 5 </answer>"], ["5"]) == [0.0]  # empty reasoning
 
 
-MONITOR = {name: 0.0 for name in MONITOR_FUNCS}  # added at weight 0 to every math reward set
+MONITOR_WEIGHTS = {name: 0.0 for name in MONITOR}  # added at weight 0 to every math reward set
 
 
 def test_presets_expand_with_their_weights():
-    funcs, weights = resolve_rewards(["grail_gsm8k"])
-    assert [f.__name__ for f in funcs] == [*REWARD_PRESETS["grail_gsm8k"], *MONITOR]
+    funcs, weights = reward_funcs(["grail_gsm8k"])
+    assert [f.__name__ for f in funcs] == [*PRESETS["grail_gsm8k"], *MONITOR_WEIGHTS]
     assert weights == [0.6, 0.15, 0.1, 0.1, 0.05, 0.0, 0.0, 0.0, 0.0]
-    funcs, weights = resolve_rewards(["grail_math"])
+    funcs, weights = reward_funcs(["grail_math"])
     assert dict(zip([f.__name__ for f in funcs], weights, strict=True)) == {
         "grail_correctness": 0.7, "grail_math_answer_format": 0.15, "grail_thinking": 0.1, "grail_no_trailing": 0.05,
-        **MONITOR,
+        **MONITOR_WEIGHTS,
     }
-    funcs, weights = resolve_rewards("r1_zero")
+    funcs, weights = reward_funcs("r1_zero")
     assert funcs[0].__name__ == "r1_zero" and weights[0] == 1.0 and sum(weights) == 1.0
 
 
 def test_names_and_weight_overrides():
-    funcs, weights = resolve_rewards(["r1_zero_format", "r1_zero_answer"], [0.2, 0.8])
-    assert [f.__name__ for f in funcs] == ["r1_zero_format", "r1_zero_answer", *MONITOR]
+    funcs, weights = reward_funcs(["r1_zero_format", "r1_zero_answer"], [0.2, 0.8])
+    assert [f.__name__ for f in funcs] == ["r1_zero_format", "r1_zero_answer", *MONITOR_WEIGHTS]
     assert weights == [0.2, 0.8, 0.0, 0.0, 0.0, 0.0]
-    assert resolve_rewards(["grail_thinking"])[1] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert reward_funcs(["grail_thinking"])[1] == [1.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_the_monitor_logs_what_each_completion_states():
@@ -107,7 +106,7 @@ def test_the_monitor_logs_what_each_completion_states():
 )
 def test_user_errors(names, weights, message):
     with pytest.raises(UserError, match=message):
-        resolve_rewards(names, weights)
+        reward_funcs(names, weights)
 
 
 def test_components_of_one_step_share_one_grade_many_call(monkeypatch):
@@ -119,15 +118,27 @@ def test_components_of_one_step_share_one_grade_many_call(monkeypatch):
         return real(responses, golds, **kwargs)
 
     monkeypatch.setattr(rewards_math, "grade_many", counting)
-    rewards_math._CACHE.clear()
     completions, answers = [GOOD, WRONG, OTHER_FORM, GOOD] * 2, ["5"] * 8
-    for fn in resolve_rewards(["r1_zero"])[0]:
+    for fn in reward_funcs(["r1_zero"])[0]:
         fn(prompts=None, completions=completions, answer=answers)
     assert calls == [8]  # one batched call for the whole group, shared by the components and the monitor
     call("r1_zero", [WRONG], ["5"])
     assert calls == [8, 1]
+    math_rewards()["r1_zero"](prompts=None, completions=completions, answer=answers)
+    assert calls == [8, 1, 8]  # another set of rewards has its own cache: no state shared through the module
+
+
+def test_callers_add_rewards_by_passing_them_in():
+    funcs, weights = reward_funcs(["digit_count", "r1_zero_format"], [1, 0], extra=[digit_count])
+    assert funcs[0] is digit_count and [f.__name__ for f in funcs[:2]] == ["digit_count", "r1_zero_format"]
+    assert weights == [1.0, 0.0, *MONITOR_WEIGHTS.values()]
+    with pytest.raises(UserError, match="unknown reward name"):  # only where it was passed in
+        reward_funcs(["digit_count"])
+    hiding = rewards_math.math_rewards()["r1_zero_answer"]
+    with pytest.raises(ValueError, match="r1_zero_answer would hide a built-in"):
+        reward_funcs(["r1_zero_answer"], extra=[hiding])
 
 
 def test_missing_answer_column_is_a_user_error():
     with pytest.raises(UserError, match="answer"):
-        REWARD_FUNCS["r1_zero"](prompts=["p"], completions=[GOOD])
+        FUNCS["r1_zero"](prompts=["p"], completions=[GOOD])

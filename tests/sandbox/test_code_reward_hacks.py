@@ -45,9 +45,6 @@ def test_every_program_gets_its_reward(graded):
 def test_trl_rewards_follow_the_corpus():
     kwargs = {"prompts": ["p"] * len(ROWS), "completions": COMPLETIONS, "answer": ["ref"] * len(ROWS),
               "tests": [r["tests"] for r in ROWS], "test_setup": [r["setup"] for r in ROWS]}
-    rewards_code.configure(Limits(), workers=2)
-    try:
-        assert rewards_code.code_tests_reward(**kwargs) == pytest.approx([r["pass_fraction"] for r in ROWS], abs=1e-6)
-        assert rewards_code.code_tests_strict_reward(**kwargs) == [float(r["status"] == "passed") for r in ROWS]
-    finally:
-        rewards_code.configure(Limits(), None)
+    funcs = rewards_code.code_rewards(Limits(), workers=2)
+    assert funcs["code_tests"](**kwargs) == pytest.approx([r["pass_fraction"] for r in ROWS], abs=1e-6)
+    assert funcs["code_tests_strict"](**kwargs) == [float(r["status"] == "passed") for r in ROWS]

@@ -114,20 +114,40 @@ def test_grade_code_many_format_fraction_and_strict():
 
 
 def test_code_rewards_in_the_registry():
-    from step3_GRPO.train.rewards_math import REWARD_FUNCS, resolve_rewards
+    from step3_GRPO.train.registry import available, reward_funcs
 
-    funcs, weights = resolve_rewards(["mbpp"])
+    funcs, weights = reward_funcs(["mbpp"])
     assert [f.__name__ for f in funcs] == ["code_tests", "code_format", "code_pass_fraction"] and weights == [1, 0, 0]
-    assert [f.__name__ for f in resolve_rewards("mbpp_strict")[0]][0] == "code_tests_strict"
+    assert [f.__name__ for f in reward_funcs("mbpp_strict")[0]][0] == "code_tests_strict"
+    rewards = available()
     completions = [_respond("def add(a, b):\n    return abs(a) + b"),
                    [{"role": "assistant", "content": _respond("def add(a, b):\n    return a + b")}]]
     tests = [np.array(ADD_TESTS), ADD_TESTS]  # parquet list columns arrive as numpy arrays
     kwargs = {"prompts": ["p", "p"], "completions": completions, "answer": ["ref", "ref"], "tests": tests}
-    assert REWARD_FUNCS["code_tests"](**kwargs) == pytest.approx([2 / 3, 1.0])
-    assert REWARD_FUNCS["code_tests_strict"](**kwargs) == [0.0, 1.0]
-    assert REWARD_FUNCS["code_format"](**kwargs) == [1.0, 1.0]
+    assert rewards["code_tests"](**kwargs) == pytest.approx([2 / 3, 1.0])
+    assert rewards["code_tests_strict"](**kwargs) == [0.0, 1.0]
+    assert rewards["code_format"](**kwargs) == [1.0, 1.0]
     with pytest.raises(UserError, match="tests"):
-        REWARD_FUNCS["code_tests"](prompts=["p"], completions=[completions[0]], answer=["5"])
+        rewards["code_tests"](prompts=["p"], completions=[completions[0]], answer=["5"])
+
+
+def test_code_rewards_run_under_the_settings_they_were_made_with(monkeypatch):
+    from r1zero.sandbox.execute import Limits
+    from step3_GRPO.train import rewards_code
+    from step3_GRPO.train.registry import reward_funcs
+
+    seen = []
+
+    def recording(responses, tests, *, setups, workers, limits):
+        seen.append((workers, limits))
+        return [{"reward": 1.0} for _ in responses]
+
+    monkeypatch.setattr(rewards_code, "grade_code_many", recording)
+    kwargs = {"prompts": ["p"], "completions": [_respond("x = 1")], "tests": [ADD_TESTS]}
+    quick = Limits(timeout_s=3.0)
+    reward_funcs(["mbpp"], code_limits=quick, code_workers=2)[0][0](**kwargs)
+    rewards_code.code_rewards()["code_tests"](**kwargs)
+    assert seen == [(2, quick), (None, None)]  # the second set knows nothing of the first one's settings
 
 
 def test_preflight_accepts_code_rewards_and_refuses_math_ones(tiny_model_dir, mbpp_data_dir, capsys):

@@ -72,10 +72,8 @@ def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_da
     from safetensors.torch import load_file
 
     from step3_GRPO import in_training_eval
-    from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main
 
-    monkeypatch.setitem(rewards_math.REWARD_FUNCS, "digit_count", digit_count)
     tables = []  # the eval's W&B samples tables (the real W&B call needs a live run)
     monkeypatch.setattr(in_training_eval, "log_samples_table", lambda records, step: tables.append((step, len(records))))
     monkeypatch.setenv("WANDB_MODE", "disabled")
@@ -83,7 +81,8 @@ def test_grpo_changes_parameters_and_logs_r1_zero_metrics(tiny_model_dir, toy_da
     trainer = main(_argv(tiny_model_dir, toy_data, out, "--max_steps", "2", "--preflight", "false",
                          "--report_to", "wandb",
                          "--reward_funcs", "digit_count", "r1_zero_format", "r1_zero_answer",
-                         "--reward_weights", "1", "0", "0", "--eval_every_steps", "2", "--save_steps", "100"))
+                         "--reward_weights", "1", "0", "0", "--eval_every_steps", "2", "--save_steps", "100"),
+                   extra_rewards=[digit_count])
     assert trainer.state.global_step == 2
 
     before = load_file(tiny_model_dir / "model.safetensors")

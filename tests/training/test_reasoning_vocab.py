@@ -261,12 +261,10 @@ def _grpo_argv(model, data, out, *extra):
 
 
 @pytest.mark.slow
-def test_grpo_rollouts_follow_the_rule_and_rewards_grade_the_mapped_text(tiny_model_dir, toy_data, tmp_path,
-                                                                          monkeypatch):
+def test_grpo_rollouts_follow_the_rule_and_rewards_grade_the_mapped_text(tiny_model_dir, toy_data, tmp_path):
     from transformers import AutoTokenizer
 
     from r1zero.grading.grader import r1_zero_reward_fn
-    from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main
     from step4_eval import evaluate
 
@@ -276,10 +274,9 @@ def test_grpo_rollouts_follow_the_rule_and_rewards_grade_the_mapped_text(tiny_mo
         seen.extend(zip(completions, completion_ids, answer, strict=True))
         return [r1_zero_reward_fn(c, a)["reward"] for c, a in zip(completions, answer, strict=True)]
 
-    monkeypatch.setitem(rewards_math.REWARD_FUNCS, "recorded", recorded)
     out = tmp_path / "grpo"
     trainer = main(_grpo_argv(tiny_model_dir, toy_data, out, "--reward_funcs", "recorded", "--max_steps", "1",
-                              "--save_steps", "1", "--reasoning_vocab_size", "600"))
+                              "--save_steps", "1", "--reasoning_vocab_size", "600"), extra_rewards=[recorded])
     vocab = trainer.reasoning
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     assert vocab.size == vocab.base == 600 and len(seen) == 4

@@ -337,9 +337,10 @@ def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_p
                         train_dataset=Dataset.from_pandas(pd.read_parquet(toy_data / "train.parquet")))
     plain.train()
 
-    rollouts = [pd.read_parquet(folder / "completions" / "completions_00003.parquet")["completion"].tolist()
-                for folder in (tmp_path / "ours", tmp_path / "trl")]
-    assert rollouts[0] == rollouts[1] and not any("</answer>" in c for c in rollouts[0])  # our stop rule idle
+    rollouts = [[pd.read_parquet(f)["completion"].tolist() for f in sorted((folder / "completions").iterdir())]
+                for folder in (tmp_path / "ours", tmp_path / "trl")]  # TRL's log_completions, one file a step
+    assert rollouts[0] == rollouts[1] and len(rollouts[0]) == 3
+    assert not any("</answer>" in c for step in rollouts[0] for c in step)  # our stop rule had nothing to cut
     losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
     assert losses[0] == losses[1] and len(losses[0]) == 3
     start = dict(AutoModelForCausalLM.from_pretrained(tiny_model_dir).named_parameters())

@@ -1,9 +1,14 @@
-"""r1zero/core/launch.py and the launchers: layouts from the environment, bad input, ports in use, and faults.
+"""r1zero/core/launch.py and the launchers: layouts from the environment, real runs, bad input, ports in use, and
+faults.
 
-The fault tests start real gloo processes (tests/helpers/dist_worker.py, torch only, so they start fast)
-and kill one: the launch must stop with one line naming the rank instead of hanging.
+The dry runs check the command each layout builds. The real runs start gloo processes through the launcher
+(tests/helpers/dist_worker.py, torch only, so they start fast) in each layout a CPU can run: 1 process, 2
+processes on one machine, and 2 "machines" of 2 processes meeting at 127.0.0.1 (SLURM's layout runs for real in
+test_slurm.py). The fault tests start the same workers and kill one: the launch must stop with one line naming
+the rank instead of hanging.
 """
 
+import json
 import os
 import signal
 import socket
@@ -69,6 +74,28 @@ def test_cpu_mode_and_multi_node_dry_runs():
                    "step3_GRPO/train_trl.py --config config/grpo_config.yaml")
     bad = _run(["bash", "step2_sft/launch_sft.sh", "2"], DRY_RUN="1", CPU="1", ZERO="2")
     assert bad.returncode == 2 and bad.stderr.strip() == "error: CPU=1 and ZERO cannot be combined: DeepSpeed needs GPUs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("procs,machines", [(1, 1), (2, 1), (2, 2)],
+                         ids=["1-process", "2-processes", "2-machines-of-2"])
+def test_each_cpu_layout_runs_and_its_ranks_meet(tmp_path, procs, machines):
+    """The launch itself, not a dry run: each rank gets its own rank, the world size, its local rank and machine,
+    and its all_reduce sums every rank's R + 1."""
+    env = {"MASTER_PORT": str(_free_port())}
+    if machines > 1:
+        env.update(NNODES=str(machines), MASTER_ADDR="127.0.0.1", RDZV_TIMEOUT="60")
+    ranks_dir = tmp_path / "ranks"
+    nodes = [_start(tmp_path, f"node{m}", str(procs), WORKER, str(ranks_dir), "1", **env,
+                    **({"NODE_RANK": str(m)} if machines > 1 else {})) for m in range(machines)]
+    for proc, log in nodes:
+        out = _wait(proc, log, timeout=120)
+        assert proc.returncode == 0, out[-3000:]
+    world = procs * machines
+    assert sorted(p.name for p in ranks_dir.glob("*.json")) == [f"rank{r}.json" for r in range(world)]
+    seen = [json.loads((ranks_dir / f"rank{r}.json").read_text()) for r in range(world)]
+    assert seen == [{"rank": r, "world_size": world, "local_rank": r % procs, "machine": r // procs,
+                     "sum": world * (world + 1) / 2} for r in range(world)]
 
 
 def test_remote_vllm_server_and_server_mode_over_machines(tiny_model_dir):

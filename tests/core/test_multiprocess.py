@@ -1,11 +1,13 @@
 """Real multi-process runs on CPU (gloo): launch_trl.sh / launch_sft.sh with 2 processes, two "machines" on
 one host, and the rank contracts: both ranks work, metrics are gathered, only rank 0 writes the run's
-files, the in-training eval covers each val problem once, and a 2-process run resumes from a checkpoint.
+files, every rank ends with the same weights (those saved, not the start model's), the in-training eval
+covers each val problem once, and a 2-process run resumes from a checkpoint.
 
 Each process imports torch, transformers and TRL (and vLLM when installed) on its own, so a launch costs
 some 15-30 s of start-up on 2 cores before its first step.
 """
 
+import importlib.util
 import json
 import os
 import socket
@@ -22,6 +24,9 @@ from r1zero.testing.toy_data import write_toy_dataset
 REPO = Path(__file__).resolve().parents[2]
 AUDIT = REPO / "tests" / "helpers" / "rank_audit"
 pytestmark = pytest.mark.slow
+_spec = importlib.util.spec_from_file_location("rank_weights", AUDIT / "rank_weights.py")
+rank_weights = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rank_weights)
 
 
 def free_port() -> int:
@@ -59,6 +64,27 @@ def only_folders(events) -> bool:
     return all(event == "os.mkdir" and (path == "." or path.startswith("checkpoint-")) for event, path in events)
 
 
+def weights_of_ranks(audit_dir) -> list[str]:
+    """The fingerprint of each rank's weights at the end of its last training (rank_audit's weights<R>.jsonl)."""
+    files = sorted(Path(audit_dir).glob("weights*.jsonl"))
+    return [json.loads(f.read_text().splitlines()[-1])["sha256"] for f in files]
+
+
+def weights_in(model_dir) -> str:
+    from transformers import AutoModelForCausalLM
+
+    return rank_weights.fingerprint(AutoModelForCausalLM.from_pretrained(model_dir))
+
+
+def thinking_bias(model_dir) -> str:
+    """GRPOConfig generation_kwargs that make the tiny random model write ' </think>' in some rollouts: it earns
+    grail_thinking's reward there, so advantages are not all 0 (r1_zero gives its text 0) and the weights move."""
+    from transformers import AutoTokenizer
+
+    ids = AutoTokenizer.from_pretrained(model_dir)(" </think>", add_special_tokens=False)["input_ids"]
+    return json.dumps({"sequence_bias": [[ids[:1], 4.0], *([ids[:n], 30.0] for n in range(2, len(ids) + 1))]})
+
+
 @pytest.fixture(scope="module")
 def toy_data(tmp_path_factory):
     return write_toy_dataset(tmp_path_factory.mktemp("mp_data"), n_train=48, n_val=7)  # 7: an uneven split
@@ -69,18 +95,19 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     common = ["--model_name_or_path", str(tiny_model_dir), "--data_dir", str(toy_data), "--output_dir", str(out),
               "--per_device_train_batch_size", "8", "--num_generations", "4", "--max_completion_length", "16",
               "--save_steps", "2", "--logging_steps", "1", "--eval_every_steps", "2", "--eval_samples", "7",
-              "--eval_max_new_tokens", "8", "--preflight", "false", "--report_to", "none", "--ddp_timeout", "60"]
+              "--eval_max_new_tokens", "8", "--preflight", "false", "--report_to", "none", "--ddp_timeout", "60",
+              "--reward_funcs", "r1_zero", "grail_thinking", "--generation_kwargs", thinking_bias(tiny_model_dir)]
     cfg = {"CONFIG": "config/demo/grpo.yaml"}
 
     # 1. launch_trl.sh 2: two processes on this machine
     audit1 = tmp_path / "audit1"
     finish(launch("step3_GRPO/launch_trl.sh", ["2", *common, "--max_steps", "2"], audit_dir=audit1,
                   MASTER_PORT=str(free_port()), **cfg))
-    assert {p.name for p in audit1.iterdir()} == {"rank0.jsonl", "rank1.jsonl"}  # two ranks ran
+    assert {p.name for p in audit1.glob("rank*")} == {"rank0.jsonl", "rank1.jsonl"}  # two ranks ran
     step1 = pd.read_parquet(out / "completions" / "completions_00001.parquet")
     # both ranks generated and their completions and rewards were gathered: 2 x 8 rows, 4 prompts x 4
     assert len(step1) == 16 and step1["prompt"].value_counts().tolist() == [4, 4, 4, 4]
-    assert step1["r1_zero"].notna().all()
+    assert step1["r1_zero"].notna().all() and set(step1["grail_thinking"]) == {0.0, 1.0}
     evals = pd.DataFrame(read_generations(out / "eval" / "step_00002" / "generations.jsonl")[0])
     val_ids = pd.read_parquet(toy_data / "val.parquet")["id"]
     assert sorted(evals["id"]) == sorted(val_ids)  # every val problem once, over an uneven 4 + 3 split
@@ -93,6 +120,9 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     assert {("os.rename", "eval/step_00002/generations.jsonl"), ("os.rename", "manifest.json"),
             ("open", ".run.lock")} <= wrote0  # the audit sees rank 0's writes...
     assert only_folders(writes(audit1, 1, out)), writes(audit1, 1, out)  # ...and rank 1 writes none
+    # the ranks end with the same weights: the trained ones rank 0 saved
+    after_two = weights_in(out / "final")
+    assert weights_of_ranks(audit1) == [after_two, after_two] and after_two != weights_in(tiny_model_dir)
 
     # 2. the same run continued on two "machines" (1 process each) that meet at 127.0.0.1
     audit2 = tmp_path / "audit2"
@@ -108,6 +138,8 @@ def test_grpo_two_processes_then_two_machines_resume(tiny_model_dir, toy_data, t
     assert len(step3) == 16  # gathered across the two machines
     assert ("os.rename", "manifest.json") in writes(audit2, 0, out)
     assert only_folders(writes(audit2, 1, out)), writes(audit2, 1, out)
+    after_three = weights_in(out / "final")
+    assert weights_of_ranks(audit2) == [after_three, after_three] and after_three != after_two
 
 
 def test_sft_two_processes(tiny_model_dir, toy_data, tmp_path):
@@ -124,3 +156,5 @@ def test_sft_two_processes(tiny_model_dir, toy_data, tmp_path):
     assert (out / "checkpoint-2" / "rng_state_1.pth").is_file()
     assert ("os.rename", "manifest.json") in writes(audit, 0, out)
     assert only_folders(writes(audit, 1, out)), writes(audit, 1, out)
+    trained = weights_in(out / "final")
+    assert weights_of_ranks(audit) == [trained, trained] and trained != weights_in(tiny_model_dir)

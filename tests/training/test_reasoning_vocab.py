@@ -1,7 +1,8 @@
 """The reasoning vocabulary (r1zero/training/reasoning_vocab.py): the copied rows, the saved option and its one-line errors,
 the sampling rule under transformers' generate, text that round-trips, SFT targets, GRPO rollouts, the memory
-plan's arithmetic, R = 0 changing nothing, and the baseline-vs-expanded comparison sweep on CPU."""
+plan's arithmetic, R = 0 training bit-identically to plain TRL, and the baseline-vs-expanded comparison sweep on CPU."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -300,35 +301,85 @@ def test_grpo_rollouts_follow_the_rule_and_rewards_grade_the_mapped_text(tiny_mo
 
 # ------------------------------------------------------------------------------------------- R = 0
 
+def _text_length(prompts, completions, **kwargs) -> list[float]:
+    """A reward that tells random text apart (the graders give a random model's text 0), so that GRPO moves
+    the weights and two runs can differ."""
+    return [len(c) / 10 for c in completions]
+
+
 @pytest.mark.slow
-def test_r_0_is_bit_identical_to_no_option(tiny_model_dir, toy_data, tmp_path):
-    """SFT then GRPO, with --reasoning_vocab_size 0 and without the option: the same weights and generations."""
-    from safetensors.torch import load_file
+def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_path, monkeypatch):
+    """GRPO steps through our path (train_trl.main, --reasoning_vocab_size 0) and through TRL's own GRPOTrainer,
+    built here from the same model, data, reward, seed and GRPOConfig: the same rollouts, losses and weights."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+    from trl import GRPOConfig, GRPOTrainer
 
-    from r1zero.evaluation.engines import EngineOptions, Sampling
-    from r1zero.evaluation.engines.hf import HFEngine
-    from step2_sft.train_sft import main as sft
-    from step3_GRPO.train_trl import main as grpo
+    from step3_GRPO.train import rewards_math
+    from step3_GRPO.train_trl import main
 
-    weights, rollouts = {}, {}
-    for flag in ([], ["--reasoning_vocab_size", "0"]):
-        out = tmp_path / ("r0" if flag else "none")
-        sft(["--config", "config/demo/sft.yaml", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
-             str(toy_data), "--output_dir", str(out / "sft"), "--max_steps", "2", "--per_device_train_batch_size", "8",
-             "--report_to", "none", *flag])
-        grpo(_grpo_argv(out / "sft" / "final", toy_data, out / "grpo", "--max_steps", "1", "--save_steps", "10",
-                        *flag))
-        weights[bool(flag)] = {stage: load_file(out / stage / "final" / "model.safetensors") for stage in ("sft", "grpo")}
-        assert "reasoning_vocab_size" not in json.loads((out / "grpo" / "final" / "config.json").read_text())
-        rollouts[bool(flag)] = pd.read_parquet(out / "grpo" / "completions" / "completions_00001.parquet")
-    assert rollouts[True]["completion"].tolist() == rollouts[False]["completion"].tolist()  # the same samples
-    for stage in ("sft", "grpo"):
-        assert weights[True][stage].keys() == weights[False][stage].keys()
-        assert all(torch.equal(weights[True][stage][k], weights[False][stage][k]) for k in weights[True][stage])
-    sampling = Sampling(n=2, temperature=1.0, top_p=1.0, max_tokens=12, seed=5, stop=["</answer>"])
-    samples = [HFEngine.from_pretrained(str(tiny_model_dir), EngineOptions(reasoning_vocab_size=size)).generate(
-        ["What is 1 + 2? <think>"], [0], sampling) for size in (None, 0)]
-    assert samples[0] == samples[1]
+    monkeypatch.setitem(rewards_math.REWARD_FUNCS, "text_length", _text_length)
+    settings = {"per_device_train_batch_size": 4, "num_generations": 4, "max_completion_length": 12,
+                "max_steps": 3, "logging_steps": 1, "save_strategy": "no", "report_to": "none"}
+    ours = main(["--config", "config/demo/grpo.yaml", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
+                 str(toy_data), "--output_dir", str(tmp_path / "ours"), "--reward_funcs", "text_length",
+                 "--reasoning_vocab_size", "0", "--preflight", "false", "--eval_every_steps", "0",
+                 *(f"--{k}={v}" for k, v in settings.items())])
+
+    demo = yaml.safe_load((REPO / "config" / "demo" / "grpo.yaml").read_text())
+    fields = {f.name for f in dataclasses.fields(GRPOConfig)} - {"output_dir"}
+    config = GRPOConfig(output_dir=str(tmp_path / "trl"), **{**{k: v for k, v in demo.items() if k in fields},
+                                                             **settings})
+    plain = GRPOTrainer(model=str(tiny_model_dir), reward_funcs=_text_length, args=config,
+                        train_dataset=Dataset.from_pandas(pd.read_parquet(toy_data / "train.parquet")))
+    plain.train()
+
+    rollouts = [[pd.read_parquet(f)["completion"].tolist() for f in sorted((folder / "completions").iterdir())]
+                for folder in (tmp_path / "ours", tmp_path / "trl")]  # TRL's log_completions, one file a step
+    assert rollouts[0] == rollouts[1] and len(rollouts[0]) == 3
+    assert not any("</answer>" in c for step in rollouts[0] for c in step)  # our stop rule had nothing to cut
+    losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
+    assert losses[0] == losses[1] and len(losses[0]) == 3
+    start = dict(AutoModelForCausalLM.from_pretrained(tiny_model_dir).named_parameters())
+    weights = [dict(t.model.named_parameters()) for t in (ours, plain)]
+    assert weights[0].keys() == weights[1].keys() == start.keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in start)
+    assert not all(torch.equal(weights[0][k], start[k]) for k in start)  # trained: the weights moved
+    assert "reasoning_vocab_size" not in json.loads((tmp_path / "ours" / "final" / "config.json").read_text())
+
+
+@pytest.mark.slow
+def test_r_0_sft_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_path):
+    """SFT steps through our path (train_sft.main, --reasoning_vocab_size 0) and through TRL's own SFTTrainer on
+    the same prompt/completion pairs, model, seed and SFTConfig: the same losses and weights."""
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    from step2_sft.train_sft import main
+
+    settings = {"per_device_train_batch_size": 8, "max_steps": 3, "logging_steps": 1, "report_to": "none"}
+    ours = main(["--config", "config/demo/sft.yaml", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
+                 str(toy_data), "--output_dir", str(tmp_path / "ours"), "--reasoning_vocab_size", "0",
+                 *(f"--{k}={v}" for k, v in settings.items())])
+
+    demo = yaml.safe_load((REPO / "config" / "demo" / "sft.yaml").read_text())
+    fields = {f.name for f in dataclasses.fields(SFTConfig)} - {"output_dir"}
+    config = SFTConfig(output_dir=str(tmp_path / "trl"), **{**{k: v for k, v in demo.items() if k in fields},
+                                                            **settings})
+    rows = pd.read_parquet(toy_data / "train.parquet")  # step2 starts the completion with a space: " 34 + 36 ..."
+    pairs = Dataset.from_dict({"prompt": rows["prompt"].tolist(), "completion": (" " + rows["sft_target"]).tolist()})
+    plain = SFTTrainer(model=str(tiny_model_dir), args=config, train_dataset=pairs)
+    plain.train()
+
+    losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
+    assert losses[0] == losses[1] and len(losses[0]) == 3
+    start = dict(AutoModelForCausalLM.from_pretrained(tiny_model_dir).named_parameters())
+    weights = [dict(t.model.named_parameters()) for t in (ours, plain)]
+    assert weights[0].keys() == weights[1].keys() == start.keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in start)
+    assert not all(torch.equal(weights[0][k], start[k]) for k in start)  # trained: the weights moved
+    assert "reasoning_vocab_size" not in json.loads((tmp_path / "ours" / "final" / "config.json").read_text())
 
 
 # -------------------------------------------------------------------------------------- memory plan

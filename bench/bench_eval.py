@@ -2,7 +2,7 @@
 
     python bench/bench_eval.py [--engine vllm|hf] [--problems 512] [--num_samples 4] [--max_tokens 64] [--raw]
 
-Runs step4_eval's real loop (``evaluate_checkpoint``) on synthetic problems with the tiny model from
+Runs step4_eval's real loop (``runner.Evaluator.run``) on synthetic problems with the tiny model from
 ``r1zero.testing.tiny_model``, then prints where the time went. The baseline is the generation time measured in
 the same run; the figure of merit is ``overhead = (wall - engine start/stop - generation) / (wall - engine start/stop)``,
 goal <= 5%. Engine start and shutdown are fixed costs, shown apart.

@@ -38,7 +38,7 @@ from step4_eval.suite_report import (
 class SuiteItem:
     name: str
     where: str      # the file or hub id it was read from
-    problems: object  # DataFrame in evaluate_checkpoint's shape: id, source, prompt, answer, meta
+    problems: object  # DataFrame in an EvalJob's shape: id, source, prompt, answer, meta
     sha256: str
 
 

@@ -345,6 +345,7 @@ def test_output_folders_follow_the_checkpoints_run(tmp_path, tiny_model_dir):
     shutil.copytree(tiny_model_dir, run / "checkpoint-3")
     other = tmp_path / "models" / "tiny"
     shutil.copytree(tiny_model_dir, other)
+    shutil.copytree(tiny_model_dir, tmp_path / "q" / "sft" / "final")
 
     def folder(spec, *argv):
         args = eval_args("--ckpt", spec, "--run_dir", str(run), *argv)
@@ -352,6 +353,7 @@ def test_output_folders_follow_the_checkpoints_run(tmp_path, tiny_model_dir):
 
     assert folder("checkpoint-3") == tmp_path / "r" / "eval" / "checkpoint-3"
     assert folder(str(run / "checkpoint-3")) == tmp_path / "r" / "eval" / "checkpoint-3"
+    assert folder(str(tmp_path / "q" / "sft" / "final")) == tmp_path / "q" / "eval" / "final"  # another run's
     assert folder("all") == tmp_path / "r" / "eval" / "checkpoint-3"
     # a model outside any run, and a hub id, are scored for run_dir's run
     assert folder(str(other)) == tmp_path / "r" / "eval" / "tiny"

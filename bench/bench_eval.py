@@ -2,7 +2,7 @@
 
     python bench/bench_eval.py [--engine vllm|hf] [--problems 512] [--num_samples 4] [--max_tokens 64] [--raw]
 
-Runs step4_eval's real loop (``evaluate_checkpoint``) on synthetic problems with the tiny model from
+Runs step4_eval's real loop (``runner.Evaluator.run``) on synthetic problems with the tiny model from
 ``r1zero.testing.tiny_model``, then prints where the time went. The baseline is the generation time measured in
 the same run; the figure of merit is ``overhead = (wall - engine start/stop - generation) / (wall - engine start/stop)``,
 goal <= 5%. Engine start and shutdown are fixed costs, shown apart.
@@ -84,7 +84,7 @@ def main(argv=None) -> dict:
 
     from r1zero.core.config import parse_args
     from r1zero.testing.tiny_model import build
-    from step4_eval import checkpoints, evaluate
+    from step4_eval import checkpoints, evaluate, runner
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -92,8 +92,8 @@ def main(argv=None) -> dict:
         val = make_val(tmp / "val.parquet", args.problems)
         if not args.raw:
             golds = evaluate.load_problems(val)["answer"].tolist()
-            real_load = evaluate.load_engine
-            evaluate.load_engine = lambda *a, **k: RealisticText(
+            real_load = runner.load_engine
+            runner.load_engine = lambda *a, **k: RealisticText(
                 real_load(*a, **k), lambda prompt, i, rng: realistic_text(golds[i], rng))
         t0 = time.perf_counter()
         (eval_args,) = parse_args([evaluate.EvalArgs], [
@@ -103,7 +103,9 @@ def main(argv=None) -> dict:
         ckpt = checkpoints.resolve(str(model), tmp)[0]
         problems = evaluate.load_problems(val)
         sha = evaluate.file_sha256(val)
-        summary, records = evaluate.evaluate_checkpoint(eval_args, ckpt, problems, sha, tmp / "out")
+        evaluator = runner.Evaluator(eval_args, ckpt)
+        job = evaluator.run(evaluator.job(problems, sha, tmp / "out"))
+        summary, records = job.summary, job.records
         wall = time.perf_counter() - t0
 
     t = summary["timing"]

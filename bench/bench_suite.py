@@ -63,7 +63,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
 
     from r1zero.testing.tiny_model import TinyModelSpec, build
-    from step4_eval import evaluate
+    from step4_eval import evaluate, runner
     from step4_eval.suite import load_suite
 
     items = load_suite(args.benchmarks, args.benchmark_dir, "r1_zero", args.limit)
@@ -72,8 +72,8 @@ def main(argv=None) -> dict:
     t_imports = time.perf_counter()
     import trl  # noqa: F401 - the config parser's import, paid once per process like the engine start
     imports = time.perf_counter() - t_imports
-    real_load = evaluate.load_engine
-    evaluate.load_engine = lambda *a, **k: RealisticText(
+    real_load = runner.load_engine
+    runner.load_engine = lambda *a, **k: RealisticText(
         real_load(*a, **k), lambda prompt, i, rng: realistic_answer(*gold_of_prompt[prompt], rng))
     with tempfile.TemporaryDirectory() as tmp:
         # real benchmark prompts run to a few thousand tokens of the tiny byte-level vocabulary
@@ -91,7 +91,7 @@ def main(argv=None) -> dict:
 
         timings = {name: json.loads((Path(tmp) / "out" / name / "summary.json").read_text())["timing"]
                    for name in report["benchmarks"]}
-    evaluate.load_engine = real_load
+    runner.load_engine = real_load
 
     gen = sum(t["generation_s"] for t in timings.values())
     fixed = report["timing"]["engine_load_s"] + report["timing"]["engine_close_s"]

@@ -2,8 +2,8 @@
 
 It is step 4's path, not a copy of it: the same engine (``r1zero.evaluation.engines.hf.HFEngine``, here wrapped around
 the live policy), the same sampling settings object (``Sampling.for_template``: greedy, the template's
-stop rule), the same grading into the same records (``r1zero.evaluation.records``) and the same summary
-(``r1zero.evaluation.metrics.build_summary``). It writes ``<output_dir>/eval/step_<N>/{generations.jsonl,
+stop rule), and the same eval job (``r1zero.evaluation.job.EvalJob``): the same rows from the samples, the
+same grading into the same records and the same summary. It writes ``<output_dir>/eval/step_<N>/{generations.jsonl,
 summary.json}``, so ``evaluate.py --engine hf --temperature 0`` on ``checkpoint-N`` with the same settings
 gives the same summary. Each process generates its share of the problems; rank 0 grades and writes.
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from r1zero.evaluation.engines import EngineOptions, Sampling
+from r1zero.evaluation.job import EvalJob, Grading
 
 logger = logging.getLogger("step3_GRPO")
 
@@ -34,8 +35,11 @@ class InTrainingEval(TrainerCallback):
 
     def __init__(self, rows: list[dict], *, every: int, sampling: Sampling, batch_size: int,
                  template: str = "r1_zero", code_limits=None):
-        self.rows = [{**row, "index": i} for i, row in enumerate(rows)]
-        self.every, self.sampling, self.template, self.code_limits = every, sampling, template, code_limits
+        import pandas as pd
+
+        self.problems = pd.DataFrame(rows)  # index: the problem's position, which seeds its sampling
+        self.every, self.sampling, self.template = every, sampling, template
+        self.grading = Grading(code_limits=code_limits)
         self.options = EngineOptions(batch_size=batch_size)
         self.trainer = None  # set once the trainer exists
 
@@ -48,54 +52,45 @@ class InTrainingEval(TrainerCallback):
             control.should_log = True
         return control
 
-    def generate(self) -> list[dict]:
-        """This process's share of the problems, generated with the live policy: completion rows."""
+    def job(self, step: int) -> EvalJob:
+        return EvalJob(problems=self.problems, sampling=self.sampling, template=self.template, grading=self.grading,
+                       out_dir=eval_folder(self.trainer.args.output_dir, step), summary_fields={"step": step})
+
+    def generate(self, job: EvalJob) -> list[dict]:
+        """This process's share of the job's problems, generated with the live policy: completion rows."""
         import torch
         from trl.models.utils import unwrap_model_for_generation
 
         from r1zero.evaluation.engines.hf import HFEngine
-        from r1zero.evaluation.records import completion_rows
 
         trainer = self.trainer
         acc = trainer.accelerator
-        mine = self.rows[acc.process_index::acc.num_processes]
+        mine = job.problems.iloc[acc.process_index::acc.num_processes]
         # the engine seeds torch per batch (as step 4 does); fork_rng keeps the training's own random stream
         # (rollout sampling) as if no eval had run
         with torch.random.fork_rng(), unwrap_model_for_generation(
                 trainer.model_wrapped, acc, gather_deepspeed3_params=trainer.args.ds3_gather_for_generation) as model:
             engine = HFEngine(model, trainer.processing_class, self.options)
-            samples = engine.generate([r["prompt"] for r in mine], [r["index"] for r in mine], self.sampling)
-        return completion_rows(mine, samples)
+            samples = engine.generate(mine["prompt"].tolist(), mine.index.tolist(), job.sampling)
+        return job.completion_rows(mine, samples)
 
     def evaluate(self, step: int) -> dict[str, float]:
         from accelerate.utils import gather_object
 
-        from r1zero.evaluation.metrics import build_summary
-        from r1zero.evaluation.records import grade_records
-
         start = time.perf_counter()
-        rows = gather_object(self.generate())
+        job = self.job(step)
+        rows = gather_object(self.generate(job))
         if not self.trainer.accelerator.is_main_process:
             return {}
-        rows.sort(key=lambda r: (r["index"], r["sample_index"]))
-        records = grade_records(rows, template=self.template, code_limits=self.code_limits)
-        summary = build_summary(records, extra={"step": step})
-        self.save(step, records, summary)
+        summary = job.summarize(job.grade(rows))
+        job.write()
+        if "wandb" in (self.trainer.args.report_to or []):
+            log_samples_table(job.records, step)
         metrics = eval_metrics(summary)
         logger.info("eval at step %d on %d val problems in %.1f s: accuracy %.3f, format %.3f, truncated %.3f",
                     step, summary["num_problems"], time.perf_counter() - start, summary["accuracy"],
                     summary["format_accuracy"], metrics["eval_truncated_rate"])
         return metrics
-
-    def save(self, step: int, records: list[dict], summary: dict) -> None:
-        from r1zero.core.artifacts import atomic_write_json
-        from r1zero.evaluation.records import GENERATIONS, write_generations
-
-        folder = eval_folder(self.trainer.args.output_dir, step)
-        write_generations(folder / GENERATIONS, records)
-        atomic_write_json(folder / "summary.json", summary)
-        if "wandb" in (self.trainer.args.report_to or []):
-            log_samples_table(records, step)
 
 
 def eval_metrics(summary: dict) -> dict[str, float]:

@@ -3,6 +3,7 @@
 ``--ckpt`` is a checkpoint name inside the run folder (``checkpoint-200``, ``final``), a path, a hub id
 (``org/name``), or ``all``: every ``checkpoint-N`` of the run plus the base model as step 0. The base
 model comes from ``base_model`` in the eval config, else from the run's ``manifest.json`` config.
+A folder named ``final`` or ``checkpoint-N`` given by its path belongs to the run folder holding it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1zero.core.artifacts import read_manifest
+from r1zero.core.artifacts import MANIFEST_NAME, read_manifest
 from r1zero.core.errors import UserError
 from r1zero.core.model_folder import check_model_folder
 from r1zero.training.checkpoints import CHECKPOINT_RE as CKPT_RE
-from r1zero.training.checkpoints import list_checkpoints
+from r1zero.training.checkpoints import FINAL_DIR, list_checkpoints
 
 HUB_ID_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 
@@ -28,6 +29,7 @@ class Checkpoint:
     model: str          # what the engine loads: a local folder or a hub id
     step: int | None    # training step (0 for the base model), None when unknown
     local: bool
+    run_dir: str | None = None  # the training run folder it belongs to (its eval goes beside it), None if none
 
 
 def _available(run_dir: Path) -> str:
@@ -37,16 +39,18 @@ def _available(run_dir: Path) -> str:
 
 
 def step_of(path: Path) -> int | None:
-    """The training step of a checkpoint folder: from its name, else trainer_state.json, else None."""
+    """The training step of a checkpoint folder: from its name, else its trainer_state.json, else its
+    manifest.json (training writes one into ``final/``), else None."""
     match = CKPT_RE.match(path.name)
     if match:
         return int(match.group(1))
-    state = path / "trainer_state.json"
-    if state.is_file():
-        try:
-            return int(json.loads(state.read_text()).get("global_step"))
-        except (ValueError, TypeError, json.JSONDecodeError):
-            return None
+    for name in ("trainer_state.json", MANIFEST_NAME):
+        file = path / name
+        if file.is_file():
+            try:
+                return int(json.loads(file.read_text()).get("global_step"))
+            except (ValueError, TypeError, AttributeError):  # unreadable, not a dict, no step: unknown
+                continue
     return None
 
 
@@ -73,35 +77,41 @@ def hub_label(model_id: str) -> str:
     return model_id.replace("/", "--")
 
 
-def _local(path: Path, label: str | None = None) -> Checkpoint:
-    path = check_model_folder(path.resolve())
-    return Checkpoint(label or path.name, str(path), step_of(path), True)
+def _local(path: Path, run_dir: Path | None) -> Checkpoint:
+    resolved = check_model_folder(path.resolve())
+    return Checkpoint(resolved.name, str(resolved), step_of(resolved), True, str(run_dir) if run_dir else None)
 
 
-def _model(model: str, label: str, step: int | None) -> Checkpoint:
+def _model(model: str, label: str, step: int | None, run_dir: Path) -> Checkpoint:
     path = Path(model).expanduser()
     if path.is_dir():
-        return Checkpoint(label, str(check_model_folder(path.resolve())), step, True)
-    return Checkpoint(label, model, step, False)
+        return Checkpoint(label, str(check_model_folder(path.resolve())), step, True, str(run_dir))
+    return Checkpoint(label, model, step, False, str(run_dir))
+
+
+def run_of(path: Path) -> Path | None:
+    """The training run folder holding a checkpoint folder given by its path: its parent when the folder is a
+    run's ``final/`` or ``checkpoint-N/``, else None (a model of its own)."""
+    return path.parent if path.name == FINAL_DIR or CKPT_RE.match(path.name) else None
 
 
 def resolve(spec: str, run_dir: str | Path, base_model: str | None = None) -> list[Checkpoint]:
     """The checkpoints ``--ckpt spec`` names, in step order for ``all``."""
     run_dir = Path(run_dir).expanduser()
     if spec == "all":
-        ckpts = [_local(p) for p in list_checkpoints(run_dir)]
+        ckpts = [_local(p, run_dir) for p in list_checkpoints(run_dir)]
         if not ckpts:
             raise UserError(f"--ckpt all: no checkpoint-N folders in run_dir {run_dir}")
         base = base_model_of(run_dir, base_model)
         if base is None:
             raise UserError(f"--ckpt all: cannot tell the base model of {run_dir} (no model_name_or_path in its "
                             "manifest.json); pass --base_model")
-        return [_model(base, "base", 0), *ckpts]
+        return [_model(base, "base", 0, run_dir), *ckpts]
     path = Path(spec).expanduser()
     if path.is_dir():
-        return [_local(path)]
+        return [_local(path, run_of(path.absolute()))]
     if (run_dir / spec).is_dir():
-        return [_local(run_dir / spec)]
+        return [_local(run_dir / spec, run_dir)]
     if HUB_ID_RE.match(spec) and not spec.startswith((".", "/")):
         return [Checkpoint(hub_label(spec), spec, None, False)]
     raise UserError(f"unknown checkpoint {spec!r}: not a folder, nor in run_dir {run_dir} "

@@ -12,8 +12,9 @@ accuracy change. The two summaries' contracts are checked first: if they differ 
 or grader), it says how, since the flips then mix model change with protocol change; code evals whose MBPP
 prompt protocols differ (every test shown, or the first) are refused. CPU only, instant.
 
-Suite folders (any number) give one row per checkpoint with its accuracy on each benchmark and the
-unweighted average, printed and written as ``suite_comparison.{md,csv,png}`` to ``--out`` (default: the
+Each side is named by its folder's path, as much of it as tells the sides apart (``outputs/a/eval/final`` and
+``outputs/b/eval/final``: ``a/final`` and ``b/final``). Suite folders (any number) give one row per folder
+with its accuracy on each benchmark and the unweighted average, printed and written as ``suite_comparison.{md,csv,png}`` to ``--out`` (default: the
 first folder's parent); protocols that differ (template, sampling, engine, grader) are named first.
 """
 
@@ -25,9 +26,9 @@ from pathlib import Path
 
 from r1zero.core.artifacts import atomic_write_json
 from r1zero.core.errors import UserError, run_cli
-from step4_eval.contract import describe_diff, protocol_clash
-from step4_eval.report import load_eval
-from step4_eval.suite import SUITE_FILE, comparison_markdown, write_comparison
+from r1zero.evaluation.contract import describe_diff, protocol_clash
+from step4_eval.report import folder_labels, load_eval
+from step4_eval.suite_report import SUITE_FILE, write_comparison
 
 
 def per_problem(rows: list[dict]) -> dict[str, tuple[str, float]]:
@@ -91,12 +92,13 @@ def compare_suites(folders: list[str], out: str | None) -> list[dict]:
     import json
 
     reports = [json.loads((Path(f) / SUITE_FILE).read_text()) for f in folders]
-    for r in reports[1:]:
+    labels = folder_labels(folders)
+    for r, label in zip(reports[1:], labels[1:], strict=True):
         diff = describe_diff(reports[0]["protocol"], r["protocol"], ignore=())
         if diff:
-            print(f"warning: {r['checkpoint']} was evaluated under another protocol: {diff}", flush=True)
-    print(comparison_markdown(reports))
-    written = write_comparison(Path(out) if out else Path(folders[0]).resolve().parent, reports)
+            print(f"warning: {label} was evaluated under another protocol: {diff}", flush=True)
+    written = write_comparison(Path(out) if out else Path(folders[0]).resolve().parent, reports, labels)
+    print(written[0].read_text())
     print(f"wrote {', '.join(str(p) for p in written)}", flush=True)
     return reports
 
@@ -125,8 +127,9 @@ def main(argv=None) -> dict | list[dict]:
     result = flips(rows_a, rows_b)
     if not result["sources"]:
         raise UserError(f"{args.a} and {args.b} have no problem ids in common")
-    print(f"A: {summary_a.get('checkpoint')}  accuracy {100 * summary_a['accuracy']:.2f}%\n"
-          f"B: {summary_b.get('checkpoint')}  accuracy {100 * summary_b['accuracy']:.2f}%\n")
+    label_a, label_b = folder_labels([args.a, args.b])
+    print(f"A: {label_a}  accuracy {100 * summary_a['accuracy']:.2f}%\n"
+          f"B: {label_b}  accuracy {100 * summary_b['accuracy']:.2f}%\n")
     print(format_flips(result, args.show))
     if args.json:
         atomic_write_json(args.json, {"a": str(args.a), "b": str(args.b), "contract_diff": diff, **result})

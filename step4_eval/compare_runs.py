@@ -2,7 +2,7 @@
 
     # a sweep folder made by runs/sweep.py (its sweep.json names the runs, their settings and status)
     python step4_eval/compare_runs.py outputs/sweeps/lr-loss
-    # any eval folders (each named by the folder above it), written to --out
+    # any eval folders (each named by its path, as much of it as tells them apart), written to --out
     python step4_eval/compare_runs.py outputs/a/eval outputs/b/eval --out outputs/compare
 
 Writes runs.md, runs.csv and runs.png: per run its settings, status, eval accuracy / format accuracy /
@@ -20,10 +20,12 @@ import io
 import json
 from pathlib import Path
 
-from r1zero.core.artifacts import atomic_write_bytes, atomic_write_text
+from r1zero.core.artifacts import atomic_write_text
 from r1zero.core.errors import UserError, run_cli
-from step4_eval.contract import describe_diff
-from step4_eval.report import SUMMARY
+from r1zero.evaluation.contract import describe_diff
+from r1zero.evaluation.job import SUMMARY
+from r1zero.evaluation.report import markdown_table
+from step4_eval.report import folder_labels, save_figure
 
 SWEEP_FILE = "sweep.json"
 METRICS = ("accuracy", "format_accuracy", "truncation_rate")
@@ -34,12 +36,11 @@ def load_runs(paths: list[str]) -> tuple[list[dict], dict]:
     if len(paths) == 1 and (Path(paths[0]) / SWEEP_FILE).is_file():
         sweep = json.loads((Path(paths[0]) / SWEEP_FILE).read_text())
         return sweep["runs"], sweep
-    runs = []
     for path in map(Path, paths):
         if not (path / SUMMARY).is_file():
             raise UserError(f"{path} is neither a sweep folder (no {SWEEP_FILE}) nor an eval folder (no {SUMMARY})")
-        runs.append({"name": path.resolve().parent.name, "params": {}, "status": "ok", "eval_dir": str(path)})
-    return runs, {}
+    return [{"name": name, "params": {}, "status": "ok", "eval_dir": str(Path(path))}
+            for name, path in zip(folder_labels(paths), paths, strict=True)], {}
 
 
 def _read_json(path: Path) -> dict | None:
@@ -90,9 +91,7 @@ def table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 
 def markdown(rows: list[dict]) -> str:
-    header, cells = table(rows)
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells]) + "\n"
+    return markdown_table(*table(rows))
 
 
 def contract_warnings(rows: list[dict]) -> list[str]:
@@ -142,11 +141,7 @@ def plot(rows: list[dict], path: Path, title: str) -> None:
     if any(r["_curve"] for r in rows):
         curves.legend(fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, path)
 
 
 def write_report(runs: list[dict], out_dir: Path, title: str = "runs") -> tuple[list[dict], list[Path]]:

@@ -1,4 +1,5 @@
-"""Eval outputs for people: generations.jsonl reading, the learning curve PNG and the comparison table."""
+"""Eval outputs for people: finished evals read back and named, the comparison table of several checkpoints
+with its learning curve, and figures saved."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from r1zero.core.artifacts import atomic_write_bytes, atomic_write_text
+from r1zero.core.artifacts import atomic_write_bytes
 from r1zero.core.errors import UserError
+from r1zero.evaluation.job import SUMMARY
 from r1zero.evaluation.metrics import MONITOR_FLAGS
 from r1zero.evaluation.records import GENERATIONS, read_generations
-
-SUMMARY = "summary.json"
+from r1zero.evaluation.report import write_table
 
 
 def load_eval(path: str | Path) -> tuple[dict, list[dict]]:
@@ -22,6 +23,19 @@ def load_eval(path: str | Path) -> tuple[dict, list[dict]]:
     if not summary_path.is_file() or not gen_path.is_file():
         raise UserError(f"{folder} is not a finished eval (needs {SUMMARY} and {GENERATIONS})")
     return json.loads(summary_path.read_text()), read_generations(gen_path)[0]
+
+
+def folder_labels(paths: Sequence[str | Path]) -> list[str]:
+    """A name for each eval folder (or a file in it), distinct among them: the last parts of its path, ``eval``
+    folders left out, as few as tell them apart (``outputs/a/eval/final``, ``outputs/b/eval/final``: ``a/final``,
+    ``b/final``)."""
+    folders = [Path(p).parent if Path(p).is_file() else Path(p) for p in paths]
+    parts = [[p for p in f.resolve().parts if p != "eval"] for f in folders]
+    for k in range(1, max(len(p) for p in parts) + 1):
+        labels = ["/".join(p[-k:]) for p in parts]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [str(f) for f in paths]  # one folder given twice
 
 
 def _sampling_keys(summaries: Sequence[Mapping]) -> list[str]:
@@ -47,35 +61,18 @@ def comparison_rows(summaries: Sequence[Mapping]) -> tuple[list[str], list[list]
     return header, rows
 
 
-def comparison_markdown(summaries: Sequence[Mapping]) -> str:
-    header, rows = comparison_rows(summaries)
-
-    def cell(name, value):
-        if value is None:
-            return "-"
-        if isinstance(value, float):
-            return f"{value:.1f}" if name == "mean_tokens" else f"{100 * value:.2f}%"
-        return str(value)
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(h, v) for h, v in zip(header, row, strict=True)) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+def comparison_cell(column: str, value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if column == "mean_tokens" else f"{100 * value:.2f}%"
+    return str(value)
 
 
 def write_comparison(out_dir: Path, summaries: Sequence[Mapping]) -> list[Path]:
     """comparison.md, comparison.csv and learning_curve.png in ``out_dir``."""
-    import csv
-    import io
-
-    header, rows = comparison_rows(summaries)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write_text(out_dir / "comparison.csv", buf.getvalue())
-    atomic_write_text(out_dir / "comparison.md", comparison_markdown(summaries))
-    plot_learning_curve(summaries, out_dir / "learning_curve.png")
-    return [out_dir / "comparison.md", out_dir / "comparison.csv", out_dir / "learning_curve.png"]
+    paths = [out_dir / "comparison.md", out_dir / "comparison.csv", out_dir / "learning_curve.png"]
+    write_table(paths[0], paths[1], *comparison_rows(summaries), cell=comparison_cell)
+    plot_learning_curve(summaries, paths[2])
+    return paths
 
 
 def plot_learning_curve(summaries: Sequence[Mapping], path: Path) -> None:

@@ -1,8 +1,12 @@
-"""Eval summaries for people: the printed table, and the metrics and tables logged to W&B."""
+"""Eval summaries for people: the printed table, the comparison tables (markdown and CSV), and the metrics and
+tables logged to W&B."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from r1zero.evaluation.metrics import CATEGORIES, MONITOR_FLAGS
 from r1zero.evaluation.records import CODE_RECORD_FIELDS
@@ -62,6 +66,33 @@ def format_summary(summary: Mapping) -> str:
             lines.append(f"{src:<{width}} {b['total']:>8} {_pct(b['accuracy']):>9} {_pct(b['format_accuracy']):>9} "
                          f"{c['correct']:>8} {c['wrong_answer']:>8} {c['format_failure']:>8} {b.get('truncated', 0):>7}")
     return "\n".join(lines)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence], cell: Callable[[str, object], str] | None = None) -> str:
+    """A markdown table: ``cell(column, value)`` writes each value (default ``str``); None is always ``-``."""
+    cell = cell or (lambda column, value: str(value))
+
+    def line(cells) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    body = [line("-" if v is None else cell(h, v) for h, v in zip(header, row, strict=True)) for row in rows]
+    return "\n".join([line(header), "|" + "---|" * len(header), *body]) + "\n"
+
+
+def write_table(md_path: Path, csv_path: Path, header: Sequence[str], rows: Sequence[Sequence],
+                cell: Callable[[str, object], str] | None = None) -> str:
+    """The table as markdown (cells written by ``cell``) and as CSV (the values as they are); returns the markdown."""
+    import csv
+    import io
+
+    from r1zero.core.artifacts import atomic_write_text
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([header, *rows])
+    text = markdown_table(header, rows, cell)
+    atomic_write_text(csv_path, buf.getvalue())
+    atomic_write_text(md_path, text)
+    return text
 
 
 def flat_metrics(summary: Mapping, prefix: str = "eval") -> dict[str, float]:
@@ -132,3 +163,24 @@ def log_to_wandb(summary: Mapping, records: Sequence[Mapping], *, prefix: str = 
     payload = {**flat_metrics(summary, prefix), f"{prefix}/samples": samples_table(records, max_rows),
                f"{prefix}/sources": sources_table(summary)}
     run.log(payload, step=step)
+
+
+@contextmanager
+def wandb_session(report_to: str, project: str, name: str, config) -> Iterator:
+    """A W&B run for a ``with`` block when reporting is on (``report_to`` wandb, or auto with WANDB_MODE or
+    WANDB_API_KEY set; WANDB_MODE=disabled always wins), else None; finished at the end, whatever happens."""
+    mode = os.environ.get("WANDB_MODE", "")
+    off = report_to == "none" or mode == "disabled" or (
+        report_to == "auto" and not (mode or os.environ.get("WANDB_API_KEY")))
+    if off:
+        yield None
+        return
+    import wandb
+
+    from r1zero.core.artifacts import to_jsonable
+
+    run = wandb.init(project=project, name=name, job_type="eval", config=to_jsonable(config))
+    try:
+        yield run
+    finally:
+        run.finish()

@@ -238,10 +238,10 @@ def test_suite_end_to_end_tables_resume_compare_and_wandb(tiny_model_dir, tmp_pa
     assert len(tables) == 1 and [row[0] for row in json.loads(tables[0].read_text())["data"]][-1] == "average"
 
     # a rerun finds every benchmark done: the model is never loaded, nothing is rewritten but the tables
-    from step4_eval import evaluate
+    from step4_eval import evaluate, runner
 
     mtime = (out / "math500" / "generations.jsonl").stat().st_mtime_ns
-    monkeypatch.setattr(evaluate, "open_engine", lambda *a: pytest.fail("a finished suite loaded the model"))
+    monkeypatch.setattr(runner, "open_engine", lambda *a: pytest.fail("a finished suite loaded the model"))
     argv = cmd[2:-2] + ["--report_to", "none"]
     assert evaluate.main(argv)[0]["benchmarks"] == report["benchmarks"]
     assert (out / "math500" / "generations.jsonl").stat().st_mtime_ns == mtime

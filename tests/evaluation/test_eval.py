@@ -1,5 +1,6 @@
 """step4_eval with the transformers engine on CPU: the bar command, resume, contracts, --ckpt, compare."""
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -12,10 +13,11 @@ import pytest
 from r1zero.core.config import parse_args
 from r1zero.core.errors import UserError
 from r1zero.core.prompts import build_prompt, build_response
+from r1zero.evaluation.contract import contract_diff, describe_diff
 from r1zero.evaluation.metrics import build_summary, check_summary
 from r1zero.evaluation.records import RECORD_FIELDS, read_generations
 from step4_eval import checkpoints, compare, evaluate
-from step4_eval.contract import contract_diff, describe_diff
+from step4_eval.runner import Evaluator
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("gsm8k", "synthetic_arithmetic")
@@ -42,6 +44,13 @@ def val(tmp_path_factory):
 
 def eval_args(*argv):
     return parse_args([evaluate.EvalArgs], list(argv))[0]
+
+
+def run_eval(args, ckpt, problems, sha, out_dir, on_chunk=None):
+    """One job through step 4's runner, as the command runs it: (summary, records)."""
+    evaluator = Evaluator(args, ckpt)
+    job = evaluator.run(evaluator.job(problems, sha, out_dir), on_chunk)
+    return job.summary, job.records
 
 
 def strip_timing(summary):
@@ -90,7 +99,7 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
     sha = evaluate.file_sha256(val)
 
     full_dir = tmp_path / "full"
-    full, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, full_dir)
+    full, _ = run_eval(eval_args(*argv), ckpt, problems, sha, full_dir)
     full_rows = (full_dir / "generations.jsonl").read_text().splitlines(keepends=True)
 
     class Killed(Exception):
@@ -101,7 +110,7 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
 
     part_dir = tmp_path / "part"
     with pytest.raises(Killed):
-        evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir, on_chunk=kill_after_first_chunk)
+        run_eval(eval_args(*argv), ckpt, problems, sha, part_dir, on_chunk=kill_after_first_chunk)
     # a damaged line (not UTF-8), then the whole of chunk 1, then a kill in the middle of writing chunk 2:
     # some of its rows plus a torn line
     with open(part_dir / "generations.jsonl", "ab") as fh:
@@ -109,7 +118,7 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
                  + full_rows[19][:25].encode())
     assert not (part_dir / "summary.json").exists()
     capsys.readouterr()
-    resumed, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir)
+    resumed, _ = run_eval(eval_args(*argv), ckpt, problems, sha, part_dir)
     # the rows after the damaged line were kept: only chunk 2 was generated again
     assert "kept 16 of 19 rows (whole chunks only); skipped 2 unreadable line(s)" in capsys.readouterr().out
     assert resumed["timing"]["sessions"] == 2
@@ -119,7 +128,7 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
 
     # rerunning a finished eval generates nothing and writes nothing
     stamps = {p.name: p.stat().st_mtime_ns for p in part_dir.iterdir() if not p.name.startswith(".run.lock")}
-    again, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems, sha, part_dir)
+    again, _ = run_eval(eval_args(*argv), ckpt, problems, sha, part_dir)
     assert again == resumed
     assert {p.name: p.stat().st_mtime_ns for p in part_dir.iterdir() if not p.name.startswith(".run.lock")} == stamps
 
@@ -128,14 +137,14 @@ def test_resume_after_kill_gives_the_same_summary(tiny_model_dir, val, tmp_path,
     failed_dir.mkdir()
     (failed_dir / "eval_state.json").write_text(json.dumps({"contract": {"checkpoint": "bad"}, "timing": {}}))
     (failed_dir / "generations.jsonl").write_text("")
-    small_rerun, _ = evaluate.evaluate_checkpoint(eval_args(*argv), ckpt, problems.head(2), sha, failed_dir)
+    small_rerun, _ = run_eval(eval_args(*argv), ckpt, problems.head(2), sha, failed_dir)
     assert small_rerun["total"] == 4
 
     # another contract on a partial (or finished) run is refused, --overwrite starts over
     with pytest.raises(UserError, match="another contract.*seed"):
-        evaluate.evaluate_checkpoint(eval_args(*argv, "--seed", "7"), ckpt, problems, sha, part_dir)
+        run_eval(eval_args(*argv, "--seed", "7"), ckpt, problems, sha, part_dir)
     small = problems.head(2)
-    fresh, rows = evaluate.evaluate_checkpoint(eval_args(*argv, "--seed", "7", "--overwrite", "true"), ckpt, small,
+    fresh, rows = run_eval(eval_args(*argv, "--seed", "7", "--overwrite", "true"), ckpt, small,
                                                sha, part_dir)
     assert fresh["total"] == 4 and len(rows) == 4 and fresh["contract"]["seed"] == 7
 
@@ -314,3 +323,64 @@ def test_wandb_offline_logs_metrics_and_tables(tmp_path, tiny_model_dir, val, mo
     evaluate.main(["--ckpt", str(tiny_model_dir), "--data", str(val), "--output_dir", str(tmp_path / "out"),
                    "--engine", "hf", "--limit", "3", "--max_tokens", "4"])
     assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
+
+
+def test_eval_of_a_run_final_goes_beside_its_run_with_the_manifest_step(tiny_model_dir, val, tmp_path, monkeypatch,
+                                                                         capsys):
+    """`--ckpt outputs/demo/grpo/final` without --output_dir: the eval goes to outputs/demo/eval/final (not the
+    default run_dir's recipe folder), and its step is the one final/'s manifest records."""
+    monkeypatch.chdir(tmp_path)  # the default run_dir, outputs/qwen2.5-math-1.5b-r1zero/grpo, is relative
+    final = tmp_path / "outputs" / "demo" / "grpo" / "final"
+    shutil.copytree(tiny_model_dir, final)
+    (final / "manifest.json").write_text(json.dumps({"stage": "grpo", "global_step": 7}))
+    (summary,) = evaluate.main(["--ckpt", "outputs/demo/grpo/final", "--data", str(val), "--engine", "hf",
+                                "--limit", "1", "--max_tokens", "4", "--report_to", "none"])
+    assert (tmp_path / "outputs" / "demo" / "eval" / "final" / "summary.json").is_file()
+    assert not (tmp_path / "outputs" / "qwen2.5-math-1.5b-r1zero").exists()
+    assert summary["step"] == 7 and "== final (step 7) ->" in capsys.readouterr().out
+
+
+def test_output_folders_follow_the_checkpoints_run(tmp_path, tiny_model_dir):
+    run = tmp_path / "r" / "grpo"
+    shutil.copytree(tiny_model_dir, run / "checkpoint-3")
+    other = tmp_path / "models" / "tiny"
+    shutil.copytree(tiny_model_dir, other)
+    shutil.copytree(tiny_model_dir, tmp_path / "q" / "sft" / "final")
+
+    def folder(spec, *argv):
+        args = eval_args("--ckpt", spec, "--run_dir", str(run), *argv)
+        return args.checkpoint_dir(checkpoints.resolve(spec, run, base_model=str(other))[-1])
+
+    assert folder("checkpoint-3") == tmp_path / "r" / "eval" / "checkpoint-3"
+    assert folder(str(run / "checkpoint-3")) == tmp_path / "r" / "eval" / "checkpoint-3"
+    assert folder(str(tmp_path / "q" / "sft" / "final")) == tmp_path / "q" / "eval" / "final"  # another run's
+    assert folder("all") == tmp_path / "r" / "eval" / "checkpoint-3"
+    # a model outside any run, and a hub id, are scored for run_dir's run
+    assert folder(str(other)) == tmp_path / "r" / "eval" / "tiny"
+    assert folder("org/model") == tmp_path / "r" / "eval" / "org--model"
+    assert folder(str(run / "checkpoint-3"), "--output_dir", str(tmp_path / "x")) == tmp_path / "x"
+    assert folder("all", "--output_dir", str(tmp_path / "x")) == tmp_path / "x" / "checkpoint-3"
+
+
+def test_compare_names_each_side_by_its_folder(tmp_path, capsys):
+    """Two runs' final evals: compare.py and compare_runs.py name them a/final and b/final, not final and eval."""
+    from step4_eval import compare_runs
+
+    c, w = "correct", "wrong_answer"
+    a = write_eval(tmp_path / "a" / "eval" / "final", {"p0": [c], "p1": [w]}, {"checkpoint": {"model": "final"}})
+    b = write_eval(tmp_path / "b" / "eval" / "final", {"p0": [c], "p1": [c]}, {"checkpoint": {"model": "final"}})
+    compare.main([str(a), str(b / "summary.json")])
+    out = capsys.readouterr().out
+    assert "A: a/final  accuracy 50.00%" in out and "B: b/final  accuracy 100.00%" in out
+    rows = compare_runs.main([str(a), str(b), "--out", str(tmp_path / "cmp")])
+    assert [r["run"] for r in rows] == ["a/final", "b/final"]
+    assert "| a/final | ok | 50.00% |" in (tmp_path / "cmp" / "runs.md").read_text()
+
+
+def test_step4_and_the_in_training_eval_import_no_cycle():
+    """Function-level imports count (tools/import_graph.py): step 4 and the evaluation library form no cycle."""
+    spec = importlib.util.spec_from_file_location("import_graph", REPO / "tools" / "import_graph.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ours = ("step4_eval", "r1zero.evaluation", "step3_GRPO.in_training_eval")
+    assert [c for c in tool.cycles(tool.import_graph()) if any(m.startswith(ours) for m in c)] == []

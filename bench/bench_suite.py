@@ -1,6 +1,6 @@
 """Benchmark: the share of a benchmark-suite eval's wall time spent outside generation, tiny model.
 
-    python bench/bench_suite.py [--benchmarks standard] [--benchmark_dir ../shared/benchmarks] [--engine vllm|hf]
+    python bench/bench_suite.py [--benchmarks standard] [--benchmark_dir DIR] [--engine vllm|hf]
                                 [--limit N] [--max_tokens 64] [--num_samples 1]
 
 Runs ``evaluate.py --benchmarks`` in process (``step4_eval.suite.run_suite``: the real loop, one shared
@@ -28,11 +28,6 @@ from pathlib import Path
 
 from bench.bench_eval import RealisticText
 
-_REPO = Path(__file__).resolve().parent.parent
-# the workspace's offline copies: beside the checkout, or above the worktree folder
-DEFAULT_DIR = next((d / "shared" / "benchmarks" for d in (_REPO, _REPO.parent, _REPO.parent.parent)
-                    if (d / "shared" / "benchmarks").is_dir()), _REPO / "shared" / "benchmarks")
-
 
 def realistic_answer(gold: str, others: list[str], rng: random.Random) -> str:
     """A completion shaped like a real model's on this benchmark: ~1.5k characters of reasoning, then 50% the
@@ -54,7 +49,7 @@ def realistic_answer(gold: str, others: list[str], rng: random.Random) -> str:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--benchmarks", default="standard")
-    parser.add_argument("--benchmark_dir", default=str(DEFAULT_DIR))
+    parser.add_argument("--benchmark_dir", default=None, help="default: the embedded copies")
     parser.add_argument("--engine", default="vllm", choices=["hf", "vllm"])
     parser.add_argument("--limit", type=int, default=None, help="first N problems of each benchmark")
     parser.add_argument("--num_samples", type=int, default=1)
@@ -79,12 +74,14 @@ def main(argv=None) -> dict:
         # real benchmark prompts run to a few thousand tokens of the tiny byte-level vocabulary
         model = build(Path(tmp) / "tiny", TinyModelSpec(max_position_embeddings=8192), quiet=True)
         t0 = time.perf_counter()
-        argv = ["--ckpt", str(model), "--benchmarks", args.benchmarks, "--benchmark_dir", args.benchmark_dir,
+        argv = ["--ckpt", str(model), "--benchmarks", args.benchmarks,
                 "--engine", args.engine, "--num_samples", str(args.num_samples), "--max_tokens", str(args.max_tokens),
                 "--chunk_size", str(args.chunk_size), "--temperature", "1.0", "--output_dir", str(Path(tmp) / "out"),
                 "--report_to", "none"]
         if args.limit is not None:
             argv += ["--limit", str(args.limit)]
+        if args.benchmark_dir:
+            argv += ["--benchmark_dir", args.benchmark_dir]
         report = evaluate.main(argv)[0]
         wall = time.perf_counter() - t0
         import json

@@ -26,11 +26,11 @@ the same shapes (expected 1). The contract the corpus encodes (written independe
 Every response is well formed (it contains ``</think> <answer>`` and ``</answer>``), so the expected
 ``reward`` equals the expected ``answer_reward``.
 
-Golds are real: most are drawn (seeded, deterministic) from the offline benchmark copies in
-``../shared/benchmarks`` (MATH-500, AIME24, AMC23, Minerva, OlympiadBench, GSM8K); the hand-written
+Golds are real: most are drawn (seeded, deterministic) from the benchmark copies shipped in
+``r1zero/evaluation/benchmark_data`` (MATH-500, AIME24, AMC23, Minerva, OlympiadBench, GSM8K); the hand-written
 cases use golds copied verbatim from those files (bracket, set, equation and text golds) plus a few
 contract examples (``\\mathbb{R}``, ``\\pm 42``). The jsonl is the checked-in artifact; this script
-regenerates it byte for byte when the benchmarks are present::
+regenerates it byte for byte::
 
     .venv/bin/python tests/data/make_reward_hacks_math.py            # rewrite the jsonl
     .venv/bin/python tests/data/make_reward_hacks_math.py --check    # exit 1 if the jsonl is stale
@@ -62,8 +62,10 @@ from reward_hacks_math.hedges import build_hedges  # noqa: E402
 from reward_hacks_math.honest import build_honest  # noqa: E402
 from reward_hacks_math.relations import build_relations  # noqa: E402
 
+from r1zero.evaluation.benchmarks import EMBEDDED  # noqa: E402
+
 REPO = HERE.parent.parent
-DEFAULT_BENCHMARKS = REPO.parent / "shared" / "benchmarks"
+DEFAULT_BENCHMARKS = EMBEDDED
 DEFAULT_OUT = HERE / "reward_hacks_math.jsonl"
 SEED = 20240607
 

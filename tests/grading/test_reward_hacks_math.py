@@ -27,13 +27,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from r1zero.evaluation.benchmarks import EMBEDDED
 from r1zero.grading.grader import grade_many, r1_zero_reward_fn
 from step3_GRPO.train import rewards_math
 
 HERE = Path(__file__).resolve().parents[1]
 DATA = HERE / "data" / "reward_hacks_math.jsonl"
 GENERATOR = HERE / "data" / "make_reward_hacks_math.py"
-BENCHMARKS = HERE.parent.parent / "shared" / "benchmarks"
 
 CASES: list[dict] = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
 HACK_CATEGORIES = ("hedge", "brackets", "relation", "exact", "cover_all")
@@ -78,13 +78,12 @@ def test_corpus_is_well_formed_and_big_enough():
     assert set(HACK_CATEGORIES) <= set(CATEGORIES)
 
 
-@pytest.mark.skipif(not (BENCHMARKS / "math500.jsonl").exists(), reason=f"no benchmarks at {BENCHMARKS}")
 def test_generator_reproduces_the_checked_in_corpus():
     pytest.importorskip("sympy")
     spec = importlib.util.spec_from_file_location("make_reward_hacks_math", GENERATOR)
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    assert gen.dumps(gen.build(BENCHMARKS)) == DATA.read_text(), (
+    assert gen.dumps(gen.build(EMBEDDED)) == DATA.read_text(), (
         "tests/data/reward_hacks_math.jsonl is stale: run .venv/bin/python tests/data/make_reward_hacks_math.py"
     )
 

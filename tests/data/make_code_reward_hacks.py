@@ -25,8 +25,8 @@ that is unsupported on purpose (an expected value the setup defines).
 
 The programs live in ``tests/data/code_reward_hacks/``: hostile ones by attack, honest ones, what they share.
 
-    .venv/bin/python tests/data/make_code_reward_hacks.py            # rewrite the jsonl
-    .venv/bin/python tests/data/make_code_reward_hacks.py --check    # exit 1 if the jsonl is stale
+    .venv/bin/python -m tests.data.make_code_reward_hacks            # rewrite (from the repo root) the jsonl
+    .venv/bin/python -m tests.data.make_code_reward_hacks --check    # exit 1 if the jsonl is stale
 """
 
 from __future__ import annotations
@@ -35,12 +35,10 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the programs beside this script, also when it is loaded by its path
-    sys.path.append(str(HERE))
+from tests.data.code_reward_hacks import forging, patching, verdicts
+from tests.data.code_reward_hacks.honest import HONEST
 
-from code_reward_hacks import forging, patching, verdicts  # noqa: E402
-from code_reward_hacks.honest import HONEST  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 OUT = HERE / "code_reward_hacks.jsonl"
 

@@ -32,8 +32,8 @@ cases use golds copied verbatim from those files (bracket, set, equation and tex
 contract examples (``\\mathbb{R}``, ``\\pm 42``). The jsonl is the checked-in artifact; this script
 regenerates it byte for byte::
 
-    .venv/bin/python tests/data/make_reward_hacks_math.py            # rewrite the jsonl
-    .venv/bin/python tests/data/make_reward_hacks_math.py --check    # exit 1 if the jsonl is stale
+    .venv/bin/python -m tests.data.make_reward_hacks_math            # rewrite (from the repo root) the jsonl
+    .venv/bin/python -m tests.data.make_reward_hacks_math --check    # exit 1 if the jsonl is stale
 
 The cases are built by family in ``tests/data/reward_hacks_math/`` (golds, the corpus, one module per family).
 Shapes whose expected reward the contract leaves open are deliberately absent (see BORDERLINE below).
@@ -49,22 +49,17 @@ import random
 import sys
 from pathlib import Path
 
+from r1zero.evaluation.benchmarks import EMBEDDED
+from tests.data.reward_hacks_math.brackets import build_brackets
+from tests.data.reward_hacks_math.corpus import Corpus
+from tests.data.reward_hacks_math.cover_all import build_cover_all
+from tests.data.reward_hacks_math.exact import build_exact
+from tests.data.reward_hacks_math.golds import load_golds, pools
+from tests.data.reward_hacks_math.hedges import build_hedges
+from tests.data.reward_hacks_math.honest import build_honest
+from tests.data.reward_hacks_math.relations import build_relations
+
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the case tables beside this script, also when a test loads it by its path
-    sys.path.append(str(HERE))
-
-from reward_hacks_math.brackets import build_brackets  # noqa: E402
-from reward_hacks_math.corpus import Corpus  # noqa: E402
-from reward_hacks_math.cover_all import build_cover_all  # noqa: E402
-from reward_hacks_math.exact import build_exact  # noqa: E402
-from reward_hacks_math.golds import load_golds, pools  # noqa: E402
-from reward_hacks_math.hedges import build_hedges  # noqa: E402
-from reward_hacks_math.honest import build_honest  # noqa: E402
-from reward_hacks_math.relations import build_relations  # noqa: E402
-
-from r1zero.evaluation.benchmarks import EMBEDDED  # noqa: E402
-
-REPO = HERE.parent.parent
 DEFAULT_BENCHMARKS = EMBEDDED
 DEFAULT_OUT = HERE / "reward_hacks_math.jsonl"
 SEED = 20240607

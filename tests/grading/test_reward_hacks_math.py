@@ -33,7 +33,6 @@ from step3_GRPO.train import rewards_math
 
 HERE = Path(__file__).resolve().parents[1]
 DATA = HERE / "data" / "reward_hacks_math.jsonl"
-GENERATOR = HERE / "data" / "make_reward_hacks_math.py"
 
 CASES: list[dict] = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
 HACK_CATEGORIES = ("hedge", "brackets", "relation", "exact", "cover_all")
@@ -80,11 +79,9 @@ def test_corpus_is_well_formed_and_big_enough():
 
 def test_generator_reproduces_the_checked_in_corpus():
     pytest.importorskip("sympy")
-    spec = importlib.util.spec_from_file_location("make_reward_hacks_math", GENERATOR)
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = importlib.import_module("tests.data.make_reward_hacks_math")
     assert gen.dumps(gen.build(EMBEDDED)) == DATA.read_text(), (
-        "tests/data/reward_hacks_math.jsonl is stale: run .venv/bin/python tests/data/make_reward_hacks_math.py"
+        "tests/data/reward_hacks_math.jsonl is stale: run .venv/bin/python -m tests.data.make_reward_hacks_math"
     )
 
 

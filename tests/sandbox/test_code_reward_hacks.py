@@ -25,8 +25,8 @@ def graded() -> list[dict]:
 
 
 def test_the_corpus_is_current_and_covers_the_attacks():
-    script = DATA / "make_code_reward_hacks.py"
-    assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True).returncode == 0
+    check = [sys.executable, "-m", "tests.data.make_code_reward_hacks", "--check"]
+    assert subprocess.run(check, cwd=DATA.parents[1], capture_output=True).returncode == 0
     hostile = [r for r in ROWS if r["category"] == "hostile"]
     assert len(hostile) >= 30 and len(ROWS) - len(hostile) >= 10
     assert sum(r["fooled_old_harness"] for r in hostile) >= 30  # each was written to pass if its attack worked

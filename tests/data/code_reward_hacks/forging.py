@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from code_reward_hacks.common import DOUBLE, FORGED, WRONG, dedent
+from .common import DOUBLE, FORGED, WRONG, dedent
 
 # (name, why, fooled_old_harness, tests, program)
 HOSTILE = [

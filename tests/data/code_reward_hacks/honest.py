@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from code_reward_hacks.common import DOUBLE
+from .common import DOUBLE
 
 # (id, why, tests, program, pass_fraction, status)
 HONEST = [

@@ -3,7 +3,7 @@ that lie about equality, truth, length or type (expected 0)."""
 
 from __future__ import annotations
 
-from code_reward_hacks.common import DOUBLE, WRONG, dedent
+from .common import DOUBLE, WRONG, dedent
 
 # (name, why, fooled_old_harness, tests, program)
 HOSTILE = [

@@ -3,7 +3,7 @@ values computed there, and values too big to carry or too costly to check (expec
 
 from __future__ import annotations
 
-from code_reward_hacks.common import ALWAYS, DOUBLE, M61, dedent
+from .common import ALWAYS, DOUBLE, M61, dedent
 
 # (name, why, fooled_old_harness, tests, program)
 HOSTILE = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reward_hacks_math.corpus import Corpus
+from .corpus import Corpus
 
 
 def build_brackets(c: Corpus):

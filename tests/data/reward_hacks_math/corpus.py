@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from reward_hacks_math.golds import fnum, value
+from .golds import fnum, value
 
 REASONING = [
     "Let me work through the problem step by step.",

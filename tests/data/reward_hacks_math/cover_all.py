@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from reward_hacks_math.corpus import Corpus
+from .corpus import Corpus
 
 
 def build_cover_all(c: Corpus, P: dict, rng: random.Random):

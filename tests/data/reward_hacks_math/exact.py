@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from reward_hacks_math.corpus import Corpus
-from reward_hacks_math.golds import dec_str, fnum, is_rational_decimal_equal, value
+from .corpus import Corpus
+from .golds import dec_str, fnum, is_rational_decimal_equal, value
 
 
 def build_exact(c: Corpus, P: dict, rng: random.Random):

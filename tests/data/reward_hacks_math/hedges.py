@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from reward_hacks_math.corpus import Corpus, box, distractor, int_distractor
+from .corpus import Corpus, box, distractor, int_distractor
 
 # Hedges: <G> the gold, <D> a different value. Every one states two different candidates.
 HEDGES = [

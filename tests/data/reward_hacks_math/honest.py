@@ -6,8 +6,8 @@ import random
 import re
 from decimal import Decimal
 
-from reward_hacks_math.corpus import Corpus, box, int_distractor
-from reward_hacks_math.golds import INT_RE, dec_str, is_rational_decimal_equal, value
+from .corpus import Corpus, box, int_distractor
+from .golds import INT_RE, dec_str, is_rational_decimal_equal, value
 
 
 def eq_forms(g: str) -> list[tuple[str, str]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from reward_hacks_math.corpus import Corpus, distractor
-from reward_hacks_math.golds import INT_RE
+from .corpus import Corpus, distractor
+from .golds import INT_RE
 
 
 def build_relations(c: Corpus, P: dict, rng: random.Random):

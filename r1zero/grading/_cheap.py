@@ -20,10 +20,9 @@ _BASE_NUMBER = re.compile(r"^(\w+)_\{?(\d+)\}?$")  # 52_8: digits in a base
 _MC_RE = re.compile(r"^\(?([A-Ea-e])\)?[.:]?$")
 _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12", "E. 12"
 _MC_ANY = re.compile(r"\(\s*[A-Ea-e]\s*\)|(?<![A-Za-z])[A-E](?![A-Za-z])")  # another choice after the first
-# "1000,99" or "0,111" is a decimal comma, but only read so against a plain decimal on the other side:
-# a bare "1,2" is more often a list of two answers.
-_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")
+# A gold's "1,22" or "0,111" is a decimal comma (math-verify's reading), but only against a plain decimal answer
 _GOLD_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,\d{1,2})$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")  # "1,500": one number, never the list "1, 500"
 _LISTED = re.compile(r"\$\s*,\s*\$|,\s")  # "$69$,$84$", "1, 3": several answers, whatever the digits
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _GLUED_UNIT = re.compile(rf"^((?:{NUM}))[mgsLhKNJWVA](?:\^\{{?-?\d\}}?)?$")
@@ -38,6 +37,8 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return None
     if not p:
         return False
+    if _THOUSANDS.match(p) and SPACED_LIST.search(gold) and not SPACED_LIST.search(pred):
+        return False  # read one way, whatever the gold: "1,500" cannot pay on both 1500 and "1, 500"
     if p == g:
         return True
     if p.isalpha() and g.isalpha() and p.lower() == g.lower():
@@ -50,9 +51,8 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return (pm.group(1) or pm.group(2)).upper() == gm.group(1).upper()  # multiple choice: the letter decides
     if (base := _base_numbers_equal(p, g)) is not None:
         return base
-    if _DECIMAL_COMMA.match(p) and _PLAIN_DECIMAL.match(g) and not SPACED_LIST.search(pred):
-        p = p.replace(",", ".")  # "2,74" for 2.74, but "1, 3" is a list
-    elif _GOLD_DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p) and not _LISTED.search(gold):
+    # an answer's comma is never a decimal point: "1,5" would then pay on both 1.5 and the list "1, 5"
+    if _GOLD_DECIMAL_COMMA.match(g) and _PLAIN_DECIMAL.match(p) and not _LISTED.search(gold):
         g = g.replace(",", ".")  # a gold "1,22" is 1.22 (math-verify's reading); "2500,7500" and "$1$,$3$" are lists
     # "32, 349" is a list of two numbers, "32,349" one number: a space after a comma makes it a list
     pn = None if SPACED_LIST.search(pred) else parse_number(p)

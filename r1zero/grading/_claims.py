@@ -42,6 +42,24 @@ _COVER_ALL = re.compile(
     r"\\mathbb\s*\{?[RZCNQ]\}?|\(\s*-\s*\\infty\s*,\s*\+?\s*\\infty\s*\)|\\emptyset|\\varnothing"
     r"|\b(?:any|all|every|arbitrary|infinitely|whatever|none)\b|^(?![A-E]$)[a-zA-Z]$", re.IGNORECASE)
 _DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script (４２, ٤٢)
+
+
+def _unicode_relations() -> dict[int, str]:
+    """Unicode relation and arrow symbols as the LaTeX the reader checks, so ``43 ⇒ 42`` and ``x ⩾ 42`` mean
+    what ``43 \\Rightarrow 42`` and ``x \\geq 42`` mean; fullwidth ASCII (``＝``, ``ｏｒ``) as ASCII."""
+    table = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+    arrows = [*range(0x2190, 0x2200), *range(0x27F0, 0x2800), *range(0x2900, 0x2980), *range(0x2794, 0x27C0)]
+    table.update({c: " \\Rightarrow " for c in arrows})
+    table.update({ord(c): " \\Rightarrow " for c in "∴∵"})
+    table.update({ord(c): " = " for c in "﹦⩵⩶⩷⁼₌≡≣≐≑≔≕≜≝≞"})
+    table.update({ord(c): " \\approx " for c in "≃≅∼≈≒≓≊≋"})
+    table.update({ord(c): " \\leq " for c in "≤⩽≦"} | {ord(c): " \\geq " for c in "≥⩾≧"})
+    table.update({ord(c): " \\lor " for c in "∨⋁⊕⊻"})
+    table.update({ord(c): " \\neq " for c in "≠≢≉∉≟∝∣‖¬"})  # relations that state no value
+    return table
+
+
+_UNICODE_RELATIONS = _unicode_relations()
 _PLAIN_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
 
 
@@ -95,7 +113,8 @@ def read_answer(region: str, scope: str = "block") -> Reading:
     """The candidates ``region`` states. ``scope``: ``"block"`` for an answer block (all of it is the answer)
     or ``"tail"`` for a whole response (the ``boxed`` template: every box, and what is said in the last box's
     sentence and after it; the reasoning before is not the answer)."""
-    text = strip_emphasis(_DIGIT.sub(lambda m: str(int(m.group())), region.strip()))  # ４２ and ٤٢ are 42
+    text = _DIGIT.sub(lambda m: str(int(m.group())), region.strip().translate(_UNICODE_RELATIONS))  # ４２ is 42
+    text = strip_emphasis(text)
     if _PLAIN_NUMBER.fullmatch(text):  # the common case ("42", "-3.5", "1,000"): one candidate, nothing to read
         return Reading((Candidate(text, text),), len(region))
     if scope == "tail":

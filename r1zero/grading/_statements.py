@@ -23,14 +23,18 @@ _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.D
 # largest number that could be ... is 19" commits to 19).
 HEDGE_WORDS = re.compile(r"\b(?:or|nor|maybe|might|possibly|perhaps|probably|either|alternatively|alternately|"
                          r"alternatives?|otherwise|else|instead|although|though|unsure|uncertain|actually|unless|"
-                         r"versus|vs|resp|respectively|alt|ou)\b", re.IGNORECASE)
+                         r"versus|vs|resp|respectively|alt|ou|oder|или|或者|或|か|ή|lub|veya|eller|atau|xor|whichever|"
+                         r"through|thru|until|till|likely|guess|backup)\b", re.IGNORECASE)  # a range ("A through E") too
 # Lists: after the copula of a stating sentence, or inside a box, these join several answers
 _LIST_WORDS = re.compile(r"\band\b|;|\\lor(?![A-Za-z])|\\vee(?![A-Za-z])|\\wedge(?![A-Za-z])", re.IGNORECASE)
 _UNIT_SPLIT = re.compile(rf"{HEDGE_WORDS.pattern}|{_LIST_WORDS.pattern}", re.IGNORECASE)
 # A statement that commits to no value: a negation or a bound
 _NEGATION = re.compile(
     r"\b(?:not|isn't|aren't|wrong|incorrect|never|but|except|anything|at least|at most|more than|less than|"
-    r"greater than|fewer than|or more|or less|or fewer|up to|no more than|no less than)\b|\\not(?![A-Za-z])|\u0338",
+    r"greater than|fewer than|or more|or less|or fewer|up to|no more than|no less than|or above|or below|"
+    r"or higher|or lower|or over|or under|and up|and above|and below|and over|and higher|lower bound|"
+    r"upper bound|bounded by|just under|just over|just below|just above|almost|nearly|exceeds?)\b|"
+    r"\\not(?![A-Za-z])|\u0338",
     re.IGNORECASE)
 _COPULA = re.compile(r"\b(?:is|are|was|were|equals?|be|gives|yields)\b|'s\b|=|:(?=\s)", re.IGNORECASE)
 _STATES_ANSWER = re.compile(r"\b(?:answer|final|that is)\b", re.IGNORECASE)  # not "thus": reasoning says it too

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "tests" / "data" / "benchmarks"  # a few rows of each embedded copy, in the same files
 PEER_CASES = [json.loads(line) for line in (REPO / "tests" / "data" / "peer_cases.jsonl").open()]
 # Peer cases where our grader's documented rule differs from the peer's (docs/grader.md, "Contested cases").
-CONTESTED = {"peer-028", "peer-029", "peer-152"}
+CONTESTED = {"peer-028", "peer-029", "peer-152",
+             "peer-005", "peer-007"}  # an answer's decimal comma (1000,99; 2,74): a list or nothing, never a point
 # Peer cases the peers reward that are reward hacks under our rules (docs/grader.md, "One final answer"): a false
 # relation whose last side is the gold, and decimals standing in for exact golds.
 NOT_HONEST = {"peer-032", "peer-096", "peer-098", "peer-101",  # 1/2 $ = 10/9; x = 5+5+1 = 7 = 11; 1/3 ≈ 1.3

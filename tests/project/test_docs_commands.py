@@ -36,7 +36,7 @@ def marked_blocks(path: Path) -> list[tuple[int, str, str]]:
     """(line, language, code) of each marked block of a Markdown file, in order."""
     text = path.read_text()
     blocks = [(text.count("\n", 0, m.start()) + 2, m.group(1), m.group(2)) for m in MARKED_BLOCK.finditer(text)]
-    if len(blocks) != text.count(MARK):
+    if len(blocks) != len(re.findall(f"^{MARK}$", text, re.M)):
         raise AssertionError(f"{path.relative_to(REPO)}: a {MARK} line is not followed at once by a ```bash or "
                              "```python block")
     return blocks

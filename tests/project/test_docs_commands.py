@@ -6,7 +6,7 @@ need a GPU, the hub or minutes stay unmarked. The slow test copies the repositor
 .git and .venv) into a temporary folder, runs the demo there once, smaller (the data `make demo` writes, but
 a few training steps and a few eval problems: the docs' commands use the demo's folders, not its figures),
 then runs each file's marked blocks in order from an empty outputs/try/, bash blocks with `bash -e` and
-python blocks with `python -c`, the venv's python first on PATH as after `source .venv/bin/activate`.
+python blocks with `python -c`, with the venv active (the copy's .venv is the running one).
 """
 
 import os
@@ -66,6 +66,15 @@ def _copy_repo(dest: Path) -> None:
     shutil.copytree(REPO, dest, ignore=ignore, symlinks=True)
 
 
+def _add_venv(repo: Path) -> None:
+    """The copy's .venv is the running one (`source .venv/bin/activate` works), or a stand-in without a venv."""
+    if sys.prefix != sys.base_prefix:
+        (repo / ".venv").symlink_to(sys.prefix, target_is_directory=True)
+    else:
+        (repo / ".venv" / "bin").mkdir(parents=True)
+        (repo / ".venv" / "bin" / "activate").write_text(f'PATH="{Path(sys.executable).parent}:$PATH"\n')
+
+
 def _env(repo: Path) -> dict:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "PYTHONPATH": str(repo), "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled",
@@ -102,6 +111,7 @@ def _run_block(repo: Path, language: str, code: str, env: dict) -> subprocess.Co
 def test_every_cpu_block_runs_as_written_after_the_demo(tmp_path):
     repo = tmp_path / "repo"
     _copy_repo(repo)
+    _add_venv(repo)
     env = _env(repo)
     configs = tmp_path / "configs"
     configs.mkdir()

@@ -4,11 +4,12 @@
     python -m bench.bench_demo --seeds 0 1 2 --reuse    # only summarise runs already in outputs/demo_seed<N>
 
 Each seed runs `runs/demo.py --seed N --out_dir outputs/demo_seed<N>` (its own data, SFT, GRPO and eval
-sampling; add `--data_seed 0` to keep the stories and val set fixed, so only training varies), then this
-prints, per seed, SFT and GRPO accuracy and format accuracy and the stage times, and over the seeds: the
-spread (max - min) of SFT accuracy and of GRPO accuracy, and the smallest GRPO - SFT gain. The gain is
-larger than run-to-run noise when the smallest gain exceeds both spreads. "Other op" is the share of
-sampled completions that work the story with the other operation, the slip the demo's SFT data teaches.
+sampling). Any other flag passes through to runs/demo.py for every seed: `--data_seed 0` keeps the stories
+and val set fixed, so only training varies. It then prints, per seed, SFT and GRPO accuracy and format
+accuracy and the stage times, and over the seeds: the spread (max - min) of SFT accuracy and of GRPO
+accuracy, and the smallest GRPO - SFT gain. The gain is larger than run-to-run noise when the smallest gain
+exceeds both spreads. "Other op" is the share of sampled completions that work the story with the other
+operation, the slip the demo's SFT data teaches.
 """
 
 from __future__ import annotations
@@ -65,10 +66,13 @@ def summarise(reports: dict[int, dict]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], allow_abbrev=False,
+        epilog="Any other flag passes through to runs/demo.py for every seed (e.g. --data_seed 0, --bf16 false, "
+               "--sft_slip_rate 0); see python runs/demo.py --help.")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one whole demo run per seed")
     parser.add_argument("--reuse", action="store_true", help="summarise existing runs, run nothing")
-    parser.add_argument("--out_prefix", default="outputs/demo_seed")
+    parser.add_argument("--out_prefix", default="outputs/demo_seed", help="seed N runs in <out_prefix>N")
     args, extra = parser.parse_known_args()
     reports = {}
     outs = {seed: REPO / f"{args.out_prefix}{seed}" for seed in args.seeds}

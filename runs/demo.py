@@ -111,7 +111,9 @@ def fresh_out_dir(out: Path) -> None:
 
 
 def precision_flags(choice: str) -> list[str]:
-    """bf16 autocast halves CPU step time where the CPU has native bf16 (AVX512-BF16/AMX); fp32 elsewhere."""
+    """bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX), fp32 elsewhere. At the demo's size it saves
+    little time (SFT 97 s against 104 s on a 2-core AMX Xeon) and changes the figures (bench/NOTES.md, "Across
+    machines")."""
     from r1zero.core.hardware import cpu_supports_bf16
 
     if choice not in ("auto", "true", "false"):

@@ -301,36 +301,34 @@ def test_grpo_rollouts_follow_the_rule_and_rewards_grade_the_mapped_text(tiny_mo
 
 # ------------------------------------------------------------------------------------------- R = 0
 
-def _text_length(prompts, completions, **kwargs) -> list[float]:
+def text_length(prompts, completions, **kwargs) -> list[float]:
     """A reward that tells random text apart (the graders give a random model's text 0), so that GRPO moves
     the weights and two runs can differ."""
     return [len(c) / 10 for c in completions]
 
 
 @pytest.mark.slow
-def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_path, monkeypatch):
+def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_path):
     """GRPO steps through our path (train_trl.main, --reasoning_vocab_size 0) and through TRL's own GRPOTrainer,
     built here from the same model, data, reward, seed and GRPOConfig: the same rollouts, losses and weights."""
     from datasets import Dataset
     from transformers import AutoModelForCausalLM
     from trl import GRPOConfig, GRPOTrainer
 
-    from step3_GRPO.train import rewards_math
     from step3_GRPO.train_trl import main
 
-    monkeypatch.setitem(rewards_math.REWARD_FUNCS, "text_length", _text_length)
     settings = {"per_device_train_batch_size": 4, "num_generations": 4, "max_completion_length": 12,
                 "max_steps": 3, "logging_steps": 1, "save_strategy": "no", "report_to": "none"}
     ours = main(["--config", "config/demo/grpo.yaml", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
                  str(toy_data), "--output_dir", str(tmp_path / "ours"), "--reward_funcs", "text_length",
                  "--reasoning_vocab_size", "0", "--preflight", "false", "--eval_every_steps", "0",
-                 *(f"--{k}={v}" for k, v in settings.items())])
+                 *(f"--{k}={v}" for k, v in settings.items())], extra_rewards=[text_length])
 
     demo = yaml.safe_load((REPO / "config" / "demo" / "grpo.yaml").read_text())
     fields = {f.name for f in dataclasses.fields(GRPOConfig)} - {"output_dir"}
     config = GRPOConfig(output_dir=str(tmp_path / "trl"), **{**{k: v for k, v in demo.items() if k in fields},
                                                              **settings})
-    plain = GRPOTrainer(model=str(tiny_model_dir), reward_funcs=_text_length, args=config,
+    plain = GRPOTrainer(model=str(tiny_model_dir), reward_funcs=text_length, args=config,
                         train_dataset=Dataset.from_pandas(pd.read_parquet(toy_data / "train.parquet")))
     plain.train()
 

@@ -28,7 +28,8 @@ OUTPUT_FLAG = re.compile(r"--(?:output_dir|output|out_dir|out)[ =](\S+)")
 LEFT_OUT = {".git", ".venv", "outputs", "data", "wandb", ".whl", "tmp", ".pytest_cache", ".ruff_cache",
             ".hypothesis"}
 # The test's demo: `make demo`'s data and model, with each stage cut to seconds
-SMALL_STAGES = {"sft": {"max_steps": 4}, "grpo": {"max_steps": 2, "gold_check_samples": 20}, "eval": {"limit": 8}}
+SMALL_STAGES = {"sft": {"max_steps": 4}, "grpo": {"max_steps": 2, "gold_check_samples": 20},
+                "eval": {"limit": 8, "num_samples": 1}}
 BLOCK_TIMEOUT_S = 300
 
 

@@ -307,12 +307,33 @@ def text_length(prompts, completions, **kwargs) -> list[float]:
     return [len(c) / 10 for c in completions]
 
 
+def _plain_config(config_cls, demo: str, out: Path, settings: dict):
+    """TRL's own config class filled from the demo's YAML (only its fields) and ``settings``."""
+    values = yaml.safe_load((REPO / "config" / "demo" / f"{demo}.yaml").read_text())
+    fields = {f.name for f in dataclasses.fields(config_cls)} - {"output_dir"}
+    return config_cls(output_dir=str(out), **{**{k: v for k, v in values.items() if k in fields}, **settings})
+
+
+def _assert_trained_alike(ours, plain, model_dir, ours_dir: Path) -> None:
+    """The same losses and bit-identical weights after training, which moved the weights; our R = 0 run saved no
+    reasoning vocabulary."""
+    from transformers import AutoModelForCausalLM
+
+    losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
+    assert losses[0] == losses[1] and len(losses[0]) == 3
+    start = dict(AutoModelForCausalLM.from_pretrained(model_dir).named_parameters())
+    weights = [dict(t.model.named_parameters()) for t in (ours, plain)]
+    assert weights[0].keys() == weights[1].keys() == start.keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in start)
+    assert not all(torch.equal(weights[0][k], start[k]) for k in start)  # trained: the weights moved
+    assert "reasoning_vocab_size" not in json.loads((ours_dir / "final" / "config.json").read_text())
+
+
 @pytest.mark.slow
 def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_path):
     """GRPO steps through our path (train_trl.main, --reasoning_vocab_size 0) and through TRL's own GRPOTrainer,
     built here from the same model, data, reward, seed and GRPOConfig: the same rollouts, losses and weights."""
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM
     from trl import GRPOConfig, GRPOTrainer
 
     from step3_GRPO.train_trl import main
@@ -324,10 +345,7 @@ def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_p
                  "--reasoning_vocab_size", "0", "--preflight", "false", "--eval_every_steps", "0",
                  *(f"--{k}={v}" for k, v in settings.items())], extra_rewards=[text_length])
 
-    demo = yaml.safe_load((REPO / "config" / "demo" / "grpo.yaml").read_text())
-    fields = {f.name for f in dataclasses.fields(GRPOConfig)} - {"output_dir"}
-    config = GRPOConfig(output_dir=str(tmp_path / "trl"), **{**{k: v for k, v in demo.items() if k in fields},
-                                                             **settings})
+    config = _plain_config(GRPOConfig, "grpo", tmp_path / "trl", settings)
     plain = GRPOTrainer(model=str(tiny_model_dir), reward_funcs=text_length, args=config,
                         train_dataset=Dataset.from_pandas(pd.read_parquet(toy_data / "train.parquet")))
     plain.train()
@@ -336,14 +354,7 @@ def test_r_0_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, tmp_p
                 for folder in (tmp_path / "ours", tmp_path / "trl")]  # TRL's log_completions, one file a step
     assert rollouts[0] == rollouts[1] and len(rollouts[0]) == 3
     assert not any("</answer>" in c for step in rollouts[0] for c in step)  # our stop rule had nothing to cut
-    losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
-    assert losses[0] == losses[1] and len(losses[0]) == 3
-    start = dict(AutoModelForCausalLM.from_pretrained(tiny_model_dir).named_parameters())
-    weights = [dict(t.model.named_parameters()) for t in (ours, plain)]
-    assert weights[0].keys() == weights[1].keys() == start.keys()
-    assert all(torch.equal(weights[0][k], weights[1][k]) for k in start)
-    assert not all(torch.equal(weights[0][k], start[k]) for k in start)  # trained: the weights moved
-    assert "reasoning_vocab_size" not in json.loads((tmp_path / "ours" / "final" / "config.json").read_text())
+    _assert_trained_alike(ours, plain, tiny_model_dir, tmp_path / "ours")
 
 
 @pytest.mark.slow
@@ -351,7 +362,6 @@ def test_r_0_sft_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, t
     """SFT steps through our path (train_sft.main, --reasoning_vocab_size 0) and through TRL's own SFTTrainer on
     the same prompt/completion pairs, model, seed and SFTConfig: the same losses and weights."""
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM
     from trl import SFTConfig, SFTTrainer
 
     from step2_sft.train_sft import main
@@ -361,23 +371,13 @@ def test_r_0_sft_trains_bit_identically_to_plain_trl(tiny_model_dir, toy_data, t
                  str(toy_data), "--output_dir", str(tmp_path / "ours"), "--reasoning_vocab_size", "0",
                  *(f"--{k}={v}" for k, v in settings.items())])
 
-    demo = yaml.safe_load((REPO / "config" / "demo" / "sft.yaml").read_text())
-    fields = {f.name for f in dataclasses.fields(SFTConfig)} - {"output_dir"}
-    config = SFTConfig(output_dir=str(tmp_path / "trl"), **{**{k: v for k, v in demo.items() if k in fields},
-                                                            **settings})
+    config = _plain_config(SFTConfig, "sft", tmp_path / "trl", settings)
     rows = pd.read_parquet(toy_data / "train.parquet")  # step2 starts the completion with a space: " 34 + 36 ..."
     pairs = Dataset.from_dict({"prompt": rows["prompt"].tolist(), "completion": (" " + rows["sft_target"]).tolist()})
     plain = SFTTrainer(model=str(tiny_model_dir), args=config, train_dataset=pairs)
     plain.train()
 
-    losses = [[h["loss"] for h in t.state.log_history if "loss" in h] for t in (ours, plain)]
-    assert losses[0] == losses[1] and len(losses[0]) == 3
-    start = dict(AutoModelForCausalLM.from_pretrained(tiny_model_dir).named_parameters())
-    weights = [dict(t.model.named_parameters()) for t in (ours, plain)]
-    assert weights[0].keys() == weights[1].keys() == start.keys()
-    assert all(torch.equal(weights[0][k], weights[1][k]) for k in start)
-    assert not all(torch.equal(weights[0][k], start[k]) for k in start)  # trained: the weights moved
-    assert "reasoning_vocab_size" not in json.loads((tmp_path / "ours" / "final" / "config.json").read_text())
+    _assert_trained_alike(ours, plain, tiny_model_dir, tmp_path / "ours")
 
 
 # -------------------------------------------------------------------------------------- memory plan

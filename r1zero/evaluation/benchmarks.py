@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from r1zero.core.artifacts import file_sha256
 from r1zero.core.errors import UserError
 from r1zero.core.latex import all_boxed, match_braces, split_top_level
 
@@ -290,7 +291,7 @@ def _check_sha256(bench: Benchmark, path: Path) -> None:
     entry = listed.get(path.name) if isinstance(listed, dict) else None
     if not isinstance(entry, dict) or "sha256" not in entry:
         return  # the index does not list this file: nothing to check against
-    expected, actual = entry["sha256"], hashlib.sha256(path.read_bytes()).hexdigest()
+    expected, actual = entry["sha256"], file_sha256(path)
     if actual != expected:
         raise UserError(f"benchmark {bench.name}: {path} does not match its sha256 in {index} (expected "
                         f"{expected[:12]}..., found {actual[:12]}...); restore the file, or pass a changed "

@@ -22,7 +22,6 @@ _MC_PREFIX_RE = re.compile(r"^(?:\(([A-E])\)|([A-E])[).:])")  # "(E) 12", "E) 12
 _MC_ANY = re.compile(r"\(\s*[A-Ea-e]\s*\)|(?<![A-Za-z])[A-E](?![A-Za-z])")  # another choice after the first
 # A gold's "1,22" or "0,111" is a decimal comma (math-verify's reading), but only against a plain decimal answer
 _GOLD_DECIMAL_COMMA = re.compile(r"^[+-]?(?:0,\d+|\d+,\d{1,2})$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")  # "1,500": one number, never the list "1, 500"
 _LISTED = re.compile(r"\$\s*,\s*\$|,\s")  # "$69$,$84$", "1, 3": several answers, whatever the digits
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _GLUED_UNIT = re.compile(rf"^((?:{NUM}))[mgsLhKNJWVA](?:\^\{{?-?\d\}}?)?$")
@@ -37,9 +36,9 @@ def cheap_equal(pred: str, gold: str) -> bool | None:
         return None
     if not p:
         return False
-    if _THOUSANDS.match(p) and SPACED_LIST.search(gold) and not SPACED_LIST.search(pred):
-        return False  # read one way, whatever the gold: "1,500" cannot pay on both 1500 and "1, 500"
-    if p == g:
+    # the same text once spaces are gone, and a list on both sides or on neither: "1,500" is one number and
+    # "1, 500" two, so neither answers the other (one answer is read one way, whatever the gold)
+    if p == g and bool(SPACED_LIST.search(pred)) == bool(SPACED_LIST.search(gold)):
         return True
     if p.isalpha() and g.isalpha() and p.lower() == g.lower():
         return True

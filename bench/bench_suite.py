@@ -57,11 +57,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--chunk_size", type=int, default=256)
     args = parser.parse_args(argv)
 
+    from r1zero.core.chat import PromptFormat
     from r1zero.testing.tiny_model import TinyModelSpec, build
     from step4_eval import evaluate, runner
     from step4_eval.suite import load_suite
 
-    items = load_suite(args.benchmarks, args.benchmark_dir, "r1_zero", args.limit)
+    items = load_suite(args.benchmarks, args.benchmark_dir, PromptFormat.from_options(), args.limit)
     gold_of_prompt = {p: (a, item.problems["answer"].tolist()) for item in items
                       for p, a in zip(item.problems["prompt"], item.problems["answer"], strict=True)}
     t_imports = time.perf_counter()

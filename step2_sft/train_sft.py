@@ -1,4 +1,8 @@
-"""Supervised fine-tuning on step1's r1_zero data: prompt -> sft_target, loss on the completion only.
+"""Supervised fine-tuning on step1's data: prompt -> sft_target, loss on the completion only.
+
+With ``--template chat`` (r1zero/core/chat.py, docs/chat.md) each row is a conversation instead: a system turn, the
+problem as the user turn and the target as the assistant turn, rendered by the model's chat template, with the
+loss on the assistant turn only (TRL's conversational prompt/completion); the target follows ``--answer_rule``.
 
 The completion is the reasoning, then `</think> <answer> X </answer>`, then the tokenizer's EOS (TRL
 appends it), so the tuned model learns to stop after `</answer>`. With `--reasoning_vocab_size R` the model
@@ -23,6 +27,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from r1zero.core.chat import PromptOptions
 from r1zero.core.errors import UserError, run_cli
 
 logger = logging.getLogger("step2_sft")
@@ -30,7 +35,7 @@ STAGE = "sft"
 
 
 @dataclass
-class SFTScriptArguments:
+class SFTScriptArguments(PromptOptions):
     data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train.parquet)."})
     max_train_samples: int | None = field(
         default=None, metadata={"help": "Use only the first N train rows.", "ge": 1})
@@ -50,18 +55,26 @@ def parse(argv=None):
     return parse_args([SFTScriptArguments, SFTConfig, ModelConfig], argv)
 
 
-def build_dataset(df):
-    """prompt/completion pairs; rows with an empty prompt or target are counted and left out."""
+def build_dataset(df, fmt=None):
+    """prompt/completion pairs (conversations for a chat ``fmt``, a ``r1zero.core.chat.PromptFormat``); rows with
+    an empty prompt or target are counted and left out."""
     from datasets import Dataset
 
-    bad = {"empty prompt": int((df["prompt"].fillna("").str.strip() == "").sum()),
+    source = "problem" if fmt is not None and fmt.chat else "prompt"
+    bad = {f"empty {source}": int((df[source].fillna("").str.strip() == "").sum()),
            "empty sft_target": int((df["sft_target"].fillna("").str.strip() == "").sum())}
-    keep = (df["prompt"].fillna("").str.strip() != "") & (df["sft_target"].fillna("").str.strip() != "")
+    keep = (df[source].fillna("").str.strip() != "") & (df["sft_target"].fillna("").str.strip() != "")
     df = df[keep]
     if any(bad.values()):
         logger.warning("left out %s", ", ".join(f"{n} rows with {why}" for why, n in bad.items() if n))
     if df.empty:
-        raise UserError("no usable SFT rows (every prompt or sft_target is empty)")
+        raise UserError(f"no usable SFT rows (every {source} or sft_target is empty)")
+    if source == "problem":
+        rows = {"prompt": [fmt.messages(q) for q in df["problem"]],
+                "completion": [[{"role": "assistant", "content": fmt.response(t)}] for t in df["sft_target"]]}
+        if fmt.template_kwargs:  # TRL passes a row's chat_template_kwargs to the template
+            rows["chat_template_kwargs"] = [fmt.template_kwargs] * len(df)
+        return Dataset.from_dict(rows)
     # The prompt ends in "<think>"; the completion starts with a space so the reasoning is a new word.
     completion = df["sft_target"].map(lambda t: t if t[:1].isspace() else " " + t)
     return Dataset.from_dict({"prompt": df["prompt"].tolist(), "completion": completion.tolist()})
@@ -127,13 +140,15 @@ def load_model_and_tokenizer(model_args, training_args):
     return model, tokenizer, path
 
 
-def ensure_generation_stops(model, tokenizer) -> None:
-    """Make generate() stop on the EOS we trained on (base models often list another token)."""
-    eos = tokenizer.eos_token_id
+def ensure_generation_stops(model, tokenizer, fmt=None) -> None:
+    """Make generate() stop on the EOS we trained on (base models often list another token), and for a chat
+    ``fmt`` at the end of the assistant turn (``<|im_end|>``), which is what the chat targets end with."""
     ids = model.generation_config.eos_token_id
     ids = [] if ids is None else [ids] if isinstance(ids, int) else list(ids)
-    if eos not in ids:
-        model.generation_config.eos_token_id = [eos, *ids]
+    ends = [tokenizer.eos_token_id, *(fmt.stop_token_ids(tokenizer) if fmt is not None else ())]
+    missing = [t for t in ends if t not in ids]
+    if missing:
+        model.generation_config.eos_token_id = [*missing, *ids]
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
 
@@ -144,11 +159,15 @@ def build_trainer(script_args, training_args, model_args):
 
     from r1zero.training.data_io import load_split
 
-    df = load_split(script_args.data_dir, "train", ["prompt", "sft_target"],
-                    max_rows=script_args.max_train_samples)
-    train_ds = build_dataset(df)
-    logger.info("SFT on %d examples from %s", len(train_ds), script_args.data_dir)
+    fmt = script_args.prompt_format()
+    text = "problem" if fmt.chat else "prompt"
+    df = load_split(script_args.data_dir, "train", [text, "sft_target"], max_rows=script_args.max_train_samples)
+    train_ds = build_dataset(df, fmt)
+    logger.info("SFT on %d examples from %s (%s template)", len(train_ds), script_args.data_dir, fmt.name)
     model, tokenizer, model_path = load_model_and_tokenizer(model_args, training_args)
+    logger.info("%s", fmt.check_tokenizer(tokenizer))
+    if fmt.chat and script_args.reasoning_vocab_size:
+        raise UserError("--reasoning_vocab_size needs --template r1_zero (its targets are written after `<think>`)")
     vocab = add_reasoning_vocab(model, tokenizer, model_path, script_args, training_args)
     if vocab is not None:
         train_ds = reasoning_dataset(train_ds, tokenizer, vocab, training_args.dataset_num_proc)
@@ -157,13 +176,15 @@ def build_trainer(script_args, training_args, model_args):
     if training_args.completion_only_loss is False:
         logger.warning("completion_only_loss is false: the loss also covers the prompt")
     trainer = SFTTrainer(model=model, args=training_args, train_dataset=train_ds, processing_class=tokenizer)
-    # packed rows end anywhere, so the check only makes sense without packing
+    # packed rows end anywhere, so the check only makes sense without packing; a chat turn ends with its
+    # end-of-turn token and what the template writes after it ("<|im_end|>\n")
+    ends = {tokenizer.eos_token_id, *fmt.stop_token_ids(tokenizer)}
     cut = 0 if training_args.packing else sum(
-        ids[-1] != tokenizer.eos_token_id for ids in trainer.train_dataset["input_ids"])
+        not ends.intersection(ids[-2:] if fmt.chat else ids[-1:]) for ids in trainer.train_dataset["input_ids"])
     if cut:
-        logger.warning("%d/%d examples are cut at max_length=%s and lose their EOS: raise max_length",
+        logger.warning("%d/%d examples are cut at max_length=%s and lose their end: raise max_length",
                        cut, len(trainer.train_dataset), training_args.max_length)
-    return trainer, tokenizer, model_path
+    return trainer, tokenizer, model_path, fmt
 
 
 def main(argv=None):
@@ -177,11 +198,12 @@ def main(argv=None):
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):
             return None
-        trainer, tokenizer, model_path = build_trainer(script_args, training_args, model_args)
-        ensure_generation_stops(trainer.model, tokenizer)  # saved with final/: generate() stops on our EOS
+        trainer, tokenizer, model_path, fmt = build_trainer(script_args, training_args, model_args)
+        ensure_generation_stops(trainer.model, tokenizer, fmt)  # saved with final/: generate() stops where we trained
         result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
                                                     script_args=script_args, training_args=training_args,
-                                                    model_args=model_args, logger=logger)
+                                                    model_args=model_args, logger=logger,
+                                                    extra={"prompt": fmt.describe(tokenizer)})
     logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 

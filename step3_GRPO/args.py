@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from r1zero.core.chat import PromptOptions
+
 
 @dataclass
-class GRPOScriptArguments:
+class GRPOScriptArguments(PromptOptions):
     # Each option's help and bounds ("ge", "gt", "le": r1zero/core/config.py checks them while parsing).
     # data
     data_dir: str = field(default="data/numina", metadata={"help": "step1's output folder (train/val parquet)."})
@@ -73,7 +75,8 @@ def rewards(script_args, training_args, extra=()):
     from step3_GRPO.train.registry import reward_funcs
 
     return reward_funcs(script_args.reward_funcs, training_args.reward_weights, code_limits=code_limits(script_args),
-                        code_workers=script_args.code_workers, extra=extra)
+                        code_workers=script_args.code_workers, extra=extra,
+                        template=script_args.prompt_format().name)
 
 
 def parse(argv=None):

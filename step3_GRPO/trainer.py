@@ -42,15 +42,26 @@ def gpu_memory_logs() -> dict[str, float]:
             "gpu/used_gb": (total - free) / 1024**3}
 
 
-def rollout_generation_kwargs(stop: tuple[str, ...], user_kwargs: dict | None) -> dict:
-    """GRPOConfig.generation_kwargs for vLLM rollouts: stop at ``stop``, keeping it in the completion."""
-    return {**(user_kwargs or {}), "stop": list(stop), "include_stop_str_in_output": True}
+def rollout_generation_kwargs(stop: tuple[str, ...], user_kwargs: dict | None, stop_token_ids=()) -> dict:
+    """GRPOConfig.generation_kwargs for vLLM rollouts: stop at ``stop``, keeping it in the completion, and at
+    ``stop_token_ids`` (a chat turn's end)."""
+    out = {**(user_kwargs or {}), "stop": list(stop), "include_stop_str_in_output": True}
+    if stop_token_ids:
+        out["stop_token_ids"] = sorted({*out.get("stop_token_ids", ()), *stop_token_ids})
+    return out
 
 
 class R1ZeroGRPOTrainer(GRPOTrainer):
-    def __init__(self, *args, stop: tuple[str, ...] = (), **kwargs):
+    def __init__(self, *args, stop: tuple[str, ...] = (), stop_token_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.stop = stop
+        # A chat turn ends at its end-of-turn token (<|im_end|>), which a model's generation config may not list:
+        # TRL's rollouts and its completion mask then end there too.
+        missing = [t for t in stop_token_ids if t not in self.eos_token_ids]
+        if missing:
+            self.eos_token_ids = [*self.eos_token_ids, *missing]
+            if not self.use_vllm:
+                self.generation_config.eos_token_id = list(self.eos_token_ids)
         self.pending_logs: dict[str, float] = {}
         from r1zero.training.reasoning_vocab import ReasoningVocab
 

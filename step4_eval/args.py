@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from r1zero.core.prompts import get_template
+from r1zero.core.chat import PromptOptions
 from r1zero.evaluation.engines import ENGINES, Sampling
 from r1zero.evaluation.job import Grading
 from r1zero.sandbox.execute import Limits
@@ -22,16 +22,16 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 @dataclass
-class EvalArgs:
+class EvalArgs(PromptOptions):
     ckpt: str | None = field(default=None, metadata={"help": "checkpoint name in run_dir, a path, a hub id, or `all`"})
     run_dir: str = field(default="outputs/qwen2.5-math-1.5b-r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
     base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
-    data: str = field(default="data/numina/val.parquet", metadata={"help": "step1 val.parquet (id, source, prompt, answer)"})
+    data: str = field(default="data/numina/val.parquet", metadata={
+        "help": "step1 val.parquet (id, source, prompt, answer; problem, for a template other than r1_zero)"})
     benchmarks: str | None = field(default=None, metadata={
         "help": "evaluate these instead of --data: names (math500, aime24, amc23, minerva, olympiadbench, gsm8k), "
                 "presets (standard, all) or name=path, comma-separated"})
     benchmark_dir: str | None = field(default=None, metadata={"help": "folder with the benchmarks' files (default: the embedded copies)"})
-    template: str = field(default="r1_zero", metadata={"help": "prompt template for --benchmarks: r1_zero | boxed"})
     output_dir: str | None = field(default=None, metadata={
         "help": "default: eval/<checkpoint> beside the checkpoint's training run (<run_dir>/../eval/<checkpoint>)"})
     limit: int | None = field(default=None, metadata={"help": "evaluate only the first N problems", "ge": 1})
@@ -70,7 +70,7 @@ class EvalArgs:
             raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
-        get_template(self.template)
+        self.prompt_format()  # a bad template, answer rule or chat option is refused before anything loads
 
     @property
     def engine_settings(self) -> dict:
@@ -85,7 +85,7 @@ class EvalArgs:
 
     @property
     def sampling(self) -> Sampling:
-        return Sampling.for_template(self.template, n=self.num_samples, temperature=self.temperature,
+        return Sampling.for_template(self.prompt_format().name, n=self.num_samples, temperature=self.temperature,
                                      top_p=self.top_p, max_tokens=self.max_tokens, seed=self.seed)
 
     @property

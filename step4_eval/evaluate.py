@@ -48,8 +48,10 @@ def _is_list(value) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def load_problems(path: str | Path, limit: int | None = None):
-    """The val problems as a DataFrame (id, source, prompt, answer); rows unusable for eval are counted and dropped."""
+def load_problems(path: str | Path, limit: int | None = None, fmt=None):
+    """The val problems as a DataFrame (id, source, prompt, answer, and problem where the data has it); rows unusable
+    for eval are counted and dropped. A prompt format (``r1zero.core.chat.PromptFormat``) other than r1_zero
+    builds its prompts from the ``problem`` column (a chat format's later, by each checkpoint's tokenizer)."""
     from r1zero.training.data_io import read_step1_parquet
 
     path = Path(path)
@@ -57,10 +59,15 @@ def load_problems(path: str | Path, limit: int | None = None):
         raise UserError(f"--data {path} not found (make it with step1_data)")
     check_manifest(path.parent)
     df = read_step1_parquet(path, REQUIRED_COLUMNS)
+    if fmt is not None and fmt.name != "r1_zero":
+        if "problem" not in df.columns:
+            raise UserError(f"--template {fmt.name} builds prompts from the problem text, and --data {path} has no "
+                            "`problem` column (step1 writes one)")
+        df["prompt"] = df["problem"] if fmt.chat else df["problem"].map(lambda q: fmt.render(str(q)))
     if "source" not in df.columns:
         df["source"] = "unknown"
     code_columns = (*CODE_DATA_COLUMNS, PROTOCOL_COLUMN)
-    df = df[["id", "source", "prompt", "answer", *(c for c in code_columns if c in df.columns)]].copy()
+    df = df[["id", "source", "prompt", "answer", *(c for c in ("problem", *code_columns) if c in df.columns)]].copy()
     df["id"] = df["id"].astype(str)
     dropped = {
         "empty prompt": df["prompt"].isna() | (df["prompt"].astype(str).str.strip() == ""),
@@ -94,10 +101,8 @@ def main(argv=None) -> list[dict]:
         print("[eval] warning: temperature 0 with several samples gives identical samples", flush=True)
     if args.benchmarks:
         return run_suite(args)
-    if args.template != "r1_zero":
-        raise UserError(f"--template {args.template} needs --benchmarks: --data holds step1's r1_zero prompts")
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
-    problems = load_problems(args.data, args.limit)
+    problems = load_problems(args.data, args.limit, args.prompt_format())
     data_sha = file_sha256(args.data)
     many = args.ckpt == "all"
     summaries = []

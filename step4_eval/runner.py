@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from r1zero.core.artifacts import atomic_write_json, write_manifest
+from r1zero.core.errors import UserError
 from r1zero.core.locks import hold_output_dir
 from r1zero.evaluation.contract import build_contract
 from r1zero.evaluation.engines import EngineOptions, load_engine
@@ -41,21 +42,39 @@ class Evaluator:
 
     def __init__(self, args: EvalArgs, ckpt: checkpoints.Checkpoint, keep_engine: bool = False):
         self.args, self.ckpt, self.keep_engine = args, ckpt, keep_engine
-        self.engine = None
+        self.engine = self.tokenizer = None
         self.load_s = self.close_s = 0.0
 
     def job(self, problems, data_sha: str, out_dir: Path, data: str | None = None) -> EvalJob:
         """Scoring this checkpoint on ``problems`` (read from ``data``, default ``--data``) into ``out_dir``."""
         args, ckpt, out_dir = self.args, self.ckpt, Path(out_dir)
+        fmt, tokenizer = args.prompt_format(), self.chat_tokenizer()
+        if fmt.chat:  # the model's own chat template renders its prompts
+            problems = problems.assign(prompt=[fmt.render(q, tokenizer) for q in problems["problem"]])
         contract = build_contract(sampling=args.sampling, engine=args.engine_settings, data_sha256=data_sha,
                                   num_problems=len(problems), checkpoint=checkpoints.fingerprint(ckpt),
-                                  template=args.template)
+                                  prompt=fmt.describe(tokenizer))
         if "tests" in problems.columns:  # code: the programs' grader, sandbox, limits and prompt protocol count too
             contract["code"] = code_contract(args.grading.code_limits, protocol_of(problems.get(PROTOCOL_COLUMN)))
-        return EvalJob(problems=problems, sampling=args.sampling, out_dir=out_dir, template=args.template,
+        return EvalJob(problems=problems, sampling=args.sampling, out_dir=out_dir, template=fmt.name,
                        grading=args.grading, contract=contract, data=data or args.data,
                        summary_fields={"checkpoint": ckpt.label, "model": ckpt.model, "step": ckpt.step,
                                        "generations": str(out_dir / GENERATIONS)})
+
+    def chat_tokenizer(self):
+        """The checkpoint's tokenizer, checked for the chat format (loaded once); None for a raw template."""
+        fmt = self.args.prompt_format()
+        if not fmt.chat:
+            return None
+        if self.tokenizer is None:
+            from transformers import AutoTokenizer
+
+            try:
+                self.tokenizer = AutoTokenizer.from_pretrained(self.ckpt.model)
+            except OSError as exc:
+                raise UserError(f"cannot load the tokenizer of {self.ckpt.model}: {str(exc).splitlines()[0]}") from None
+            fmt.check_tokenizer(self.tokenizer)
+        return self.tokenizer
 
     def get_engine(self):
         if self.engine is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from r1zero.core.artifacts import atomic_write_json, atomic_write_text
-from r1zero.core.prompts import get_template
+from r1zero.core.chat import PromptFormat
 from r1zero.evaluation.benchmarks import load_benchmark, parse_benchmarks, problems_sha256
 from r1zero.evaluation.report import wandb_session
 from step4_eval import checkpoints
@@ -42,18 +42,20 @@ class SuiteItem:
     sha256: str
 
 
-def load_suite(spec: str, benchmark_dir: str | None, template: str, limit: int | None) -> list[SuiteItem]:
-    """Every benchmark of ``spec``, read and checked before any model is loaded (bad input fails fast)."""
+def load_suite(spec: str, benchmark_dir: str | None, fmt: PromptFormat, limit: int | None) -> list[SuiteItem]:
+    """Every benchmark of ``spec``, read and checked before any model is loaded (bad input fails fast). A chat
+    ``fmt``'s prompts are rendered per checkpoint, by its tokenizer (``runner.Evaluator``)."""
     import pandas as pd
 
-    tpl = get_template(template)
     items = []
     for name, path in parse_benchmarks(spec, benchmark_dir):
         problems, where = load_benchmark(name, path)
         problems = problems[:limit] if limit is not None else problems
         frame = pd.DataFrame({
             "id": [p.id for p in problems], "source": [p.source for p in problems],
-            "prompt": [tpl.build(p.problem) for p in problems], "answer": [p.answer for p in problems],
+            "problem": [p.problem for p in problems],
+            "prompt": [None if fmt.chat else fmt.render(p.problem) for p in problems],
+            "answer": [p.answer for p in problems],
             "meta": [p.meta for p in problems]})
         items.append(SuiteItem(name, where, frame, problems_sha256(problems)))
     return items
@@ -95,7 +97,8 @@ def run_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, items: list[Sui
 
 def run_suite(args: EvalArgs) -> list[dict]:
     """``evaluate.py --benchmarks``: every benchmark for every checkpoint; returns the benchmarks.json dicts."""
-    items = load_suite(args.benchmarks, args.benchmark_dir, args.template, args.limit)
+    fmt = args.prompt_format()
+    items = load_suite(args.benchmarks, args.benchmark_dir, fmt, args.limit)
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
     many = args.ckpt == "all"
     names = ", ".join(i.name for i in items)
@@ -104,7 +107,7 @@ def run_suite(args: EvalArgs) -> list[dict]:
                        args) as run:
         for ckpt in ckpts:
             out_dir = args.checkpoint_dir(ckpt)
-            print(f"[bench] {ckpt.label}: {names} ({args.template} template) -> {out_dir}", flush=True)
+            print(f"[bench] {ckpt.label}: {names} ({fmt.name} template) -> {out_dir}", flush=True)
             report = run_checkpoint(args, ckpt, items, out_dir)
             print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUITE_FILE}\n{suite_markdown(report)}", flush=True)
             if run is not None:

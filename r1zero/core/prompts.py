@@ -25,19 +25,24 @@ from dataclasses import dataclass, field
 from r1zero.core.errors import UserError
 from r1zero.core.latex import all_boxed, last_boxed
 
-R1_ZERO_TEMPLATE = (
+# The instructions of the two answer rules: the raw templates embed them, the chat templates send them as the
+# system turn (unless the config gives another system prompt).
+R1_ZERO_INSTRUCTION = (
     "A conversation between User and Assistant. The User asks a question, and the Assistant solves it. "
     "The Assistant first thinks about the reasoning process in the mind and then provides the User with "
     "the answer. The reasoning process is enclosed within <think> </think> and answer is enclosed within "
     "<answer> </answer> tags, respectively, i.e., <think> reasoning process here </think> "
-    "<answer> answer here </answer>.\n"
-    "User: {question}\n"
-    "Assistant: <think>"
+    "<answer> answer here </answer>."
 )
+BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+R1_ZERO_TEMPLATE = R1_ZERO_INSTRUCTION + "\nUser: {question}\nAssistant: <think>"
 BOXED_TEMPLATE = (
-    "<|im_start|>system\nPlease reason step by step, and put your final answer within \\boxed{{}}.<|im_end|>\n"
+    "<|im_start|>system\n" + BOXED_INSTRUCTION.replace("{}", "{{}}") + "<|im_end|>\n"
     "<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
 )
+# Tokens that end an assistant turn in the common chat templates (ChatML, Llama 3, Gemma, Phi): a chat
+# template's generation stops at the one its tokenizer has, or at EOS.
+END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|eot|>")
 
 THINK_OPEN = "<think>"  # r1_zero prompts end with it
 THINK_CLOSE = "</think>"
@@ -93,6 +98,26 @@ def boxed_format_ok(response: str) -> bool:
     return bool(all_boxed(response))
 
 
+def after_thinking(response: str) -> str | None:
+    """What a response says after its thinking block (a thinking model's ``<think> ... </think>``): all of it
+    without one, None when a block opens and never closes (the answer was never given)."""
+    end = response.rfind(THINK_CLOSE)
+    if end >= 0:
+        return response[end + len(THINK_CLOSE):]
+    return None if THINK_OPEN in response else response
+
+
+def chat_boxed_region(response: str) -> str | None:
+    """The chat boxed rule's answer region: the response after its thinking, when that holds a closed box
+    (a box inside the thinking answers nothing)."""
+    tail = after_thinking(response)
+    return tail if tail is not None and all_boxed(tail) else None
+
+
+def chat_boxed_format_ok(response: str) -> bool:
+    return chat_boxed_region(response) is not None
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     name: str
@@ -105,8 +130,14 @@ class PromptTemplate:
     # its scope: "block" (all of it is the answer) or "tail" (a whole response: its boxes and last sentence).
     region: Callable[[str], str | None] = field(repr=False, compare=False)
     scope: str = "block"
+    # A chat template is the model's own (tokenizer.apply_chat_template, r1zero.core.chat): ``text`` is then its
+    # default system prompt, and ``answer_rule`` names the raw template whose answer format it asks for.
+    chat: bool = False
+    answer_rule: str = ""
 
     def build(self, question: str) -> str:
+        if self.chat:
+            raise UserError(f"the {self.name} template is rendered by the model's tokenizer (r1zero.core.chat)")
         return self.text.format(question=question.strip())
 
     @property
@@ -119,21 +150,31 @@ class PromptTemplate:
                 "format_rule": self.format_rule}
 
 
+R1_ZERO_RULE = ("format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is what the last "
+                "<answer>...</answer> block states: its boxes, or its stating sentences (docs/grader.md)")
+
+
 TEMPLATES = {
     t.name: t
     for t in (
-        PromptTemplate(
-            "r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (),
-            "format 1 iff the response contains '</think> <answer>' and '</answer>'; the answer is what the last "
-            "<answer>...</answer> block states: its boxes, or its stating sentences (docs/grader.md)",
-            answer_tag_format_ok, answer_block, "block"),
+        PromptTemplate("r1_zero", R1_ZERO_TEMPLATE, (ANSWER_CLOSE,), (), R1_ZERO_RULE,
+                       answer_tag_format_ok, answer_block, "block", answer_rule="r1_zero"),
         PromptTemplate(
             "boxed", BOXED_TEMPLATE, (), ("<|im_end|>",),
             "format 1 iff the response contains a closed \\boxed{...}; every box is a candidate answer",
-            boxed_format_ok, boxed_region, "tail"),
+            boxed_format_ok, boxed_region, "tail", answer_rule="boxed"),
+        # The model's chat template; generation ends at the end of the assistant turn.
+        PromptTemplate("chat_r1_zero", R1_ZERO_INSTRUCTION, (), END_OF_TURN_TOKENS, R1_ZERO_RULE,
+                       answer_tag_format_ok, answer_block, "block", chat=True, answer_rule="r1_zero"),
+        PromptTemplate(
+            "chat_boxed", BOXED_INSTRUCTION, (), END_OF_TURN_TOKENS,
+            "format 1 iff the response, after its thinking block (<think> ... </think>, when it has one), contains "
+            "a closed \\boxed{...}; every box there is a candidate answer",
+            chat_boxed_format_ok, chat_boxed_region, "tail", chat=True, answer_rule="boxed"),
     )
 }
 ALIASES = {"r1": "r1_zero", "qwen_math": "boxed"}  # Oat-Zero's names
+ANSWER_RULES = ("r1_zero", "boxed")
 
 
 def get_template(name: str) -> PromptTemplate:

@@ -29,11 +29,13 @@ def grader_version() -> str:
 
 
 def build_contract(*, sampling, engine: dict, data_sha256: str, num_problems: int, checkpoint: dict,
-                   template: str = "r1_zero") -> dict:
-    tpl = get_template(template)
+                   template: str = "r1_zero", prompt: dict | None = None) -> dict:
+    """``prompt``: what ``r1zero.core.chat.PromptFormat.describe`` says of the prompts (a chat template's hash,
+    system prompt hash, answer rule); default: the registered ``template``'s description."""
+    prompt = prompt or get_template(template).describe()
     return {
-        "prompt_template_hash": tpl.hash,
-        "template": tpl.describe(),  # name, hash, stop rule and format rule: base-model numbers depend on it
+        "prompt_template_hash": prompt["hash"],
+        "template": prompt,  # name, hash, stop rule and format rule: base-model numbers depend on it
         "sampling": {**asdict(sampling), "stop": list(sampling.stop), "stop_tokens": list(sampling.stop_tokens)},
         "seed": sampling.seed,
         "engine": engine,

@@ -20,9 +20,10 @@ PRESETS: dict[str, dict[str, float]] = {**MATH_PRESETS, **CODE_PRESETS}
 
 
 def available(*, code_limits: Limits | None = None, code_workers: int | None = None,
-              extra: Sequence[Callable] = ()) -> dict[str, Callable]:
-    """Every reward by name: the math ones, the code ones under these sandbox settings, then ``extra``."""
-    funcs = {**math_rewards(), **code_rewards(code_limits, code_workers)}
+              extra: Sequence[Callable] = (), template: str = "r1_zero") -> dict[str, Callable]:
+    """Every reward by name: the math ones (for completions answering ``template``), the code ones under these
+    sandbox settings, then ``extra``."""
+    funcs = {**math_rewards(template), **code_rewards(code_limits, code_workers)}
     taken = [f.__name__ for f in extra if f.__name__ in funcs or f.__name__ in PRESETS]
     if taken:
         raise ValueError(f"extra reward function(s) {', '.join(taken)} would hide a built-in reward or preset")
@@ -31,7 +32,7 @@ def available(*, code_limits: Limits | None = None, code_workers: int | None = N
 
 def reward_funcs(names: str | Sequence[str], weights: Sequence[float] | None = None, *,
                  code_limits: Limits | None = None, code_workers: int | None = None,
-                 extra: Sequence[Callable] = ()) -> tuple[list[Callable], list[float]]:
+                 extra: Sequence[Callable] = (), template: str = "r1_zero") -> tuple[list[Callable], list[float]]:
     """Reward functions and weights for GRPOTrainer's ``reward_funcs`` / ``reward_weights``.
 
     ``names`` is either reward names (weights default to 1 each) or exactly one preset name, which expands to
@@ -39,7 +40,7 @@ def reward_funcs(names: str | Sequence[str], weights: Sequence[float] | None = N
     both (``r1_zero``) means the preset. A math reward set also gets the reward-hacking monitor's functions
     (``rewards_math.MONITOR``) at weight 0, so TRL logs them every step.
     """
-    funcs = available(code_limits=code_limits, code_workers=code_workers, extra=extra)
+    funcs = available(code_limits=code_limits, code_workers=code_workers, extra=extra, template=template)
     choices = f"functions: {', '.join(funcs)}; presets: {', '.join(PRESETS)}"
     names = [names] if isinstance(names, str) else list(names)
     if not names:

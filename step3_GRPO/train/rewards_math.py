@@ -133,13 +133,14 @@ MATH_PRESETS: dict[str, dict[str, float]] = {
 }
 
 
-def math_rewards() -> dict[str, Callable]:
-    """Every math reward by name. The ones reading the grader share one grading per batch, cached in this call's
-    functions only (no module state: each call makes a new set)."""
+def math_rewards(template: str = "r1_zero") -> dict[str, Callable]:
+    """Every math reward by name, for completions that answer the prompt template ``template``
+    (``r1zero.core.prompts``: it decides the format rule). The ones reading the grader share one grading per
+    batch, cached in this call's functions only (no module state: each call makes a new set)."""
 
     @batch_cache
     def grade(texts: tuple[str, ...], golds: tuple[tuple[str, ...], ...]) -> list[dict]:
-        return grade_many(list(texts), list(golds))
+        return grade_many(list(texts), list(golds), template=template)
 
     def graded(completions, answer) -> list[dict]:
         if answer is None:

@@ -11,6 +11,7 @@ import sys
 import types
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from r1zero.core.errors import UserError
@@ -186,7 +187,8 @@ def test_bad_benchmark_files_are_one_line_errors_naming_benchmark_file_and_row(t
 
 
 def test_template_registry():
-    assert set(TEMPLATES) == {"r1_zero", "boxed"} and get_template("r1") is TEMPLATES["r1_zero"]
+    assert set(TEMPLATES) == {"r1_zero", "boxed", "chat_r1_zero", "chat_boxed"}
+    assert get_template("r1") is TEMPLATES["r1_zero"]
     r1 = get_template("r1_zero")
     assert r1.hash == PROMPT_TEMPLATE_HASH and r1.build(" 1+1? ") == build_prompt("1+1?")
     boxed = get_template("qwen_math")
@@ -278,8 +280,11 @@ def test_boxed_template_suite_records_its_contract(tiny_model_dir, tmp_path):
     assert contract["template"]["name"] == "boxed" and contract["sampling"]["stop_tokens"] == ["<|im_end|>"]
     row = json.loads((tmp_path / "gsm8k" / "generations.jsonl").read_text())
     assert row["prompt"].startswith("<|im_start|>system") and reports[0]["benchmarks"]["gsm8k"]["total"] == 1
-    with pytest.raises(UserError, match="--template boxed needs --benchmarks"):
-        evaluate.main(["--ckpt", str(tiny_model_dir), "--template", "boxed", "--engine", "hf"])
+    no_problem = tmp_path / "data" / "val.parquet"  # --data: prompts are rebuilt from the problem text
+    no_problem.parent.mkdir()
+    pd.DataFrame({"id": ["1"], "prompt": ["p"], "answer": ["2"]}).to_parquet(no_problem)
+    with pytest.raises(UserError, match="--template boxed builds prompts from the problem text.*no `problem` column"):
+        evaluate.main(["--ckpt", str(tiny_model_dir), "--template", "boxed", "--engine", "hf", "--data", str(no_problem)])
 
 
 def test_decontamination_counts_rows_removed_per_benchmark(tmp_path):

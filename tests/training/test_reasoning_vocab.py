@@ -229,7 +229,7 @@ def test_sft_writes_reasoning_in_copies_and_saves_the_option(tiny_model_dir, toy
             str(toy_data), "--output_dir", str(tmp_path / "sft"), "--per_device_train_batch_size", "8",
             "--save_strategy", "steps", "--save_steps", "1", "--report_to", "none"]
     argv = [*base, "--reasoning_vocab_size", "600", "--max_steps", "1"]
-    trainer, tokenizer, _ = build_trainer(*parse(argv))
+    trainer, tokenizer, _, _ = build_trainer(*parse(argv))
     vocab = _vocab_of(trainer.model, tokenizer)
     for ids, labels in zip(trainer.train_dataset["input_ids"][:8], trainer.train_dataset["labels"][:8], strict=True):
         target = [t for t, label in zip(ids, labels, strict=True) if label != -100]
@@ -242,7 +242,7 @@ def test_sft_writes_reasoning_in_copies_and_saves_the_option(tiny_model_dir, toy
     assert (tmp_path / "sft" / "checkpoint-1").is_dir()
     with pytest.raises(UserError, match="checkpoint-1 was made with reasoning_vocab_size 600, but"):  # resume
         build_trainer(*parse([*base, "--reasoning_vocab_size", "300", "--max_steps", "2"]))
-    trainer, _, _ = build_trainer(*parse([*base, "--max_steps", "2"]))  # no flag: the checkpoint's own
+    trainer, _, _, _ = build_trainer(*parse([*base, "--max_steps", "2"]))  # no flag: the checkpoint's own
     assert trainer.model.config.reasoning_vocab_size == 600
 
 

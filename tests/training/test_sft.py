@@ -40,7 +40,7 @@ def test_missing_column_is_a_one_line_user_error(tiny_model_dir, toy_data, tmp_p
 def test_training_examples_end_with_eos_and_mask_the_prompt(tiny_model_dir, toy_data, tmp_path):
     from step2_sft.train_sft import build_trainer, parse
 
-    trainer, tokenizer, _ = build_trainer(*parse(_argv(tiny_model_dir, toy_data, tmp_path / "out")))
+    trainer, tokenizer, _, _ = build_trainer(*parse(_argv(tiny_model_dir, toy_data, tmp_path / "out")))
     ds = trainer.train_dataset
     assert len(ds) == 256
     for ids, labels in zip(ds["input_ids"][:32], ds["labels"][:32], strict=True):

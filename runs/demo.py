@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from r1zero.core.chat import PromptOptions
 from r1zero.core.errors import UserError, run_cli
 from step1_data.synthetic import check_slip_rate
 
@@ -36,7 +37,7 @@ MODELS = ("base", "sft", "grpo")
 
 
 @dataclass
-class DemoArgs:
+class DemoArgs(PromptOptions):  # the prompt options go to every stage: `--template chat` runs the chat demo
     out_dir: str = "outputs/demo"
     # tiny model (r1zero.testing.tiny_model)
     hidden_size: int = 192
@@ -132,7 +133,7 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
     ckpts = checkpoints(out)
     data, sft_data = write_data_and_model(args, out, ckpts["base"],
                                           lambda title, cmd: run_stage(title, [py, *cmd], timings, env))
-    seed = ["--seed", str(args.seed)]
+    seed = ["--seed", str(args.seed), *prompt_flags(args)]
     run_stage("step2: SFT", [py, "step2_sft/train_sft.py", "--config", args.sft_config,
                              "--model_name_or_path", str(ckpts["base"]), "--data_dir", str(sft_data),
                              "--output_dir", str(out / "sft"), *precision, *seed], timings, env)
@@ -143,6 +144,14 @@ def run_pipeline(args: DemoArgs, out: Path, precision: list[str], timings: dict)
         run_stage(f"step4: evaluate {name}", [py, "step4_eval/evaluate.py", "--config", args.eval_config,
                                               "--ckpt", str(ckpt), "--data", str(data / "val.parquet"),
                                               "--output_dir", str(out / "eval" / name), *seed], timings, env)
+
+
+def prompt_flags(args: DemoArgs) -> list[str]:
+    """The prompt options the demo was given, for every stage (none for the default r1_zero demo)."""
+    given = {"template": args.template if args.template != "r1_zero" else None, "answer_rule": args.answer_rule,
+             "system_prompt": args.system_prompt, "enable_thinking": args.enable_thinking}
+    return [f for name, value in given.items() if value is not None for f in (f"--{name}", str(value).lower()
+                                                                            if isinstance(value, bool) else str(value))]
 
 
 def write_data_and_model(args: DemoArgs, out: Path, model: Path, run) -> tuple[Path, Path]:

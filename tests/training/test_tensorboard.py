@@ -1,11 +1,10 @@
 """report_to: tensorboard in step2 and step3: the event files under <output_dir>/runs/ hold the loss, the rewards and
 the in-training eval, at the trainer's step numbers (read back with TensorBoard's own event reader)."""
 
-from pathlib import Path
-
 import pytest
 
 from r1zero.testing.rewards import digit_count
+from r1zero.testing.tensorboard import read_scalars
 from r1zero.testing.toy_data import write_toy_dataset
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -14,17 +13,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def toy_data(tmp_path_factory):
     return write_toy_dataset(tmp_path_factory.mktemp("toy"), n_train=48, n_val=8)
-
-
-def read_scalars(output_dir: Path) -> dict[str, dict[int, float]]:
-    """Every scalar tag of the run's one TensorBoard log folder: tag -> {step: value}, in the order written."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    runs = [p for p in (output_dir / "runs").iterdir() if any(p.glob("events.out.tfevents.*"))]
-    assert len(runs) == 1, runs
-    events = EventAccumulator(str(runs[0]), size_guidance={"scalars": 0})  # 0: keep every point
-    events.Reload()
-    return {tag: {e.step: e.value for e in events.Scalars(tag)} for tag in events.Tags()["scalars"]}
 
 
 def logged(trainer, key: str) -> dict[int, float]:

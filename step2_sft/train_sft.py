@@ -193,8 +193,9 @@ def main(argv=None):
 
     from r1zero.core.locks import hold_output_dir
     from r1zero.training.checkpoints import is_finished
-    from r1zero.training.run import train_and_save
+    from r1zero.training.run import check_report_to, train_and_save
 
+    check_report_to(training_args)
     with hold_output_dir(training_args.output_dir, STAGE):
         if is_finished(training_args, logger):
             return None

@@ -91,12 +91,14 @@ def check_truncation_mask(training_args, fmt) -> None:
 def main(argv=None, *, extra_rewards=()):
     """Train from ``argv``; ``extra_rewards``: reward functions of the caller's, chosen by ``--reward_funcs`` by
     their ``__name__`` (the probes' and tests' ``digit_count``)."""
+    from r1zero.training.run import check_report_to
     from step3_GRPO.args import parse
 
     script_args, training_args, model_args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     check_gpu_options(training_args)
     check_truncation_mask(training_args, script_args.prompt_format())
+    check_report_to(training_args)
 
     from r1zero.core.locks import hold_output_dir
     from r1zero.training.checkpoints import is_finished

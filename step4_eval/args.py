@@ -54,15 +54,16 @@ class EvalArgs(PromptOptions):
     grader_timeout_s: float = field(default=2.0, metadata={"gt": 0})
     code_timeout_s: float = field(default=10.0, metadata={"help": "code data: wall-clock limit per program"})
     overwrite: bool = field(default=False, metadata={"help": "discard a partial or finished eval in output_dir"})
-    report_to: str = field(default="auto", metadata={"help": "wandb | none | auto (wandb when WANDB_MODE or WANDB_API_KEY is set)"})
+    report_to: str = field(default="auto", metadata={
+        "help": "wandb | tensorboard (<output root>/runs/) | none | auto (wandb when WANDB_MODE or WANDB_API_KEY is set)"})
     wandb_project: str = "r1zero-math"
     wandb_samples: int = field(default=200, metadata={"help": "rows in the W&B samples table", "ge": 0})
 
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise ValueError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        if self.report_to not in ("auto", "wandb", "none"):
-            raise ValueError(f"--report_to must be auto, wandb or none, got {self.report_to!r}")
+        if self.report_to not in ("auto", "wandb", "tensorboard", "none"):
+            raise ValueError(f"--report_to must be auto, wandb, tensorboard or none, got {self.report_to!r}")
         for name in ("num_samples", "max_tokens", "chunk_size", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
@@ -105,3 +106,8 @@ class EvalArgs(PromptOptions):
         if self.output_dir:
             return Path(self.output_dir) / ckpt.label
         return Path(ckpt.run_dir or self.run_dir).expanduser().parent / "eval" / ckpt.label
+
+    def tensorboard_root(self, ckpts) -> Path:
+        """Where ``report_to: tensorboard`` puts ``runs/``: ``--output_dir``, else the ``eval/`` folder beside the
+        (first) checkpoint's run, so ``tensorboard --logdir outputs/<run>`` shows training and eval together."""
+        return Path(self.output_dir) if self.output_dir else self.checkpoint_dir(ckpts[0]).parent

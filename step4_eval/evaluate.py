@@ -32,7 +32,14 @@ from pathlib import Path
 from r1zero.core.artifacts import check_manifest, file_sha256
 from r1zero.core.errors import UserError, run_cli
 from r1zero.evaluation.job import SUMMARY
-from r1zero.evaluation.report import format_summary, log_to_wandb, wandb_session
+from r1zero.evaluation.report import (
+    flat_metrics,
+    format_summary,
+    log_scalars,
+    log_to_wandb,
+    tensorboard_session,
+    wandb_session,
+)
 from r1zero.grading.grader import gold_answers
 from r1zero.sandbox.code_grader import CODE_DATA_COLUMNS, PROTOCOL_COLUMN
 from step4_eval import checkpoints
@@ -107,7 +114,7 @@ def main(argv=None) -> list[dict]:
     many = args.ckpt == "all"
     summaries = []
     with wandb_session(args.report_to, args.wandb_project, f"eval-{Path(args.run_dir).parent.name}-{args.ckpt}",
-                       args) as run:
+                       args) as run, tensorboard_session(args.report_to, args.tensorboard_root(ckpts)) as board:
         for ckpt in ckpts:
             evaluator = Evaluator(args, ckpt)
             job = evaluator.run(evaluator.job(problems, data_sha, args.checkpoint_dir(ckpt)))
@@ -116,6 +123,8 @@ def main(argv=None) -> list[dict]:
             if run is not None:
                 log_to_wandb(job.summary, job.records, step=ckpt.step if many else None, max_rows=args.wandb_samples,
                              run=run)
+            if board is not None:
+                log_scalars(board, flat_metrics(job.summary), ckpt.step)
             summaries.append(job.summary)
         if many:
             written = write_comparison(args.output_root(), summaries)

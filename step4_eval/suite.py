@@ -21,7 +21,7 @@ from pathlib import Path
 from r1zero.core.artifacts import atomic_write_json, atomic_write_text
 from r1zero.core.chat import PromptFormat
 from r1zero.evaluation.benchmarks import load_benchmark, parse_benchmarks, problems_sha256
-from r1zero.evaluation.report import wandb_session
+from r1zero.evaluation.report import log_scalars, tensorboard_session, wandb_session
 from step4_eval import checkpoints
 from step4_eval.args import EvalArgs
 from step4_eval.runner import Evaluator
@@ -30,6 +30,7 @@ from step4_eval.suite_report import (
     log_suite_to_wandb,
     suite_markdown,
     suite_report,
+    suite_scalars,
     write_comparison,
 )
 
@@ -104,7 +105,7 @@ def run_suite(args: EvalArgs) -> list[dict]:
     names = ", ".join(i.name for i in items)
     reports = []
     with wandb_session(args.report_to, args.wandb_project, f"bench-{Path(args.run_dir).parent.name}-{args.ckpt}",
-                       args) as run:
+                       args) as run, tensorboard_session(args.report_to, args.tensorboard_root(ckpts)) as board:
         for ckpt in ckpts:
             out_dir = args.checkpoint_dir(ckpt)
             print(f"[bench] {ckpt.label}: {names} ({fmt.name} template) -> {out_dir}", flush=True)
@@ -112,6 +113,8 @@ def run_suite(args: EvalArgs) -> list[dict]:
             print(f"\n== {ckpt.label} (step {ckpt.step}) -> {out_dir / SUITE_FILE}\n{suite_markdown(report)}", flush=True)
             if run is not None:
                 log_suite_to_wandb(run, report, ckpt.step if many else None)
+            if board is not None:
+                log_scalars(board, suite_scalars(report), ckpt.step)
             reports.append(report)
         if many:
             written = write_comparison(args.output_root(), reports)

@@ -102,6 +102,16 @@ def write_comparison(out_dir: Path, reports: list[dict], labels: list[str] | Non
     return paths
 
 
+def suite_scalars(report: dict) -> dict[str, float]:
+    """The average's and each benchmark's accuracy and format accuracy, as W&B and TensorBoard log them."""
+    avg = report["average"]
+    scalars = {"benchmarks/average/accuracy": avg["accuracy"], "benchmarks/average/format_accuracy": avg["format_accuracy"]}
+    for n, r in report["benchmarks"].items():
+        scalars[f"benchmarks/{n}/accuracy"] = r["accuracy"]
+        scalars[f"benchmarks/{n}/format_accuracy"] = r["format_accuracy"]
+    return scalars
+
+
 def log_suite_to_wandb(run, report: dict, step: int | None) -> None:
     """One ``benchmarks/table`` (a row per benchmark plus the average) and scalar accuracies."""
     import wandb
@@ -111,9 +121,4 @@ def log_suite_to_wandb(run, report: dict, step: int | None) -> None:
             for n, r in report["benchmarks"].items()]
     avg = report["average"]
     data.append(["average", None, None, avg["accuracy"], avg["format_accuracy"], None, None, None])
-    payload = {"benchmarks/table": wandb.Table(columns=columns, data=data),
-               "benchmarks/average/accuracy": avg["accuracy"], "benchmarks/average/format_accuracy": avg["format_accuracy"]}
-    for n, r in report["benchmarks"].items():
-        payload[f"benchmarks/{n}/accuracy"] = r["accuracy"]
-        payload[f"benchmarks/{n}/format_accuracy"] = r["format_accuracy"]
-    run.log(payload, step=step)
+    run.log({"benchmarks/table": wandb.Table(columns=columns, data=data), **suite_scalars(report)}, step=step)

@@ -1,13 +1,16 @@
 """Eval summaries for people: the printed table, the comparison tables (markdown and CSV), and the metrics and
-tables logged to W&B."""
+tables logged to W&B or TensorBoard."""
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from r1zero.core.errors import UserError
 from r1zero.evaluation.metrics import CATEGORIES, MONITOR_FLAGS
 from r1zero.evaluation.records import CODE_RECORD_FIELDS
 
@@ -96,7 +99,7 @@ def write_table(md_path: Path, csv_path: Path, header: Sequence[str], rows: Sequ
 
 
 def flat_metrics(summary: Mapping, prefix: str = "eval") -> dict[str, float]:
-    """Scalar metrics for ``wandb.log``: overall rates, bucket counts, sampling metrics, per-source accuracy."""
+    """Scalar metrics for ``wandb.log`` and TensorBoard: overall rates, bucket counts, sampling metrics, per-source accuracy."""
     out = {f"{prefix}/{k}": summary[k] for k in ("accuracy", "format_accuracy", "truncation_rate", "total")
            if k in summary}
     out.update({f"{prefix}/{cat}": summary["counts"][cat] for cat in CATEGORIES})
@@ -170,7 +173,7 @@ def wandb_session(report_to: str, project: str, name: str, config) -> Iterator:
     """A W&B run for a ``with`` block when reporting is on (``report_to`` wandb, or auto with WANDB_MODE or
     WANDB_API_KEY set; WANDB_MODE=disabled always wins), else None; finished at the end, whatever happens."""
     mode = os.environ.get("WANDB_MODE", "")
-    off = report_to == "none" or mode == "disabled" or (
+    off = report_to in ("none", "tensorboard") or mode == "disabled" or (
         report_to == "auto" and not (mode or os.environ.get("WANDB_API_KEY")))
     if off:
         yield None
@@ -184,3 +187,29 @@ def wandb_session(report_to: str, project: str, name: str, config) -> Iterator:
         yield run
     finally:
         run.finish()
+
+
+@contextmanager
+def tensorboard_session(report_to: str, log_root: str | Path) -> Iterator:
+    """A TensorBoard writer for a ``with`` block when ``report_to`` is tensorboard, else None; closed at the end.
+    Its event files go to a new ``<log_root>/runs/<date>_<host>/``, named as the training stages name theirs."""
+    if report_to != "tensorboard":
+        yield None
+        return
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # torch's module needs the tensorboard package
+        raise UserError("report_to: tensorboard needs the tensorboard package (a project dependency): "
+                        "pip install tensorboard, or rerun `make setup`") from None
+    writer = SummaryWriter(log_dir=str(Path(log_root) / "runs" / f"{datetime.now():%b%d_%H-%M-%S}_{socket.gethostname()}"))
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
+def log_scalars(writer, scalars: Mapping[str, float], step: int | None) -> None:
+    """The numeric ``scalars`` at ``step`` (the checkpoint's training step; 0 for a model without one)."""
+    for tag, value in scalars.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            writer.add_scalar(tag, value, step or 0)

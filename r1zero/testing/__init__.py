@@ -4,5 +4,6 @@
   (``python -m r1zero.testing.tiny_model OUT``).
 - ``toy_data``: ``write_toy_dataset``, a small arithmetic dataset in step 1's format.
 - ``rewards``: ``digit_count``, a reward with spread even for a random model.
+- ``tensorboard``: ``read_scalars``, a run's TensorBoard scalars read back with TensorBoard's reader.
 - ``vllm_cpu``: the test-only patch that keeps vLLM-on-CPU's weights live, so TRL's weight sync lands exactly.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from r1zero.core.errors import UserError
 from r1zero.training.checkpoints import FINAL_DIR, find_resume_checkpoint
 
 
@@ -21,6 +22,16 @@ def accept_indexed_cpu_locations() -> None:
         return storage.cpu() if location.startswith("cpu:") else None
 
     torch.serialization.register_package(50, lambda _storage: None, restore)
+
+
+def check_report_to(training_args) -> None:
+    """``report_to: tensorboard`` without the package is a one-line error before any model loads (transformers
+    would stop at the trainer's construction, telling the user to update PyTorch)."""
+    from transformers.integrations import is_tensorboard_available
+
+    if "tensorboard" in (training_args.report_to or []) and not is_tensorboard_available():
+        raise UserError("report_to: tensorboard needs the tensorboard package (a project dependency): "
+                        "pip install tensorboard, or rerun `make setup`")
 
 
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from r1zero.core.chat import PromptOptions
+from r1zero.core.chat import PromptFormat, PromptOptions
 from r1zero.evaluation.engines import ENGINES, Sampling
 from r1zero.evaluation.job import Grading
 from r1zero.sandbox.execute import Limits
@@ -23,6 +23,9 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 @dataclass
 class EvalArgs(PromptOptions):
+    template: str | None = field(default=None, metadata={
+        "help": "r1_zero | boxed | chat (docs/chat.md); default: the format the checkpoint was trained with (its run's "
+                "manifest), else r1_zero"})
     ckpt: str | None = field(default=None, metadata={"help": "checkpoint name in run_dir, a path, a hub id, or `all`"})
     run_dir: str = field(default="outputs/qwen2.5-math-1.5b-r1zero/grpo", metadata={"help": "training run folder holding checkpoint-N"})
     base_model: str | None = field(default=None, metadata={"help": "step-0 model for --ckpt all (default: run manifest)"})
@@ -59,6 +62,29 @@ class EvalArgs(PromptOptions):
     wandb_project: str = "r1zero-math"
     wandb_samples: int = field(default=200, metadata={"help": "rows in the W&B samples table", "ge": 0})
 
+    def prompt_format(self):
+        return PromptFormat.from_options(self.template or "r1_zero", self.answer_rule, self.system_prompt,
+                                         self.enable_thinking)
+
+    def adopt_training_format(self, ckpt) -> None:
+        """Without ``--template``, evaluate in the prompt format the checkpoint was trained with (the prompt
+        options its run's manifest records), so a chat run is scored in its own template and system prompt."""
+        if self.template is not None:
+            return
+        from r1zero.core.artifacts import read_manifest
+
+        for folder in (ckpt.model, ckpt.run_dir):
+            script = ((read_manifest(folder) or {}).get("config") or {}).get("script") or {} if folder and \
+                Path(folder).is_dir() else {}
+            if script.get("template"):
+                for key in ("template", "answer_rule", "system_prompt", "enable_thinking"):
+                    if getattr(self, key) is None:
+                        setattr(self, key, script.get(key))
+                print(f"[eval] prompts: the {self.prompt_format().name} template {ckpt.label} was trained with "
+                      f"({folder}/manifest.json)", flush=True)
+                return
+        self.template = "r1_zero"
+
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise ValueError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
@@ -71,7 +97,8 @@ class EvalArgs(PromptOptions):
             raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"need --temperature >= 0 and 0 < --top_p <= 1, got {self.temperature}, {self.top_p}")
-        self.prompt_format()  # a bad template, answer rule or chat option is refused before anything loads
+        if self.template is not None:  # a bad template, answer rule or chat option is refused before anything loads
+            self.prompt_format()
 
     @property
     def engine_settings(self) -> dict:

@@ -109,6 +109,7 @@ def main(argv=None) -> list[dict]:
     if args.benchmarks:
         return run_suite(args)
     ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
+    args.adopt_training_format(ckpts[-1])
     problems = load_problems(args.data, args.limit, args.prompt_format())
     data_sha = file_sha256(args.data)
     many = args.ckpt == "all"

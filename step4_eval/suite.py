@@ -98,9 +98,10 @@ def run_checkpoint(args: EvalArgs, ckpt: checkpoints.Checkpoint, items: list[Sui
 
 def run_suite(args: EvalArgs) -> list[dict]:
     """``evaluate.py --benchmarks``: every benchmark for every checkpoint; returns the benchmarks.json dicts."""
+    ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
+    args.adopt_training_format(ckpts[-1])
     fmt = args.prompt_format()
     items = load_suite(args.benchmarks, args.benchmark_dir, fmt, args.limit)
-    ckpts = checkpoints.resolve(args.ckpt, args.run_dir, args.base_model)
     many = args.ckpt == "all"
     names = ", ".join(i.name for i in items)
     reports = []

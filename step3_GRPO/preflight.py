@@ -121,6 +121,7 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     else:
         report.lines.append(f"rewards ({names}) give a well-formed completion {min(r_good):g} and an untagged one "
                             f"{max(r_bad):g}")
+    check_unpaid(report, funcs, weights, p8, good, gold, columns)
     if tokenizer is not None:
         round_trip = [tokenizer.decode(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in good]
         r_trip = _total_rewards(funcs, weights, p8, round_trip, gold, columns)
@@ -128,6 +129,24 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
             report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
                                    f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
         check_eos(report, tokenizer, model_config)
+
+
+# Why a reward may pay nothing to `</think> <answer> X </answer>`, where we know it
+UNPAID_HINTS = {"accuracy_reward": "TRL's accuracy_reward reads a \\boxed{} or $...$ answer (or a bare LaTeX command), "
+                                   "never a plain one such as `42`; ask for \\boxed{} in the prompt or add r1_zero"}
+
+
+def check_unpaid(report: PreflightReport, funcs, weights, prompts, good, gold, columns=None) -> None:
+    """Warn about a weighted reward that pays nothing to any well-formed completion stating the gold: it adds
+    no signal where the others pay (TRL's accuracy_reward on plain answers)."""
+    for fn, w in zip(funcs, weights, strict=True):
+        if w <= 0:
+            continue
+        values = fn(prompts=prompts, completions=good, answer=gold, **(columns or {}))
+        if not any(values):
+            hint = UNPAID_HINTS.get(fn.__name__, "check that it reads this template's answers")
+            report.warnings.append(f"{fn.__name__} pays 0 to all {len(good)} well-formed completions that state the "
+                                   f"gold answer (e.g. {good[0].strip()!r}): {hint}")
 
 
 def check_eos(report: PreflightReport, tokenizer, model_config=None) -> None:

@@ -121,6 +121,38 @@ def test_trl_runs_under_the_guard(traps):
 def test_a_stuck_trl_call_times_out():
     import time
 
+    grading.start_pool(1)  # only the call is timed, not the workers' start-up
     start = time.monotonic()
-    assert trl_accuracy_many(["\\boxed{9^{9^{9^{9}}}} " * 3], ["1"], timeout_s=1.0) == [0.0]
-    assert time.monotonic() - start < 10
+    assert trl_accuracy_many(["\\boxed{9^{9^{9^{9}}}} " * 3], ["1"], workers=1, timeout_s=1.0) == [0.0]
+    assert time.monotonic() - start < 1.0 + 3.0  # the hard limit, and room for a loaded machine
+
+
+# --- bench/bench_trl_rewards.py: the agreement figures in docs/grader.md ---------------------------------
+
+
+def test_agreement_bench_counts_hand_made_cases():
+    from bench.bench_trl_rewards import Case, agreement, score
+
+    cases = [Case("c", "boxed", "x </think> <answer> \\boxed{5} </answer>", "5"),  # both pay
+             Case("c", "plain", "x </think> <answer> 5 </answer>", "5"),  # TRL reads no plain 5 as written
+             Case("c", "hedge", "x </think> <answer> \\boxed{5}, i.e. 7 </answer>", "5"),  # only TRL pays
+             Case("c", "untagged", "x </think> 5", "5"),  # TRL's format needs no answer tags, ours does
+             Case("d", "unread", "x </think> <answer> \\boxed{5} </answer>", "\\text{}")]  # TRL: None
+    scored = score(cases)
+    verdicts = [(s["format"], s["answer"], s["trl_format"], s["trl_acc"], s["trl_acc_box"]) for s in scored]
+    assert verdicts == [(1.0, 1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 1.0, 0.0, 1.0), (1.0, 0.0, 1.0, 1.0, 1.0),
+                        (0.0, 0.0, 1.0, 0.0, 0.0), (1.0, 0.0, 1.0, None, None)]
+    rows = {(corpus, cat): counts for corpus, cat, counts in agreement(cases, scored)}
+    assert rows[("c", "all")] == {"n": 4, "format": 3, "acc": 2, "skip": 0, "trl+": 1, "ours+": 1,
+                                  "acc@box": 3, "trl+box": 1, "ours+box": 0}
+    assert rows[("d", "unread")]["skip"] == 1 and rows[("d", "unread")]["acc"] == 1  # None pays nothing, as ours
+    assert rows[("all", "all")]["n"] == 5 and rows[("all", "all")]["format"] == 4
+
+
+def test_agreement_bench_runs_on_a_slice(capsys):
+    from bench.bench_trl_rewards import CORPORA, main
+
+    rows = main(["--limit", "2", "--examples", "1"])
+    out = capsys.readouterr().out
+    assert [r[:2] for r in rows[-len(CORPORA) - 1:]] == [(c, "all") for c in CORPORA] + [("all", "all")]
+    assert rows[-1][2]["n"] == 2 * len(CORPORA) and "acc@box" in out.splitlines()[0]

@@ -137,13 +137,17 @@ def main(argv=None) -> list[tuple[str, str, dict[str, int]]]:
     ap.add_argument("--data", type=Path, default=DATA, help="the folder of the corpora")
     ap.add_argument("--examples", type=int, default=0, help="print K disagreements of each kind per corpus")
     args = ap.parse_args(argv)
+    from r1zero.grading import refused_events
+
     cases = load_cases(args.data, args.limit)
+    refused_before = len(refused_events())
     scored = score(cases)
     rows = agreement(cases, scored)
     print(table(rows))
     print("format: think_format_reward = our format_reward; acc: accuracy_reward (as written) = our answer_reward; "
           "skip: it returned None; trl+ / ours+: only TRL / only "
           "ours pays; the same with box: on the boxed answer region")
+    print(f"guard refusals while grading: {len(refused_events()) - refused_before}")
     for line in disagreements(cases, scored, args.examples):
         print(line)
     return rows

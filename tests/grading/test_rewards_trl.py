@@ -105,9 +105,12 @@ def test_code_in_answers_or_golds_scores_zero_and_runs_nothing(traps):
     assert grading.refused_events()[refused_before:] == []  # nothing even tried to run code
 
 
-def test_trl_runs_under_the_guard(traps):
+def test_trl_runs_under_the_guard(traps, monkeypatch):
     """A gold that math-verify's default extraction hands to sympy's parse_expr (Python eval): in the workers
     the guard refuses it, logs it and scores 0. In-process, the same call would have eval'd the text."""
+    from r1zero.grading import _pool
+
+    monkeypatch.setattr(_pool, "_REFUSALS", [])  # this test's refusal stays out of the process's log
     refused_before = len(grading.refused_events())
     assert trl_accuracy_many(["\\boxed{0.5}"], ["1/2"]) == [1.0]  # as $1/2$: the LaTeX path, nothing refused
     assert grading.refused_events()[refused_before:] == []

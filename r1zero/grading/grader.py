@@ -5,7 +5,9 @@ API (fixed, other stages code against it):
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
   also carrying ``extracted_answer`` (str or None), ``timeout`` (bool) and the reward-hacking monitor's flags
   ``several_answers``, ``relation_answer``, ``cover_all_answer`` (bools) and ``answer_chars`` (int);
-- ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``r1zero.core.prompts`` has every template's).
+- ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``r1zero.core.prompts`` has every template's);
+- ``trl_accuracy_many(completions, ground_truths, *, workers=None, timeout_s=2.0)``: TRL's own ``accuracy_reward``
+  per completion (1.0, 0.0, or None for an unreadable gold), run in the same guarded workers.
 
 Semantics (docs/grader.md has the rules with an example each)
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /

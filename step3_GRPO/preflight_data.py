@@ -103,6 +103,7 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     else:
         report.lines.append(f"rewards ({names}) give a completion well-formed for the {fmt.name} template "
                             f"{min(r_good):g} and an untagged one {max(r_bad):g}")
+    check_unpaid(report, funcs, weights, p8, good, gold, columns, example=well_formed[0])
     if tokenizer is not None:
         trip = lambda text: tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
         round_trip = [[{"role": "assistant", "content": trip(t)}] if fmt.chat else trip(" " + t) for t in well_formed]
@@ -111,6 +112,25 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
             report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
                                    f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
         check_eos(report, tokenizer, model_config)
+
+
+# Why a reward may pay nothing to a well-formed completion, where we know it
+UNPAID_HINTS = {"accuracy_reward": "TRL's accuracy_reward reads a \\boxed{} or $...$ answer (or a bare LaTeX command), "
+                                   "never a plain one such as `42`; ask for \\boxed{} (--template chat --answer_rule "
+                                   "boxed) or add r1_zero"}
+
+
+def check_unpaid(report: PreflightReport, funcs, weights, prompts, good, gold, columns=None, example="") -> None:
+    """Warn about a weighted reward that pays nothing to any well-formed completion stating the gold: it adds
+    no signal where the others pay (TRL's accuracy_reward on plain answers)."""
+    for fn, w in zip(funcs, weights, strict=True):
+        if w <= 0:
+            continue
+        values = fn(prompts=prompts, completions=good, answer=gold, **(columns or {}))
+        if not any(values):
+            hint = UNPAID_HINTS.get(fn.__name__, "check that it reads this template's answers")
+            report.warnings.append(f"{fn.__name__} pays 0 to all {len(good)} well-formed completions that state the "
+                                   f"gold answer (e.g. {example.strip()!r}): {hint}")
 
 
 def check_eos(report: PreflightReport, tokenizer, model_config=None) -> None:

@@ -4,6 +4,8 @@ Public API (defined in ``grader``, re-exported here):
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0, template="r1_zero")``: one dict per
   response (rewards, the extracted answer, ``timeout`` and the monitor's flags), in input order;
 - ``r1_zero_reward_fn(response, ground_truth)``: ``format_reward``, ``answer_reward`` and ``reward``;
+- ``trl_accuracy_many(completions, ground_truths, *, workers=None, timeout_s=2.0)``: TRL's own
+  ``accuracy_reward`` per completion (1.0, 0.0 or None), run in the same guarded workers;
 - ``format_ok``, ``extract_answer``: r1_zero's format test and answer; ``gold_answers``: a dataset's answer cell
   as the tuple of accepted answers;
 - ``start_pool``, ``shutdown_pool``: the worker processes; ``refused_events``: what their audit guard refused;
@@ -33,7 +35,9 @@ from r1zero.grading.grader import (
     refused_events,
     shutdown_pool,
     start_pool,
+    trl_accuracy_many,
 )
 
 __all__ = ["GRADER_VERSION", "SIGNALS", "clear_caches", "extract_answer", "format_ok", "gold_answers", "grade_many",
-           "r1_zero_reward_fn", "refused_events", "shutdown_pool", "start_pool"]
+           "r1_zero_reward_fn", "refused_events", "shutdown_pool", "start_pool",
+           "trl_accuracy_many"]

@@ -152,9 +152,10 @@ class Pool:
                     except (EOFError, OSError):
                         raise RuntimeError("a grader worker process failed to start") from None
 
-    def run(self, tasks: list, n: int, timeout_s: float) -> list[tuple[bool, bool]]:
+    def run(self, tasks: list, n: int, timeout_s: float) -> list[tuple[bool | None, bool]]:
         """(equal, timed_out) per task (a tuple of (answer, gold) pairs, any equal wins), graded by the
-        first ``n`` workers with a hard limit per task."""
+        first ``n`` workers with a hard limit per task. ``equal`` is None only for TRL's accuracy when it
+        could read no gold (``_worker.trl_accuracy``)."""
         with self.lock:
             self.ensure(n)
             try:
@@ -235,7 +236,7 @@ class _Batch:
             return
         task_id, ok, timed_out, refused = message
         _record_refusals(refused, self.tasks[task_id][0][0][0])  # the first check's answer
-        self.results[task_id] = (bool(ok), bool(timed_out))
+        self.results[task_id] = (None if ok is None else bool(ok), bool(timed_out))  # None: TRL's "skip"
         self.left -= 1
         w.pos += 1
         w.started = time.monotonic()

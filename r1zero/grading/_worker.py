@@ -55,6 +55,8 @@ WARM_UP = [
     ("so it is \\frac{a}{b}", "\\text{b}"), ("x > 3", "3 < x"), ("30\\%", "\\frac{3}{10}"),
     ("\\int_0^1 2x\\,dx", "1"), ("1.41421356", "\\sqrt{2}"), ("(0.5, 1]", "(\\frac{1}{2}, 1]"),
 ]
+TRL_ACCURACY = "trl"  # a check's mode: TRL's accuracy_reward on (the whole completion, the gold as LaTeX)
+TRL_WARM_UP = [("So \\boxed{\\frac{1}{2}} cm.", "$0.5$"), ("$x^2+1$", "$(x+1)^2$"), ("no answer", "$42$")]
 
 
 class SoftTimeout(BaseException):
@@ -195,10 +197,42 @@ def rounds_correctly(approx: str, value: str) -> bool:
     return v.imag == 0 and within_rounding(float(number[0]), v.real, tolerance)
 
 
-def grade_task(task, timeout_s: float) -> tuple[bool, bool, list[str]]:
+def trl_accuracy(completion: str, solution: str) -> float | None:
+    """TRL's ``accuracy_reward`` (``trl.rewards``) on one completion: 1.0, 0.0, or None when math-verify cannot
+    read the gold (TRL's "skip this example"). It runs in a thread, where TRL switches math-verify's SIGALRM
+    timeouts off (they would cancel ``grade_task``'s timer); past the soft limit this worker waits for the
+    parent's kill rather than let the thread run on outside the guard."""
+    from trl.rewards import accuracy_reward
+
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append(accuracy_reward([[{"role": "assistant", "content": completion}]], [solution])[0])
+        except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
+            box.append(0.0)
+
+    thread = threading.Thread(target=run, name="trl-accuracy", daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except SoftTimeout:
+        thread.join()  # the parent kills this worker at its hard limit: the thread never leaves the guard
+        raise
+    return box[0] if box else 0.0
+
+
+def _trl_task(task) -> float | None:
+    """Any accepted gold pays; None only when TRL could read none of them."""
+    values = [trl_accuracy(pred, gold) for alternative in task for pred, gold, _ in alternative]
+    return None if all(v is None for v in values) else float(any(values))
+
+
+def grade_task(task, timeout_s: float) -> tuple[bool | None, bool, list[str]]:
     """(right, timed out, refused operations) for one task: alternatives (one per accepted gold), each a
     tuple of ``(answer, gold, "=" or "≈")`` checks that must all hold; under a soft ``timeout_s`` limit.
     Anything the audit guard refused makes the answer wrong, whatever the comparison said (fail closed).
+    A task of ``TRL_ACCURACY`` checks is TRL's reward instead, whose "right" may be None (gold unreadable).
     """
 
     def on_alarm(signum, frame):
@@ -209,14 +243,17 @@ def grade_task(task, timeout_s: float) -> tuple[bool, bool, list[str]]:
     with grading_guard.guarding() as refused:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
         try:
-            ok = any(all(_check(*check) for check in alternative) for alternative in task)
+            if task and task[0][0][2] == TRL_ACCURACY:
+                ok = _trl_task(task)
+            else:
+                ok = any(all(_check(*check) for check in alternative) for alternative in task)
         except SoftTimeout:
             timed_out = True
         except (Exception, RecursionError, MemoryError):  # noqa: BLE001 - model output must never crash us
             pass
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    return ok and not refused, timed_out, refused
+    return (False if refused else ok), timed_out, refused
 
 
 def _check(pred: str, gold: str, mode: str) -> bool:
@@ -270,11 +307,25 @@ def _init_worker() -> list[str]:
 
     for pred, gold in WARM_UP:
         equal(pred, gold)
+    trl = _trl_available()
+    for pred, gold in TRL_WARM_UP if trl else ():
+        trl_accuracy(pred, gold)
     grading_guard.install(_REPO_ROOT)
     refused = []
     for pred, gold in WARM_UP:
         refused += grade_task((((pred, gold, "="),),), 30.0)[2]
+    for pred, gold in TRL_WARM_UP if trl else ():
+        refused += grade_task((((pred, gold, TRL_ACCURACY),),), 30.0)[2]
     return refused
+
+
+def _trl_available() -> bool:
+    """Whether TRL's rewards import (done here, before the guard: its imports are not the grader's)."""
+    try:
+        from trl.rewards import accuracy_reward  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def serve(conn) -> None:

@@ -5,7 +5,9 @@ API (fixed, other stages code against it):
 - ``grade_many(responses, ground_truths, *, workers=None, timeout_s=2.0) -> list[dict]``, each dict
   also carrying ``extracted_answer`` (str or None), ``timeout`` (bool) and the reward-hacking monitor's flags
   ``several_answers``, ``relation_answer``, ``cover_all_answer`` (bools) and ``answer_chars`` (int);
-- ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``r1zero.core.prompts`` has every template's).
+- ``format_ok(response)`` and ``extract_answer(response)`` (r1_zero's; ``r1zero.core.prompts`` has every template's);
+- ``trl_accuracy_many(completions, ground_truths, *, workers=None, timeout_s=2.0)``: TRL's own ``accuracy_reward``
+  per completion (1.0, 0.0, or None for an unreadable gold), run in the same guarded workers.
 
 Semantics (docs/grader.md has the rules with an example each)
 - format_reward is 1 iff the response contains ``</think> <answer>`` and ``</answer>`` (the exact CS336 /
@@ -131,6 +133,8 @@ def _golds(value, index: int) -> tuple[str, ...]:
     return golds
 
 
+TRL_ACCURACY = "trl"  # a check's mode that the workers run as TRL's accuracy_reward (_worker.TRL_ACCURACY)
+_DOLLAR = re.compile(r"(?<!\\)\$")
 _ELLIPSIS = re.compile(r"\\[lc]?dots|\.\.\.|…")
 Check = tuple[str, str, str]  # (answer value, gold value, "=" equal or "≈" rounds to)
 
@@ -299,6 +303,32 @@ def clear_caches() -> None:
     _SLOW_VERDICTS.clear()
     for cached in (_reading, _alternative, _gold_reading, _cheap):
         cached.cache_clear()
+
+
+def _as_solution(gold: str) -> str:
+    """A gold as TRL's ``solution``: one ``$...$`` math region (its own unescaped ``$`` dropped), so math-verify
+    reads it as LaTeX first; a bare ``1/2`` would go to its ``ExprExtractionConfig``, i.e. sympy's
+    ``parse_expr``, which the workers' guard refuses."""
+    return "$" + _DOLLAR.sub("", gold) + "$"
+
+
+def trl_accuracy_many(completions, ground_truths, *, workers: int | None = None,
+                      timeout_s: float = 2.0) -> list[float | None]:
+    """TRL's own ``accuracy_reward`` (``trl.rewards``, math-verify on the whole completion, first ``\\boxed``
+    or ``$...$`` wins) for each completion text: 1.0, 0.0, or None where math-verify cannot read the gold
+    (TRL's "skip this example"). A gold cell is ``gold_answers``'s accepted answers, each handed to TRL as
+    ``$answer$`` (its ``solution``); any one paying pays.
+
+    TRL parses model text in-process; here it runs in the grader's worker processes, under their audit guard
+    and hard time limit, like our own comparisons: a timeout or a refused operation scores 0.0 (logged in
+    ``refused_events()``). Identical (completion, gold) pairs are graded once per call."""
+    completions, ground_truths = list(completions), list(ground_truths)
+    workers = _checked_options(len(completions), len(ground_truths), workers, timeout_s)
+    tasks = [tuple(((str(text), _as_solution(g), TRL_ACCURACY),) for g in _golds(gold, i))
+             for i, (text, gold) in enumerate(zip(completions, ground_truths, strict=True))]
+    unique = list(dict.fromkeys(tasks))
+    verdicts = dict(zip(unique, get_pool().run(unique, workers, timeout_s) if unique else [], strict=True))
+    return [None if verdicts[t][0] is None else float(verdicts[t][0]) for t in tasks]
 
 
 def r1_zero_reward_fn(response: str, ground_truth) -> dict:

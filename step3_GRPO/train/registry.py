@@ -1,10 +1,11 @@
-"""Reward functions by name for GRPOTrainer: the math rewards, the code rewards and the caller's own.
+"""Reward functions by name for GRPOTrainer: the math rewards, TRL's own, the code rewards and the caller's.
 
 ``reward_funcs(names, weights, *, code_limits, code_workers, extra)`` returns GRPOTrainer's ``reward_funcs``
 and GRPOConfig's ``reward_weights``, built for this call with these settings (open-r1's ``get_reward_funcs``
 pattern): no module holds reward settings, and nobody edits a module's table. ``names`` are reward names, or
 exactly one preset name (``PRESETS``). A caller adds rewards of its own by passing the functions in ``extra``;
 they are then chosen by their ``__name__`` like the built-in ones (the probes' ``--reward_funcs digit_count``).
+TRL's ``accuracy_reward`` and ``think_format_reward`` (``rewards_trl``) are chosen the same way.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from r1zero.core.errors import UserError
 from r1zero.sandbox.execute import Limits
 from step3_GRPO.train.rewards_code import CODE_PRESETS, CODE_REWARDS, code_rewards
 from step3_GRPO.train.rewards_math import MATH_PRESETS, MONITOR, math_rewards
+from step3_GRPO.train.rewards_trl import trl_rewards
 
 PRESETS: dict[str, dict[str, float]] = {**MATH_PRESETS, **CODE_PRESETS}
 
 
 def available(*, code_limits: Limits | None = None, code_workers: int | None = None,
               extra: Sequence[Callable] = (), template: str = "r1_zero") -> dict[str, Callable]:
-    """Every reward by name: the math ones (for completions answering ``template``), the code ones under these
-    sandbox settings, then ``extra``."""
-    funcs = {**math_rewards(template), **code_rewards(code_limits, code_workers)}
+    """Every reward by name: the math ones (for completions answering ``template``), TRL's, the code ones under
+    these sandbox settings, then ``extra``."""
+    funcs = {**math_rewards(template), **trl_rewards(), **code_rewards(code_limits, code_workers)}
     taken = [f.__name__ for f in extra if f.__name__ in funcs or f.__name__ in PRESETS]
     if taken:
         raise ValueError(f"extra reward function(s) {', '.join(taken)} would hide a built-in reward or preset")

@@ -103,3 +103,15 @@ def test_pure_bf16_policy_with_a_small_learning_rate_is_warned(tiny_model_dir, t
     report = preflight.main(argv + ["--dtype", "bfloat16"])
     assert any("pure bf16" in w and "round away" in w for w in report.warnings)
     assert "x 2 B" in report.memory_table  # and the plan counts 2-byte weights
+
+
+def test_trl_reward_names_are_accepted_and_a_dead_accuracy_reward_is_flagged(tiny_model_dir, toy_data):
+    # the seeds' recipe 003: TRL's rewards alone. The format term makes the probe prefer the well-formed
+    # completion; TRL's accuracy_reward pays nothing to the template's plain `<answer> 42 </answer>`: a warning
+    report = _run(_argv(tiny_model_dir, toy_data, "--reward_funcs", "accuracy_reward", "think_format_reward"))
+    assert report.problems == []
+    assert any("accuracy_reward x 1, think_format_reward x 1" in line for line in report.lines)
+    assert [w for w in report.warnings if w.startswith("accuracy_reward pays 0")]
+    assert not any("think_format_reward pays 0" in w for w in report.warnings)
+    report = _run(_argv(tiny_model_dir, toy_data))  # our grader, the default, pays them: no such warning
+    assert not any("pays 0" in w for w in report.warnings)

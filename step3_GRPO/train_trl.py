@@ -121,8 +121,9 @@ def train(script_args, training_args, model_args, extra_rewards=()):
     tokenizer = load_tokenizer(model_path, model_args)
     fmt = script_args.prompt_format()
     logger.info("%s", fmt.check_tokenizer(tokenizer))
-    if fmt.chat and script_args.reasoning_vocab_size:
-        raise UserError("reasoning_vocab_size > 0 needs --template r1_zero (prompts that end in `<think>`)")
+    if script_args.reasoning_vocab_size and not fmt.thinks:
+        raise UserError("reasoning_vocab_size > 0 needs responses that reason before `</think>`: --template r1_zero, "
+                        "or --template chat with --answer_rule r1_zero or --enable_thinking true")
     if fmt.template_kwargs and not training_args.chat_template_kwargs:
         training_args.chat_template_kwargs = fmt.template_kwargs
     train_df, eval_rows = load_data(script_args, tokenizer, fmt)

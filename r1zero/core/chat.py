@@ -97,6 +97,11 @@ class PromptFormat:
         return self.template.chat
 
     @property
+    def thinks(self) -> bool:
+        """Responses reason first and close it with ``</think>`` (what a reasoning vocabulary needs)."""
+        return self.template.answer_rule == "r1_zero" or bool(self.enable_thinking)
+
+    @property
     def template_kwargs(self) -> dict:
         """Extra arguments of ``apply_chat_template`` (TRL's ``chat_template_kwargs``)."""
         return {} if self.enable_thinking is None else {"enable_thinking": self.enable_thinking}

@@ -12,6 +12,11 @@ A template is a name, the prompt text, how generation stops and how the answer i
   final answer in ``\\boxed{}``. Generation ends at the model's end-of-turn (``<|im_end|>``) or EOS. Format
   rule: the response contains a closed ``\\boxed{...}``; every box of the response is a candidate answer.
 
+- ``chat_r1_zero`` and ``chat_boxed``: the model's own chat template (``r1zero.core.chat`` renders it, with the
+  answer rule's instruction as the default system prompt). Generation ends at the end of the assistant turn
+  (``END_OF_TURN_TOKENS``) or EOS. Format and answer as ``r1_zero``'s, or as ``boxed``'s read after a thinking
+  model's ``<think> ... </think>`` block.
+
 ``format_ok``, ``region`` and ``scope`` of a template are what ``r1zero.grading.grader`` grades with, and
 ``format_rule`` is written into every eval contract, because base-model numbers depend on the template.
 """

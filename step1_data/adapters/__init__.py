@@ -10,14 +10,14 @@ dataset means adding a module and a line below.
 from __future__ import annotations
 
 from r1zero.core.errors import UserError
-from step1_data.adapters import gsm8k, hendrycks_math, mbpp, numina
+from step1_data.adapters import deepscaler, gsm8k, hendrycks_math, mbpp, numina
 from step1_data.adapters.base import Example, text_field
 
 __all__ = ["Example", "get_adapter", "text_field"]
 
 
 def get_adapter(name: str):
-    adapters = {m.NAME: m for m in (numina, gsm8k, hendrycks_math, mbpp)}
+    adapters = {m.NAME: m for m in (numina, gsm8k, hendrycks_math, deepscaler, mbpp)}
     if name not in adapters:
         raise UserError(f"unknown --dataset {name!r}; choose one of {', '.join(adapters)}")
     return adapters[name]

@@ -2,9 +2,10 @@
 
 Every math adapter module defines ``NAME``, ``DEFAULT_INPUT`` (a hub id), ``HUB_CONFIG``,
 ``DEFAULT_VAL_SIZE``, ``REQUIRED_COLUMNS`` and ``extract(row) -> Example | None`` (``None`` = a malformed
-row: a required field missing, null, empty or of the wrong type). A code adapter (``KIND = "code"``, see
-``mbpp``) goes through step1_data/code_pipeline.py instead and defines what that module reads. Adding a
-dataset means adding a module and a line below.
+row: a required field missing, null, empty or of the wrong type); one with no source column, whose rows
+share one source, defines ``SOURCE`` (its malformed rows are counted under it too). A code adapter
+(``KIND = "code"``, see ``mbpp``) goes through step1_data/code_pipeline.py instead and defines what that
+module reads. Adding a dataset means adding a module and a line below.
 """
 
 from __future__ import annotations

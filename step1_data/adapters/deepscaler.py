@@ -4,7 +4,8 @@ column, so every row has source ``deepscaler``.
 
 Gold answer: the ``answer`` column (stripped), not a box of the solution. The solution only feeds the SFT
 target's reasoning, so it must not contradict the gold:
-  - answer missing, null or blank -> ``no_answer`` (the hub has 6 such rows);
+  - answer missing, null, blank or with nothing the grader reads as a gold -> ``no_answer`` (a hub
+    discussion reports 6 rows without an answer);
   - solution missing, null or blank -> ``no_solution`` (nothing to reason with in the SFT target);
   - the solution's last box is empty or never closes -> ``empty_box`` / ``unbalanced_box``;
   - its last box does not equal the answer by the project's grader -> ``answer_mismatch``;
@@ -26,6 +27,13 @@ SOURCE = "deepscaler"
 AGREE_TIMEOUT_S = 10.0
 
 
+def has_gold(answer: str) -> bool:
+    """True when the reward can read a gold from ``answer`` (``####`` alone, say, leaves none)."""
+    from r1zero.grading import gold_answers
+
+    return bool(answer) and bool(gold_answers(answer))
+
+
 def box_agrees(box: str, gold: str) -> bool:
     """True when ``box`` is ``gold`` by the reward's own grader (so the SFT target's last box would score)."""
     from r1zero.core.prompts import build_response
@@ -40,7 +48,7 @@ def extract(row: dict) -> Example | None:
     if text_field(problem) is None or not all(v is None or isinstance(v, str) for v in (answer, solution)):
         return None
     problem, answer, solution = problem.strip(), (answer or "").strip(), solution or ""
-    if not answer:
+    if not has_gold(answer):
         return Example(SOURCE, problem, solution, NO_BOX, "", "")
     if not solution.strip():
         return Example(SOURCE, problem, solution, NO_SOLUTION, answer, "")

@@ -146,3 +146,5 @@ def test_extract_refuses_rows_without_a_problem_or_with_non_text_fields():
     assert deepscaler.extract(good).status == "ok"
     for bad in ({**good, "problem": "  "}, {**good, "answer": 4}, {**good, "solution": ["4"]}):
         assert deepscaler.extract(bad) is None
+    for no_gold in (None, " ", "####"):  # "####" would leave the reward no gold to compare with
+        assert deepscaler.extract({**good, "answer": no_gold}).status == "no_box"

@@ -16,6 +16,9 @@ BOX_COMMANDS = ("\\boxed", "\\fbox")
 
 # Outcomes of last_boxed(); prepare.py turns the non-"ok" ones into reject reasons.
 OK, NO_BOX, EMPTY_BOX, UNBALANCED_BOX = "ok", "no_box", "empty_box", "unbalanced_box"
+# Outcomes of adapters whose gold is a column of its own (deepscaler): no solution to reason with, or a
+# solution whose last box is not the gold.
+NO_SOLUTION, ANSWER_MISMATCH = "no_solution", "answer_mismatch"
 
 
 def _last_box_start(text: str) -> tuple[int, str]:

@@ -11,9 +11,11 @@ import re
 REASONS = (
     "malformed",          # a required field missing, null, empty or of the wrong type; an unparsable line
     "proof",              # asks to prove / show something, or has no box and ends in a QED mark
-    "no_answer",          # no \boxed{} (GSM8K: no "####")
+    "no_answer",          # no \boxed{} (GSM8K: no "####"; DeepScaleR: a blank answer)
+    "no_solution",        # DeepScaleR: a blank solution (no reasoning for the SFT target)
     "empty_box",          # \boxed{} with nothing inside
     "unbalanced_box",     # \boxed{ whose braces never close
+    "answer_mismatch",    # DeepScaleR: the solution's last box is not the answer column (by the grader)
     "multiple_choice",    # (A)...(B) options or a letter answer (only with drop_multiple_choice)
     "too_long",           # over a character (or, with a tokenizer, token) limit
     "contaminated",       # shares an n-gram with an eval set (only with decontaminate)

@@ -50,6 +50,16 @@ def _clean_json_lines(path: Path) -> bool:
     return True
 
 
+def _mixed_types(ds, columns: tuple[str, ...] | None) -> bool:
+    """True when datasets (5.x) read a needed column of mixed types as a ``Json`` feature: that decodes the
+    text "11" as the number 11, so a file with one numeric answer would turn every integer answer into a
+    malformed row. The lenient reader keeps text as text and flags only the wrongly typed rows."""
+    import datasets
+
+    json_feature = getattr(datasets, "Json", ())  # absent before datasets 5: isinstance(x, ()) is False
+    return any(isinstance(ds.features.get(c), json_feature) for c in (columns or ds.column_names))
+
+
 def _read_json_lenient(path: Path, columns: tuple[str, ...] | None, column_types: dict | None = None):
     """Line-by-line JSON(L) reader for files Arrow rejects; keeps the columns (text unless ``column_types``
     names another type), flags bad rows."""
@@ -131,9 +141,11 @@ def load_table(spec: str, *, split: str = "train", hub_config: str | None = None
         if suffix in (".jsonl", ".json"):
             if _clean_json_lines(path):
                 try:
-                    return datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
+                    ds = datasets.Dataset.from_json(str(path), cache_dir=cache_dir)
                 except Exception:  # noqa: BLE001 - Arrow rejects it: read it line by line instead
-                    pass
+                    ds = None
+                if ds is not None and not _mixed_types(ds, columns):
+                    return ds
             return _read_json_lenient(path, columns, column_types)
         raise UserError(f"cannot read {what} {spec}: unsupported format {suffix or '(no suffix)'}; "
                         f"use {', '.join(LOCAL_SUFFIXES)} or a hub id")

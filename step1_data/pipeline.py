@@ -23,7 +23,8 @@ TEXT_COLUMNS = ("id", "source", "problem", "answer", "solution", "sft_target", "
 LENGTH_COLUMNS = ("problem_chars", "solution_chars", "sft_target_chars")
 CONTAMINATED_BY = "contaminated_by"  # bitmask of the eval sets a contaminated row overlaps (bit i = set i)
 TOKEN_COLUMNS = ("prompt_tokens", "sft_target_tokens")
-_ANSWER_REASONS = {"no_box": "no_answer", "empty_box": "empty_box", "unbalanced_box": "unbalanced_box"}
+_ANSWER_REASONS = {"no_box": "no_answer", "no_solution": "no_solution", "empty_box": "empty_box",
+                   "unbalanced_box": "unbalanced_box", "answer_mismatch": "answer_mismatch"}
 
 
 @dataclass
@@ -81,7 +82,7 @@ def process_batch(batch: dict, indices: list[int], *, input_no: int, opts: RowOp
         ex = None if flags[j] else adapter.extract(row)
         cols["id"].append(f"{opts.dataset}-{input_no}-{indices[j]}")
         if ex is None:
-            src = row.get("source")
+            src = row.get("source", getattr(adapter, "SOURCE", None))  # SOURCE: a one-source dataset
             for c, v in (("source", src if isinstance(src, str) and src.strip() else "unknown"), ("problem", ""),
                          ("answer", ""), ("solution", ""), ("sft_target", ""),
                          ("reason", "malformed"), ("key", ""), ("problem_chars", 0), ("solution_chars", 0),

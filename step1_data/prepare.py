@@ -1,7 +1,7 @@
 """Prepare a dataset for SFT and GRPO: gold answers, filters, dedupe, decontamination, seeded split.
 
-Reads NuminaMath-CoT (``--dataset numina``), GSM8K (``gsm8k``) or Hendrycks MATH (``math``) from a hub id
-or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
+Reads NuminaMath-CoT (``--dataset numina``), GSM8K (``gsm8k``), Hendrycks MATH (``math``) or DeepScaleR
+(``deepscaler``) from a hub id or local .parquet/.jsonl/.json files and writes to ``--output_dir``:
   train.parquet, val.parquet  columns id, source, problem, answer, solution, prompt (r1_zero), sft_target
   stats.json                  input/train/val rows, rejected rows by reason, per-source counts, lengths
   manifest.json               resolved config, git commit, package versions, input hashes, seed
@@ -37,7 +37,8 @@ log = logging.getLogger("step1_data.prepare")
 
 @dataclass
 class DataArgs:
-    dataset: str = field(default="numina", metadata={"help": "numina, gsm8k, math or mbpp (code)"})
+    dataset: str = field(default="numina", metadata={
+        "help": "numina, gsm8k, math, deepscaler or mbpp (code)"})
     input: list[str] | None = field(default=None, metadata={
         "help": "hub id(s) or local .parquet/.jsonl/.json file(s); default: the dataset's hub id"})
     output_dir: str | None = field(default=None, metadata={"help": "default: data/<dataset>"})
@@ -45,7 +46,7 @@ class DataArgs:
         "help": "split to read from a hub id (default: train; mbpp: all, re-split by task_id)"})
     hub_config: str | None = field(default=None, metadata={"help": "hub config name (gsm8k: main)"})
     val_size: int | None = field(default=None, metadata={
-        "help": "val rows, stratified by source (default: numina 5000, math 500, gsm8k 500)", "ge": 0})
+        "help": "val rows, stratified by source (default: numina 5000, others 500)", "ge": 0})
     seed: int = field(default=42, metadata={"help": "seed of the split and of the row order"})
     max_train_samples: int | None = field(default=None, metadata={
         "help": "keep at most this many train rows (the rest counted as max_train_samples)", "ge": 1})

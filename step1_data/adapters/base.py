@@ -9,7 +9,7 @@ class Example(NamedTuple):
     source: str
     problem: str
     solution: str
-    status: str  # "ok" or a step1_data.answers status (no_box, empty_box, unbalanced_box)
+    status: str  # "ok" or a step1_data.answers status (no_box, empty_box, unbalanced_box, no_solution, ...)
     answer: str
     reasoning: str  # the solution as it will appear before </think> (boxes unwrapped)
 

@@ -70,14 +70,30 @@ def build_dataset(df, fmt=None):
     if df.empty:
         raise UserError(f"no usable SFT rows (every {source} or sft_target is empty)")
     if source == "problem":
+        responses = [answered(fmt, t) for t in df["sft_target"]]
+        untagged = sum(r is None for r in responses)
+        if untagged:
+            logger.warning("left out %d rows whose sft_target lacks `</think> <answer> ... </answer>`", untagged)
+        if untagged == len(df):
+            raise UserError("no usable SFT rows: no sft_target has `</think> <answer> ... </answer>` to rewrite "
+                            f"for the {fmt.name} template")
+        df = df[[r is not None for r in responses]]
         rows = {"prompt": [fmt.messages(q) for q in df["problem"]],
-                "completion": [[{"role": "assistant", "content": fmt.response(t)}] for t in df["sft_target"]]}
+                "completion": [[{"role": "assistant", "content": r}] for r in responses if r is not None]}
         if fmt.template_kwargs:  # TRL passes a row's chat_template_kwargs to the template
             rows["chat_template_kwargs"] = [fmt.template_kwargs] * len(df)
         return Dataset.from_dict(rows)
     # The prompt ends in "<think>"; the completion starts with a space so the reasoning is a new word.
     completion = df["sft_target"].map(lambda t: t if t[:1].isspace() else " " + t)
     return Dataset.from_dict({"prompt": df["prompt"].tolist(), "completion": completion.tolist()})
+
+
+def answered(fmt, sft_target: str) -> str | None:
+    """``sft_target`` as ``fmt``'s assistant turn, or None when it has no tagged answer to rewrite."""
+    try:
+        return fmt.response(sft_target)
+    except UserError:
+        return None
 
 
 def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):

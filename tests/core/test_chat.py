@@ -104,3 +104,4 @@ def test_the_contract_records_template_system_prompt_rule_and_thinking(tokenizer
     assert described["chat_template_hash"] and described["hash"] == get_template("chat_boxed").hash
     assert fmt.template_kwargs == {"enable_thinking": False}
     assert PromptFormat.from_options().describe() == get_template("r1_zero").describe()  # r1_zero: as before
+

@@ -29,6 +29,23 @@ def test_build_dataset_adds_space_and_counts_empty_rows(caplog):
     assert "1 rows with empty prompt" in caplog.text and "1 rows with empty sft_target" in caplog.text
 
 
+def test_sft_rewrites_targets_in_the_chat_rule_and_counts_untagged_ones(caplog):
+    from r1zero.core.chat import PromptFormat
+    from r1zero.core.prompts import build_response
+    from step2_sft.train_sft import build_dataset
+
+    target = build_response("3 + 4 = 7.", "7")
+    fmt = PromptFormat.from_options("chat", "boxed", system_prompt="S")
+    df = pd.DataFrame({"problem": ["What is 3 + 4?", "q2", ""], "prompt": ["p", "p", "p"],
+                       "sft_target": [target, "no tags", "x </think> <answer> 1 </answer>"]})
+    ds = build_dataset(df, fmt)
+    assert ds["prompt"] == [[{"role": "system", "content": "S"}, {"role": "user", "content": "What is 3 + 4?"}]]
+    assert ds["completion"] == [[{"role": "assistant", "content": "3 + 4 = 7.\n\nThe final answer is $\\boxed{7}$."}]]
+    assert "1 rows with empty problem" in caplog.text and "left out 1 rows whose sft_target lacks" in caplog.text
+    with pytest.raises(UserError, match="no sft_target has"):
+        build_dataset(df.iloc[1:2], fmt)
+
+
 def test_missing_column_is_a_one_line_user_error(tiny_model_dir, toy_data, tmp_path):
     from step2_sft.train_sft import main
 

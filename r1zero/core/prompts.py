@@ -14,7 +14,7 @@ A template is a name, the prompt text, how generation stops and how the answer i
 
 - ``chat_r1_zero`` and ``chat_boxed``: the model's own chat template (``r1zero.core.chat`` renders it, with the
   answer rule's instruction as the default system prompt). Generation ends at the end of the assistant turn
-  (``END_OF_TURN_TOKENS``) or EOS. Format and answer as ``r1_zero``'s, or as ``boxed``'s read after a thinking
+  (``END_OF_TURN_TOKENS``) or EOS, and ``chat_r1_zero``'s also at ``</answer>``. Format and answer as ``r1_zero``'s, or as ``boxed``'s read after a thinking
   model's ``<think> ... </think>`` block.
 
 ``format_ok``, ``region`` and ``scope`` of a template are what ``r1zero.grading.grader`` grades with, and
@@ -104,9 +104,10 @@ def boxed_format_ok(response: str) -> bool:
 
 
 def after_thinking(response: str) -> str | None:
-    """What a response says after its thinking block (a thinking model's ``<think> ... </think>``): all of it
-    without one, None when a block opens and never closes (the answer was never given)."""
-    end = response.rfind(THINK_CLOSE)
+    """What a response says after its thinking block (a thinking model's ``<think> ... </think>``, ended by the
+    first ``</think>``: a later one hides nothing said before it): all of it without one, None when a block opens
+    and never closes (the answer was never given)."""
+    end = response.find(THINK_CLOSE)
     if end >= 0:
         return response[end + len(THINK_CLOSE):]
     return None if THINK_OPEN in response else response
@@ -169,7 +170,9 @@ TEMPLATES = {
             "format 1 iff the response contains a closed \\boxed{...}; every box is a candidate answer",
             boxed_format_ok, boxed_region, "tail", answer_rule="boxed"),
         # The model's chat template; generation ends at the end of the assistant turn.
-        PromptTemplate("chat_r1_zero", R1_ZERO_INSTRUCTION, (), END_OF_TURN_TOKENS, R1_ZERO_RULE,
+        # chat_r1_zero also stops at </answer>, as r1_zero does: nothing written after the answer block (a second
+        # block, a correction) can then hedge it
+        PromptTemplate("chat_r1_zero", R1_ZERO_INSTRUCTION, (ANSWER_CLOSE,), END_OF_TURN_TOKENS, R1_ZERO_RULE,
                        answer_tag_format_ok, answer_block, "block", chat=True, answer_rule="r1_zero"),
         PromptTemplate(
             "chat_boxed", BOXED_INSTRUCTION, (), END_OF_TURN_TOKENS,

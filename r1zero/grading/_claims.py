@@ -128,4 +128,6 @@ def read_answer(region: str, scope: str = "block") -> Reading:
         for c in chain(t):
             if c not in candidates:
                 candidates.append(c)
-    return Reading(tuple(candidates[:MAX_CANDIDATES]), len(region))
+    if len(candidates) > MAX_CANDIDATES:  # more answers than one reads: it commits to none of them
+        return Reading((), len(region))
+    return Reading(tuple(candidates), len(region))

@@ -16,6 +16,7 @@ from r1zero.grading._relations import STATES_NOTHING
 
 MAX_TAIL_CHARS = 2_000  # of a whole response (``boxed`` template), the prose read beside its last box
 MAX_CANDIDATES = 16
+MAX_BOX_DEPTH = 8  # a box in a box in a box...: no answer needs more, and each level is a recursion
 
 _ALIGNED = re.compile(r"\\begin\{(align|aligned|eqnarray|gather|split|equation)\*?\}(.*?)\\end\{\1\*?\}", re.DOTALL)
 _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -212,13 +213,14 @@ def _prepare(s: str) -> str:
     return _RESTATE.sub(" that is ", unwrap_text(_CHAT_TOKENS.sub(". ", s)))
 
 
-def unit_items(unit: str) -> list[str]:
+def unit_items(unit: str, depth: int = 0) -> list[str]:
     """A box's or span's content: itself, or its items when it lists or hedges (``12 \\text{ or } 7``,
-    ``x = 2 \\text{ and } x = 3``); a box inside a box is an item of its own (``\\boxed{\\boxed{42} 43}``)."""
-    if BOX_RE.search(unit):
+    ``x = 2 \\text{ and } x = 3``); a box inside a box is an item of its own (``\\boxed{\\boxed{42} 43}``).
+    Boxes nested deeper than ``MAX_BOX_DEPTH`` are read as the text they are, which equals no answer."""
+    if BOX_RE.search(unit) and depth < MAX_BOX_DEPTH:
         inner, skeleton = _boxes(unit)
         rest = [r for sentence in _sentences(_prepare(_HOLE.sub(" , ", skeleton))) for _, r in _runs(sentence)]
-        return [i for u in inner for i in unit_items(u)] + rest
+        return [i for u in inner for i in unit_items(u, depth + 1)] + rest
     words = unwrap_text(unit)
     if not _UNIT_SPLIT.search(words):
         return [unit]

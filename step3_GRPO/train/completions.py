@@ -12,16 +12,19 @@ BATCHES_KEPT = 4
 
 
 def completion_text(completion) -> str:
-    """The generated text of one completion: a string, or a conversational list of messages."""
+    """The generated text of one completion: a string, or a conversational list of messages, of which only the
+    assistant's count (a user or system message is not something the policy said)."""
     if isinstance(completion, str):
         return completion
     if isinstance(completion, dict):
         completion = [completion]
     parts = []
     for message in completion or []:
+        if isinstance(message, dict) and message.get("role", "assistant") != "assistant":
+            continue
         content = message.get("content", "") if isinstance(message, dict) else message
         if isinstance(content, list):  # multimodal-style content parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
         parts.append(str(content or ""))
     return "".join(parts)
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from r1zero.core.errors import UserError
+from r1zero.core.prompts import get_template
 from r1zero.sandbox.execute import Limits
 from step3_GRPO.train.rewards_code import CODE_PRESETS, CODE_REWARDS, code_rewards
-from step3_GRPO.train.rewards_math import MATH_PRESETS, MONITOR, math_rewards
+from step3_GRPO.train.rewards_math import BY_TEXT, MATH_PRESETS, MONITOR, math_rewards
 from step3_GRPO.train.rewards_trl import trl_rewards
 
 PRESETS: dict[str, dict[str, float]] = {**MATH_PRESETS, **CODE_PRESETS}
@@ -56,6 +57,11 @@ def reward_funcs(names: str | Sequence[str], weights: Sequence[float] | None = N
             hint = " (a preset must be the only name)" if any(n in PRESETS for n in unknown) else ""
             raise UserError(f"unknown reward name(s) {', '.join(unknown)}{hint}; choose from {choices}")
         default = [1.0] * len(names)
+    tag_rules = [n for n in names if n in BY_TEXT]  # GRAIL's format terms read <think> and <answer> tags
+    if tag_rules and get_template(template).answer_rule != "r1_zero":
+        raise UserError(f"{', '.join(tag_rules)} read the r1_zero tags (<think>, <answer>), which answers under the "
+                        f"{template} template do not have (they would pay tags beside the real answer); use "
+                        "--answer_rule r1_zero, or rewards that read this template's answers (r1_zero)")
     weights = [float(w) for w in (default if weights is None else weights)]
     if len(weights) != len(names):
         raise UserError(

@@ -39,6 +39,8 @@ def test_chat_prompt_is_the_models_template_with_the_rules_instruction(tokenizer
     no_system = PromptFormat.from_options("chat", system_prompt="")
     assert no_system.messages("q") == [{"role": "user", "content": "q"}]
     assert fmt.stop_token_ids(tokenizer) == [tokenizer.convert_tokens_to_ids("<|im_end|>")]
+    # the tagged rule stops at </answer> as r1_zero does (nothing after the block can hedge it); boxes at the turn's end
+    assert get_template("chat_r1_zero").stop == ("</answer>",) and fmt.template.stop == ()
 
 
 def test_chat_responses_follow_the_answer_rule_and_earn_reward():

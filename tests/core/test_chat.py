@@ -107,3 +107,17 @@ def test_the_contract_records_template_system_prompt_rule_and_thinking(tokenizer
     assert fmt.template_kwargs == {"enable_thinking": False}
     assert PromptFormat.from_options().describe() == get_template("r1_zero").describe()  # r1_zero: as before
 
+
+
+def test_enable_thinking_reaches_the_template(tokenizer):
+    """Qwen3's switch: with thinking off its template writes an empty thinking block into the prompt."""
+    tok = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
+    tok.chat_template = tok.chat_template.replace(
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% if enable_thinking is defined and "
+        "enable_thinking is false %}<think>\n\n</think>\n\n{% endif %}{% endif %}")
+    off = PromptFormat.from_options("chat", "boxed", enable_thinking=False)
+    on = PromptFormat.from_options("chat", "boxed", enable_thinking=True)
+    assert off.render("q", tok).endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+    assert on.render("q", tok).endswith("<|im_start|>assistant\n")
+    assert on.thinks and not off.thinks and not PromptFormat.from_options("chat", "boxed").thinks

@@ -57,7 +57,8 @@ def test_chat_rollouts_end_at_the_end_of_turn_and_are_graded_by_the_boxed_rule(t
     monkeypatch.setattr(GenerationMixin, "generate", talkative_generate)
     out = tmp_path / "grpo"
     trainer = main(_grpo_argv(tiny_model_dir, toy_data, out, "--max_steps", "1", "--eval_every_steps", "0",
-                              "--max_completion_length", "40"))
+                              "--max_completion_length", "40", "--enable_thinking", "false"))
+    assert trainer.args.chat_template_kwargs == {"enable_thinking": False}  # what TRL renders prompts with
     assert seen[0].startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nWhat is ")
     assert seen[0].endswith("<|im_end|>\n<|im_start|>assistant\n")
     logged = pd.read_parquet(out / "completions" / "completions_00001.parquet")  # TRL's log: conversations

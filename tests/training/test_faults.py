@@ -193,11 +193,21 @@ def weights_in(model_dir) -> str:
     return module.fingerprint(AutoModelForCausalLM.from_pretrained(model_dir))
 
 
+def moving_rewards(model_dir) -> list[str]:
+    """Rewards and a generation bias under which the tiny random model's weights move (as in
+    tests/core/test_multiprocess.py): ' </think>' in some rollouts earns grail_thinking, so advantages are not all 0."""
+    from transformers import AutoTokenizer
+
+    ids = AutoTokenizer.from_pretrained(model_dir)(" </think>", add_special_tokens=False)["input_ids"]
+    bias = {"sequence_bias": [[ids[:1], 4.0], *([ids[:n], 30.0] for n in range(2, len(ids) + 1))]}
+    return ["--reward_funcs", "r1_zero", "grail_thinking", "--generation_kwargs", json.dumps(bias)]
+
+
 @pytest.mark.slow
 def test_two_ranks_stop_together_when_one_gets_the_signal(tiny_model_dir, toy_data, tmp_path):
     out = tmp_path / "grpo"
     args = grpo_args(tiny_model_dir, toy_data, out)[2:] + ["--save_strategy", "no", "--max_steps", "3",
-                                                           "--ddp_timeout", "120"]
+                                                           "--ddp_timeout", "120", *moving_rewards(tiny_model_dir)]
     first = launch_grpo(args, tmp_path / "audit1", fault="sigterm:2:1")  # SIGTERM to rank 1 only, after step 2
     assert first.returncode == EXIT_STOPPED, first.stdout[-3000:] + first.stderr[-3000:]
     assert "stopped on a signal" in first.stderr
@@ -206,6 +216,7 @@ def test_two_ranks_stop_together_when_one_gets_the_signal(tiny_model_dir, toy_da
     assert (ckpt / "rng_state_0.pth").is_file() and (ckpt / "rng_state_1.pth").is_file()
     saved = weights_in(ckpt)
     assert rank_weights_after_train(tmp_path / "audit1") == [(2, saved), (2, saved)]  # same step, same weights
+    assert saved != weights_in(tiny_model_dir)
 
     second = launch_grpo(args, tmp_path / "audit2")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

@@ -155,15 +155,17 @@ def forward_stop_signals() -> None:
     keeps waiting for them.
 
     torchrun would answer SIGTERM by terminating the ranks and killing them 30 s later, too soon for a save;
-    ``TORCHELASTIC_SIGNALS_TO_HANDLE`` (torch's setting) leaves SIGTERM to this handler. The ranks run in
-    sessions of their own, so a signal to this process group does not reach them by itself; where a
-    scheduler signals every process (SLURM's step cgroup), a rank gets it twice, which changes nothing.
+    its ``--signals_to_handle`` (read from ``PET_SIGNALS_TO_HANDLE``) leaves SIGTERM to this handler. The
+    ranks run in sessions of their own, so a signal to this process group does not reach them by itself;
+    where a scheduler signals every process (SLURM's step cgroup), a rank gets it twice, which changes nothing.
+    One process (accelerate's simple launcher) is the exception for SIGTERM: accelerate kills it 5 s after
+    passing SIGTERM on, so stop such a run with SIGUSR1, or signal the training process itself.
     """
     import signal
 
     import psutil  # an accelerate dependency
 
-    os.environ.setdefault("TORCHELASTIC_SIGNALS_TO_HANDLE", "SIGINT,SIGHUP,SIGQUIT")
+    os.environ.setdefault("PET_SIGNALS_TO_HANDLE", "SIGINT,SIGHUP,SIGQUIT")
 
     def forward(signum, _frame):
         for child in psutil.Process().children():

@@ -8,9 +8,11 @@ process sends SIGTERM to itself at the end of step k, or its loss or gradients t
 import importlib.util
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,35 @@ def test_two_ranks_stop_together_when_one_gets_the_signal(tiny_model_dir, toy_da
     assert logged_steps(out) == (3, [1, 2, 3])
     final = weights_in(out / "final")
     assert rank_weights_after_train(tmp_path / "audit2") == [(3, final), (3, final)] and final != saved
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_launcher_reaches_the_ranks(tiny_model_dir, toy_data, tmp_path):
+    """A scheduler or a user signals the launcher, not the ranks (they run in sessions of their own): it passes
+    the signal on, and the ranks save the step they are at instead of being killed by torchrun."""
+    import psutil
+
+    out, audit = tmp_path / "grpo", tmp_path / "audit"
+    args = grpo_args(tiny_model_dir, toy_data, out)[2:] + ["--save_strategy", "no", "--max_steps", "40",
+                                                           "--ddp_timeout", "120"]
+    env = {**os.environ, "CPU": "1", "PYTHON": sys.executable, "RANK_AUDIT_DIR": str(audit),
+           "PYTHONPATH": os.pathsep.join([str(AUDIT), str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1", "CONFIG": "config/demo/grpo.yaml", "MASTER_PORT": str(free_port())}
+    env.pop("R1ZERO_TEST_FAULT", None)
+    proc = subprocess.Popen(["bash", "step3_GRPO/launch_trl.sh", "2", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not (out / "completions" / "completions_00001.parquet").is_file() and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        time.sleep(0.1)
+    launcher = [p for p in psutil.Process(proc.pid).children() if "r1zero.core.launch" in " ".join(p.cmdline())]
+    assert len(launcher) == 1
+    launcher[0].send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == EXIT_STOPPED, stdout[-2000:] + stderr[-3000:]
+    saved = [p.name for p in out.glob("checkpoint-*")]
+    assert len(saved) == 1 and not (out / "final").exists(), saved
+    step = int(saved[0].split("-")[1])
+    assert 1 <= step < 40
+    weights = weights_in(out / saved[0])
+    assert rank_weights_after_train(audit) == [(step, weights), (step, weights)]

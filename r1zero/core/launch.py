@@ -135,7 +135,9 @@ def describe_failure(exc, layout: Layout) -> tuple[str, int]:
     """One line for torchrun's ChildFailedError: the first rank that failed and how; and an exit status."""
     rank, failure = exc.get_first_failure()
     if failure.exitcode == EXIT_STOPPED:  # the ranks agreed to stop on a signal and saved a checkpoint
-        return (f"stopped on a signal: the ranks saved a checkpoint; rerun the same command to resume from it "
+        if layout.node_rank == 0:
+            return "", EXIT_STOPPED  # rank 0 said so already, naming the checkpoint
+        return (f"with the other machines, on a signal; NODE_RANK 0's log names the checkpoint saved "
                 f"(exit status {EXIT_STOPPED})"), EXIT_STOPPED
     where = f"local rank {failure.local_rank}, pid {failure.pid}"
     if layout.nnodes > 1:
@@ -190,6 +192,10 @@ def launch(layout: Layout, config: Path, script_and_args: list[str]) -> None:
         launch_command(args)
     except ChildFailedError as exc:
         message, code = describe_failure(exc, layout)
+        if code == EXIT_STOPPED:  # not an error: "stopped, resumable"
+            if message:
+                print(f"stopped: {message}", file=sys.stderr, flush=True)
+            raise SystemExit(code) from None
         fail(message, code)
     except subprocess.CalledProcessError as exc:  # a single process: it printed its own error
         raise SystemExit(exc.returncode) from None

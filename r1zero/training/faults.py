@@ -161,5 +161,5 @@ def finish_stopped(guard: FaultGuard, trainer) -> None:
         raise SystemExit(EXIT_STOPPED)
     step, args = guard.stopped_at, trainer.args
     where = os.path.join(args.output_dir, f"checkpoint-{step}")
-    raise Stopped(f"{guard.signal_name or 'a stop signal'} received, saved {where} (step {step} of "
+    raise Stopped(f"{guard.signal_name or 'a stop signal (on another rank)'} received, saved {where} (step {step} of "
                   f"{trainer.state.max_steps}); rerun the same command to resume from it (exit status {EXIT_STOPPED})")

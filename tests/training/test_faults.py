@@ -259,3 +259,18 @@ def test_sigterm_to_the_launcher_reaches_the_ranks(tiny_model_dir, toy_data, tmp
     assert 1 <= step < 40
     weights = weights_in(out / saved[0])
     assert rank_weights_after_train(audit) == [(step, weights), (step, weights)]
+
+
+@pytest.mark.gpu
+@pytest.mark.slow
+def test_non_finite_step_on_cuda(tiny_model_dir, toy_data, tmp_path, monkeypatch):
+    """The flags on the GPU (loss and gradient norm stay tensors there until the step's one check). Skipped
+    without a CUDA GPU; not yet run: the session that wrote it had none."""
+    from step3_GRPO.train_trl import main
+
+    out = tmp_path / "grpo"
+    monkeypatch.setenv("R1ZERO_TEST_FAULT", "nangrad:2")
+    with pytest.raises(TrainingFault, match=r"^step 2: "):
+        main(grpo_args(tiny_model_dir, toy_data, out) + ["--use_cpu", "false", "--bf16", "true", "--save_steps", "1",
+                                                        "--max_steps", "3", "--gpu_memory_gb", "10"])
+    assert [p.name for p in out.glob("checkpoint-*")] == ["checkpoint-1"]

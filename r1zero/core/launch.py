@@ -18,7 +18,8 @@ rules and one-line failures. Run it from the repository root. The environment pi
 Failures end in one line: the rank that died first and how (torchrun then stops the other ranks of that
 machine; ranks on other machines fail in their next collective: at once with gloo, after the
 Trainer's `ddp_timeout` with NCCL), a rendezvous port already in use, or machines that did not all
-arrive within RDZV_TIMEOUT.
+arrive within RDZV_TIMEOUT. SIGTERM or SIGUSR1 to the launcher is passed on to the ranks, which finish their
+step, save a checkpoint and exit 75 ("stopped, resumable", r1zero.core.errors.EXIT_STOPPED); so does it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1zero.core.errors import UserError, fail, run_cli
+from r1zero.core.errors import EXIT_STOPPED, UserError, fail, run_cli
 
 ACCEL_DIR = Path("config/accelerate")
 DEFAULT_MASTER_PORT = 29500
@@ -133,6 +134,11 @@ def check_port_free(port: int, what: str) -> None:
 def describe_failure(exc, layout: Layout) -> tuple[str, int]:
     """One line for torchrun's ChildFailedError: the first rank that failed and how; and an exit status."""
     rank, failure = exc.get_first_failure()
+    if failure.exitcode == EXIT_STOPPED:  # the ranks agreed to stop on a signal and saved a checkpoint
+        if layout.node_rank == 0:
+            return "", EXIT_STOPPED  # rank 0 said so already, naming the checkpoint
+        return (f"with the other machines, on a signal; NODE_RANK 0's log names the checkpoint saved "
+                f"(exit status {EXIT_STOPPED})"), EXIT_STOPPED
     where = f"local rank {failure.local_rank}, pid {failure.pid}"
     if layout.nnodes > 1:
         where += f", machine NODE_RANK={layout.node_rank} ({socket.gethostname()})"
@@ -146,6 +152,34 @@ def describe_failure(exc, layout: Layout) -> tuple[str, int]:
     return line, code
 
 
+def forward_stop_signals() -> None:
+    """SIGTERM and SIGUSR1 to the launcher reach the ranks, which save and exit ``EXIT_STOPPED``; the launcher
+    keeps waiting for them.
+
+    torchrun would answer SIGTERM by terminating the ranks and killing them 30 s later, too soon for a save;
+    its ``--signals_to_handle`` (read from ``PET_SIGNALS_TO_HANDLE``) leaves SIGTERM to this handler. The
+    ranks run in sessions of their own, so a signal to this process group does not reach them by itself;
+    where a scheduler signals every process (SLURM's step cgroup), a rank gets it twice, which changes nothing.
+    One process (accelerate's simple launcher) is the exception for SIGTERM: accelerate kills it 5 s after
+    passing SIGTERM on, so stop such a run with SIGUSR1, or signal the training process itself.
+    """
+    import signal
+
+    import psutil  # an accelerate dependency
+
+    os.environ.setdefault("PET_SIGNALS_TO_HANDLE", "SIGINT,SIGHUP,SIGQUIT")
+
+    def forward(signum, _frame):
+        for child in psutil.Process().children():
+            try:
+                child.send_signal(signum)
+            except psutil.NoSuchProcess:
+                pass
+
+    for sig in (signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, forward)
+
+
 def launch(layout: Layout, config: Path, script_and_args: list[str]) -> None:
     """Run accelerate's launcher in this process and turn its failures into one line."""
     import torch.distributed as dist
@@ -153,10 +187,15 @@ def launch(layout: Layout, config: Path, script_and_args: list[str]) -> None:
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
     args = launch_command_parser().parse_args(accelerate_args(layout, config) + script_and_args)
+    forward_stop_signals()
     try:
         launch_command(args)
     except ChildFailedError as exc:
         message, code = describe_failure(exc, layout)
+        if code == EXIT_STOPPED:  # not an error: "stopped, resumable"
+            if message:
+                print(f"stopped: {message}", file=sys.stderr, flush=True)
+            raise SystemExit(code) from None
         fail(message, code)
     except subprocess.CalledProcessError as exc:  # a single process: it printed its own error
         raise SystemExit(exc.returncode) from None

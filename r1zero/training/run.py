@@ -38,12 +38,14 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
                    logger, extra: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
     ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
+    A stop signal or a non-finite loss ends training early without either (r1zero.training.faults).
 
     Returns (train result, final folder, seconds spent training).
     """
     import time
 
     from r1zero.core.artifacts import write_manifest
+    from r1zero.training.faults import FaultGuard, finish_stopped
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -51,9 +53,15 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
         logger.info("resuming from %s", resume)
         if training_args.use_cpu and training_args.world_size > 1:
             accept_indexed_cpu_locations()
+    guard = FaultGuard()  # a stop signal saves and exits resumable; a non-finite loss stops before any save
+    trainer.add_callback(guard)
+    guard.watch_loss(trainer)
     start = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume)
+    with guard.handling_signals():
+        result = trainer.train(resume_from_checkpoint=resume)
     elapsed = time.perf_counter() - start
+    if guard.stopped_at is not None:
+        finish_stopped(guard, trainer)  # neither final/ nor a complete manifest: the rerun resumes
 
     final_dir = Path(training_args.output_dir) / FINAL_DIR
     trainer.save_model(str(final_dir))

@@ -99,6 +99,38 @@ def test_two_process_sft_job_is_requeued_and_resumes(slurm, tiny_model_dir, tmp_
     assert (out / "final" / "model.safetensors").is_file()
 
 
+def test_usr1_before_the_time_limit_saves_requeues_and_resumes(slurm, tiny_model_dir, tmp_path):
+    """What --signal=B:USR1@300 does near the time limit, sent by hand: the batch shell passes USR1 to the
+    step, both ranks save the step they are at (periodic saves off) and exit 75, the job is requeued and the
+    second start resumes from that checkpoint to max_steps."""
+    data = write_toy_dataset(tmp_path / "data", n_train=48, n_val=4)
+    out, log = tmp_path / "sft", tmp_path / "sft-%j.out"
+    job_id = sbatch({**slurm, "CPU_PROCS": "2"}, "--job-name", "sft-usr1", "--output", str(log),
+                    "slurm/stage.sbatch", "sft", "--config", "config/demo/sft.yaml",
+                    "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data), "--output_dir", str(out),
+                    "--max_steps", "60", "--per_device_train_batch_size", "4", "--save_strategy", "no",
+                    "--logging_steps", "1", "--report_to", "none")
+    text_of = lambda: (tmp_path / f"sft-{job_id}.out").read_text(errors="replace") if (tmp_path / f"sft-{job_id}.out").exists() else ""  # noqa: E731
+    deadline = time.time() + 300
+    while "'loss'" not in text_of() and time.time() < deadline:  # training is under way
+        assert job(slurm, job_id).get("JobState") in ("PENDING", "RUNNING"), text_of()[-3000:]
+        time.sleep(0.2)
+    subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=slurm, check=True)
+    wait(slurm, job_id, until=("PENDING",), timeout=120)
+    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=slurm, check=True)
+    info = wait(slurm, job_id)
+    text = text_of()
+    assert info["JobState"] == "COMPLETED" and info["Restarts"] == "1", text[-3000:]
+    assert "[slurm] USR1: the time limit is near" in text and "[slurm] stopped (exit status 75): requeueing" in text
+    saved = [p.name for p in out.glob("checkpoint-*")]
+    assert len(saved) == 1, saved  # the one the stop saved: periodic saves are off
+    step = int(saved[0].split("-")[1])
+    assert 0 < step < 60 and f"step2_sft: resuming from {out / saved[0]}" in text
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert state["global_step"] == 60 and [h["step"] for h in state["log_history"] if "loss" in h] == list(range(1, 61))
+    assert (out / "final" / "model.safetensors").is_file()
+
+
 def test_sweep_submits_a_training_and_an_eval_job_per_run_then_a_report(slurm, tmp_path):
     """The job graph only (runs/sweep.py's local path runs the same commands for real in test_sweep.py): the
     partition is down, so the jobs wait and are read back from scontrol, then cancelled."""

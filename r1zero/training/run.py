@@ -35,15 +35,18 @@ def check_report_to(training_args) -> None:
 
 
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
-                   logger, extra: dict | None = None):
+                   logger, extra: dict | None = None, contract: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
     ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
 
-    Returns (train result, final folder, seconds spent training).
+    ``contract`` (r1zero/training/contract.py) goes into ``output_dir`` before the first checkpoint, so that a
+    resume under other settings is refused, and into the manifests. Returns (train result, final folder,
+    seconds spent training).
     """
     import time
 
     from r1zero.core.artifacts import write_manifest
+    from r1zero.training.contract import record_contract
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -51,6 +54,7 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
         logger.info("resuming from %s", resume)
         if training_args.use_cpu and training_args.world_size > 1:
             accept_indexed_cpu_locations()
+    record_contract(training_args, contract)
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume)
     elapsed = time.perf_counter() - start
@@ -61,7 +65,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         info = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
-                "train_loss": result.training_loss, "resumed_from": resume, "complete": True, **(extra or {})}
+                "train_loss": result.training_loss, "resumed_from": resume, "complete": True, **(extra or {}),
+                **({"contract": contract} if contract is not None else {})}
         config = {"script": script_args, "training": training_args, "model": model_args}
         inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
         for folder in (final_dir, Path(training_args.output_dir)):

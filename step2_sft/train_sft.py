@@ -101,15 +101,22 @@ def answered(fmt, sft_target: str) -> str | None:
         return None
 
 
-def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
-    """Give the model the run's reasoning vocabulary (the resumed checkpoint's, the start model's or the option's,
-    recorded in script_args for the manifest); returns it, or None when the run has none."""
+def resolve_reasoning_vocab(model_path: str, script_args, training_args) -> None:
+    """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's), recorded
+    in script_args for the training contract and the manifest."""
     from r1zero.training.checkpoints import find_resume_checkpoint
-    from r1zero.training.reasoning_vocab import ReasoningVocab, prepare, run_size
+    from r1zero.training.reasoning_vocab import run_size
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
     script_args.reasoning_vocab_size = run_size(model_path, script_args.reasoning_vocab_size, resume)
+
+
+def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
+    """Give the model the run's reasoning vocabulary; returns it, or None when the run has none."""
+    from r1zero.training.reasoning_vocab import ReasoningVocab, prepare
+
+    resolve_reasoning_vocab(model_path, script_args, training_args)
     prepare(model, script_args.reasoning_vocab_size)
     return ReasoningVocab.of(model.config, tokenizer)
 
@@ -219,8 +226,9 @@ def main(argv=None):
 
     check_report_to(training_args)
     with hold_output_dir(training_args.output_dir, STAGE):
-        contract = build_training_contract(STAGE, script_args, training_args, model_args,
-                                           resolve_model_path(model_args.model_name_or_path))
+        model_path = resolve_model_path(model_args.model_name_or_path)
+        resolve_reasoning_vocab(model_path, script_args, training_args)  # the contract holds the size trained with
+        contract = build_training_contract(STAGE, script_args, training_args, model_args, model_path)
         if is_finished(training_args, logger, contract, restart=script_args.restart):
             return None
         trainer, tokenizer, model_path, fmt = build_trainer(script_args, training_args, model_args)

@@ -105,8 +105,10 @@ def main(argv=None, *, extra_rewards=()):
     from r1zero.training.contract import build_training_contract
 
     with hold_output_dir(training_args.output_dir, STAGE):
-        contract = build_training_contract(STAGE, script_args, training_args, model_args,
-                                           resolve_model_path(model_args.model_name_or_path))
+        model_path = resolve_model_path(model_args.model_name_or_path)
+        # the contract holds the reasoning vocabulary size the run trains with (the option may leave it implied)
+        script_args.reasoning_vocab_size = reasoning_vocab_size(script_args, training_args, model_path)
+        contract = build_training_contract(STAGE, script_args, training_args, model_args, model_path)
         if is_finished(training_args, logger, contract, restart=script_args.restart):
             return None
         return train(script_args, training_args, model_args, extra_rewards, contract=contract)

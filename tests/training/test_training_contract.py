@@ -56,36 +56,37 @@ def test_sft_finished_run_is_finished_for_its_own_settings_only(tiny_model_dir, 
                 str(data), "--output_dir", str(out), "--per_device_train_batch_size", "4", "--save_steps", "1",
                 "--save_strategy", "steps", "--logging_steps", "1", *extra]
 
-    assert main(argv(data_a, "--max_steps", "2")).state.global_step == 2
+    # the scenario: a run finished by its epochs (32 rows in batches of 4: 8 steps), then --max_steps 5
+    assert main(argv(data_a, "--num_train_epochs", "1")).state.global_step == 8
     contract = read_manifest(out)["contract"]
-    assert contract["training"]["learning_rate"] == 1e-3 and "max_steps" not in contract["training"]
+    assert contract["training"]["learning_rate"] == 1e-3 and "num_train_epochs" not in contract["training"]
     assert "output_dir" not in str(contract) and "logging_steps" not in str(contract)
     before = _files(out)
 
     # another data folder, another learning rate: refused, naming what differs; nothing written
     message = _refusal(main, argv(data_b, "--max_steps", "5"))
     assert message.startswith(f"{out} holds a run made with other settings (differs in: data.train_sha256 (")
-    message = _refusal(main, argv(data_a, "--max_steps", "2", "--learning_rate", "5e-3"))
+    message = _refusal(main, argv(data_a, "--max_steps", "5", "--learning_rate", "5e-3"))
     assert "differs in: training.learning_rate (0.001 -> 0.005)" in message
     assert _files(out) == before
 
-    # the same settings: nothing to do (also with a smaller max_steps, and with logging changed)
+    # the same settings: nothing to do (also with logging changed)
     caplog.set_level(logging.INFO, logger="step2_sft")
-    assert main(argv(data_a, "--max_steps", "1", "--logging_steps", "7")) is None
-    assert "holds a finished run (step 2) for these settings: nothing to do" in caplog.text
+    assert main(argv(data_a, "--max_steps", "5", "--logging_steps", "7")) is None
+    assert "holds a finished run (step 8) for these settings: nothing to do" in caplog.text
     assert _files(out) == before
 
     # a larger max_steps continues the run from its checkpoint
-    assert main(argv(data_a, "--max_steps", "3")).state.global_step == 3
-    assert f"resuming from {out / 'checkpoint-2'}" in caplog.text
+    assert main(argv(data_a, "--max_steps", "9")).state.global_step == 9
+    assert f"resuming from {out / 'checkpoint-8'}" in caplog.text
 
     # --restart true moves the run aside and starts over under the new settings
     restarted = main(argv(data_b, "--max_steps", "1", "--restart", "true"))
     assert restarted.state.global_step == 1 and "--restart: moved the earlier run in" in caplog.text
     (old,) = tmp_path.glob("sft.old-*")
-    assert (old / "final" / "config.json").is_file() and (old / "checkpoint-3").is_dir()
-    assert read_manifest(old)["global_step"] == 3 and read_manifest(out)["global_step"] == 1
-    assert not (out / "checkpoint-3").exists() and (out / ".run.lock").is_file()
+    assert (old / "final" / "config.json").is_file() and (old / "checkpoint-9").is_dir()
+    assert read_manifest(old)["global_step"] == 9 and read_manifest(out)["global_step"] == 1
+    assert not (out / "checkpoint-9").exists() and (out / ".run.lock").is_file()
 
 
 def test_a_resume_from_a_checkpoint_under_other_settings_is_refused(tiny_model_dir, two_datasets, tmp_path, caplog):
@@ -121,6 +122,7 @@ def test_a_resume_from_a_checkpoint_under_other_settings_is_refused(tiny_model_d
     assert f"holds a run that cannot be checked against these settings (it recorded no {CONTRACT_NAME})" in message
 
 
+@pytest.mark.slow
 def test_grpo_finished_run_is_finished_for_its_own_settings_only(tiny_model_dir, two_datasets, tmp_path, caplog):
     from step3_GRPO.train_trl import main
 

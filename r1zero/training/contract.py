@@ -29,7 +29,6 @@ from pathlib import Path
 from r1zero.core.artifacts import atomic_write_json, file_sha256, read_manifest, sampled_sha256, to_jsonable
 from r1zero.core.chat import PromptOptions
 from r1zero.core.errors import UserError
-from r1zero.evaluation.contract import contract_diff
 
 CONTRACT_NAME = "training_contract.json"
 # TrainingArguments fields both stages read; a field this transformers lacks is left out
@@ -116,9 +115,23 @@ def _short(value) -> str:
     return text if len(text) <= 24 else text[:21] + "..."
 
 
+def differing_keys(recorded: dict, contract: dict) -> list[str]:
+    """``section.key`` for each value that differs. A training setting that only one side has is not compared:
+    it is a field another transformers or TRL version added or dropped, not a choice of the user's."""
+    keys = []
+    for section in sorted(set(recorded) | set(contract)):
+        a, b = recorded.get(section), contract.get(section)
+        if isinstance(a, dict) and isinstance(b, dict):
+            names = set(a) & set(b) if section == "training" else set(a) | set(b)
+            keys += [f"{section}.{k}" for k in sorted(names) if a.get(k) != b.get(k)]
+        elif a != b:
+            keys.append(section)
+    return keys
+
+
 def describe_difference(recorded: dict, contract: dict, limit: int = 4) -> str | None:
     """``differs in: key (recorded -> now), ...`` for the keys that differ, or None when the contracts agree."""
-    keys = contract_diff(recorded, contract)
+    keys = differing_keys(recorded, contract)
     if not keys:
         return None
 

@@ -43,6 +43,11 @@ def test_the_contract_leaves_out_what_only_continues_or_logs_a_run():
     assert describe_difference(recorded, now) == ("differs in: data.train_sha256 ('aaaaaaaaaaaaaaaaaaaa... -> "
                                                   "'bbbbbbbbbbbbbbbbbbbb...), training.learning_rate (0.001 -> 0.002)")
     assert describe_difference(recorded, recorded) is None
+    # a setting only another transformers/TRL version has is not a difference; a changed start model is
+    newer = {**recorded, "training": {**recorded["training"], "new_trl_field": 1}}
+    assert describe_difference(recorded, newer) is None
+    local, hub = {"base_model": {"fingerprint": "f"}}, {"base_model": {"hub_id": "org/m", "revision": "main"}}
+    assert describe_difference(local, hub).startswith("differs in: base_model.fingerprint ('f' -> None)")
 
 
 def test_sft_finished_run_is_finished_for_its_own_settings_only(tiny_model_dir, two_datasets, tmp_path, caplog):

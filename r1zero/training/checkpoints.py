@@ -75,7 +75,7 @@ def check_contract(training_args, contract: dict, *, restart: bool, logger) -> N
     if not holds_run(output_dir):
         return
     recorded = recorded_contract(output_dir)
-    why = describe_difference(recorded, contract) if recorded else f"it recorded no {CONTRACT_NAME}"
+    why = describe_difference(recorded, contract) if recorded else f"its {CONTRACT_NAME} is missing or unreadable"
     if why is None:
         return
     if not restart:

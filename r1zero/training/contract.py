@@ -93,15 +93,14 @@ def build_training_contract(stage: str, script_args, training_args, model_args, 
 
 
 def recorded_contract(output_dir: str | Path) -> dict | None:
-    """The contract a folder's run recorded: ``training_contract.json``, else its manifest's, else None."""
+    """The contract a folder's run recorded: ``training_contract.json``, else its manifest's, else None (also
+    when unreadable: such a run cannot be checked, and ``--restart`` must still be able to move it)."""
     path = Path(output_dir) / CONTRACT_NAME
-    if path.is_file():
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError):
-            raise UserError(f"{path} is not valid JSON: pass --restart true to move the run aside and start "
-                            "over") from None
-    return (read_manifest(output_dir) or {}).get("contract")
+    try:
+        recorded = json.loads(path.read_text()) if path.is_file() else (read_manifest(output_dir) or {}).get("contract")
+    except (OSError, ValueError, UserError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
 
 
 def record_contract(training_args, contract: dict | None) -> None:

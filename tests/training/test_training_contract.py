@@ -124,7 +124,11 @@ def test_a_resume_from_a_checkpoint_under_other_settings_is_refused(tiny_model_d
     (out / CONTRACT_NAME).unlink()
     (out / "manifest.json").unlink()
     message = _refusal(main, argv("--max_steps", "4"))
-    assert f"holds a run that cannot be checked against these settings (it recorded no {CONTRACT_NAME})" in message
+    assert f"holds a run that cannot be checked against these settings (its {CONTRACT_NAME} is missing" in message
+    (out / CONTRACT_NAME).write_text("{torn")  # unreadable: the same, and --restart still moves it aside
+    assert "cannot be checked" in _refusal(main, argv("--max_steps", "4"))
+    assert main(argv("--max_steps", "1", "--restart", "true")).state.global_step == 1
+    assert (next(tmp_path.glob("sft.old-*")) / "checkpoint-3").is_dir()
 
 
 @pytest.mark.slow

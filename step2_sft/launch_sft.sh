@@ -8,7 +8,8 @@
 #
 # Layout (accelerate config, machines, ports, failures): see r1zero/core/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
-# the command instead of running it). CONFIG=path (or --config path) picks the SFT YAML (default
+# the command instead of running it; without it and CPU=1, a machine without GPUs is one line naming the CPU
+# command, before anything starts). CONFIG=path (or --config path) picks the SFT YAML (default
 # config/sft.yaml); arguments after N pass through to train_sft.py. PYTHON=path picks the interpreter (default: python).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -41,6 +41,11 @@ class SFTScriptArguments(PromptOptions):
         default=None, metadata={"help": "Use only the first N train rows.", "ge": 1})
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
+    restart: bool = field(
+        default=False, metadata={"help": "When output_dir holds a run made with other settings (another training "
+                                         "contract, r1zero/training/contract.py), move it aside to "
+                                         "<output_dir>.old-<time> and start over; a run under the same settings "
+                                         "resumes as usual."})
     reasoning_vocab_size: int | None = field(
         default=None, metadata={"help": "Reason in a copy of the vocabulary with this many ids (0: off; at most the "
                                         "model's embedding rows): the targets' reasoning is written in it. Default: "
@@ -96,15 +101,22 @@ def answered(fmt, sft_target: str) -> str | None:
         return None
 
 
-def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
-    """Give the model the run's reasoning vocabulary (the resumed checkpoint's, the start model's or the option's,
-    recorded in script_args for the manifest); returns it, or None when the run has none."""
+def resolve_reasoning_vocab(model_path: str, script_args, training_args) -> None:
+    """The run's reasoning vocabulary size (the resumed checkpoint's, the start model's or the option's), recorded
+    in script_args for the training contract and the manifest."""
     from r1zero.training.checkpoints import find_resume_checkpoint
-    from r1zero.training.reasoning_vocab import ReasoningVocab, prepare, run_size
+    from r1zero.training.reasoning_vocab import run_size
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
     script_args.reasoning_vocab_size = run_size(model_path, script_args.reasoning_vocab_size, resume)
+
+
+def add_reasoning_vocab(model, tokenizer, model_path: str, script_args, training_args):
+    """Give the model the run's reasoning vocabulary; returns it, or None when the run has none."""
+    from r1zero.training.reasoning_vocab import ReasoningVocab, prepare
+
+    resolve_reasoning_vocab(model_path, script_args, training_args)
     prepare(model, script_args.reasoning_vocab_size)
     return ReasoningVocab.of(model.config, tokenizer)
 
@@ -208,19 +220,23 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     from r1zero.core.locks import hold_output_dir
-    from r1zero.training.checkpoints import is_finished
+    from r1zero.training.checkpoints import is_finished, resolve_model_path
+    from r1zero.training.contract import build_training_contract
     from r1zero.training.run import check_report_to, train_and_save
 
     check_report_to(training_args)
     with hold_output_dir(training_args.output_dir, STAGE):
-        if is_finished(training_args, logger):
+        model_path = resolve_model_path(model_args.model_name_or_path)
+        resolve_reasoning_vocab(model_path, script_args, training_args)  # the contract holds the size trained with
+        contract = build_training_contract(STAGE, script_args, training_args, model_args, model_path)
+        if is_finished(training_args, logger, contract, restart=script_args.restart):
             return None
         trainer, tokenizer, model_path, fmt = build_trainer(script_args, training_args, model_args)
         ensure_generation_stops(trainer.model, tokenizer, fmt)  # saved with final/: generate() stops where we trained
         result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
                                                     script_args=script_args, training_args=training_args,
                                                     model_args=model_args, logger=logger,
-                                                    extra={"prompt": fmt.describe(tokenizer)})
+                                                    extra={"prompt": fmt.describe(tokenizer)}, contract=contract)
     logger.info("saved the tuned model to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer
 

@@ -40,6 +40,11 @@ class GRPOScriptArguments(PromptOptions):
     # resume
     auto_resume: bool = field(
         default=True, metadata={"help": "Resume from the last checkpoint-N in output_dir when one exists."})
+    restart: bool = field(
+        default=False, metadata={"help": "When output_dir holds a run made with other settings (another training "
+                                         "contract, r1zero/training/contract.py), move it aside to "
+                                         "<output_dir>.old-<time> and start over; a run under the same settings "
+                                         "resumes as usual."})
     # in-training eval (our callback; TRL's own eval_strategy stays off)
     eval_every_steps: int = field(default=0, metadata={"help": "Greedy eval on val every N steps (0: off).", "ge": 0})
     eval_samples: int = field(default=128, metadata={"help": "Val rows used by the in-training eval.", "ge": 1})

@@ -11,7 +11,8 @@
 #
 # Layout (accelerate config, machines, ports, failures): see r1zero/core/launch.py, which runs the launch
 # (ACCEL_CONFIG, ZERO, CPU, NNODES, NODE_RANK, MASTER_ADDR, MASTER_PORT, RDZV_TIMEOUT, DRY_RUN=1 prints
-# the commands instead of running them). CONFIG=path (or --config path) picks the GRPO YAML (default
+# the commands instead of running them; without it and CPU=1, a machine without GPUs is one line naming the CPU
+# command, before anything starts). CONFIG=path (or --config path) picks the GRPO YAML (default
 # config/grpo_config.yaml); arguments after N pass through to train_trl.py. PYTHON=path picks the
 # interpreter (default: python).
 #
@@ -63,23 +64,26 @@ if [[ "$MODE" != colocate ]]; then
   for ((i = 0; i < ${#ARGS[@]}; i++)); do
     if [[ "${ARGS[$i]}" == "--model_name_or_path" ]]; then MODEL=${ARGS[$((i + 1))]:-}; fi
   done
-  MODEL=$("$PY" - "$CONFIG" "$MODEL" "$VLLM_PORT" "${DRY_RUN:-}" <<'PY'
+  # Without DRY_RUN (which only plans), the vLLM and training GPUs must be there before the server starts.
+  NEED=$VLLM_GPUS
+  [[ "$MODE" == server ]] && NEED=$((VLLM_GPUS + N))
+  MODEL=$("$PY" - "$CONFIG" "$MODEL" "$VLLM_PORT" "${DRY_RUN:-}" "$NEED" "${CPU:-0}" "--$MODE, VLLM_GPUS=$VLLM_GPUS" <<'PY'
 import sys, yaml
 from r1zero.core.errors import run_cli
-from r1zero.core.launch import check_port_free
+from r1zero.core.launch import check_gpus, check_port_free
 from r1zero.training.checkpoints import resolve_model_path
-cfg, override, port, dry = sys.argv[1:]
+cfg, override, port, dry, need, cpu, what = sys.argv[1:]
 def main():
     if not dry:
         check_port_free(int(port), "VLLM_PORT")
+        if cpu in ("", "0"):
+            check_gpus(int(need), "step3_GRPO/train_trl.py", what)
     print(resolve_model_path(override or yaml.safe_load(open(cfg)).get("model_name_or_path", "")))
 run_cli(main)
 PY
 )
   # the first VLLM_GPUS of the GPUs this launch may use (CUDA_VISIBLE_DEVICES, else 0, 1, ...) serve, the next N train
   IFS=, read -ra VISIBLE <<< "${CUDA_VISIBLE_DEVICES:-$(seq -s, 0 $((VLLM_GPUS + N - 1)))}"
-  NEED=$VLLM_GPUS
-  [[ "$MODE" == server ]] && NEED=$((VLLM_GPUS + N))
   if ((${#VISIBLE[@]} < NEED)); then
     echo "error: $NEED GPU(s) needed (VLLM_GPUS=$VLLM_GPUS for vLLM, then the training ones) but" \
          "CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES lists ${#VISIBLE[@]}" >&2

@@ -101,16 +101,22 @@ def main(argv=None, *, extra_rewards=()):
     check_report_to(training_args)
 
     from r1zero.core.locks import hold_output_dir
-    from r1zero.training.checkpoints import is_finished
+    from r1zero.training.checkpoints import is_finished, resolve_model_path
+    from r1zero.training.contract import build_training_contract
 
     with hold_output_dir(training_args.output_dir, STAGE):
-        if is_finished(training_args, logger):
+        model_path = resolve_model_path(model_args.model_name_or_path)
+        # the contract holds the reasoning vocabulary size the run trains with (the option may leave it implied)
+        script_args.reasoning_vocab_size = reasoning_vocab_size(script_args, training_args, model_path)
+        contract = build_training_contract(STAGE, script_args, training_args, model_args, model_path)
+        if is_finished(training_args, logger, contract, restart=script_args.restart):
             return None
-        return train(script_args, training_args, model_args, extra_rewards)
+        return train(script_args, training_args, model_args, extra_rewards, contract=contract)
 
 
-def train(script_args, training_args, model_args, extra_rewards=()):
-    """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds."""
+def train(script_args, training_args, model_args, extra_rewards=(), contract=None):
+    """Data, rewards, preflight, trainer, training and saving, in the output folder ``main`` holds; ``contract``:
+    the run's training contract (r1zero/training/contract.py), taken before training adjusts the options."""
     from r1zero.training.checkpoints import resolve_model_path
     from r1zero.training.run import train_and_save
     from step3_GRPO.args import rewards
@@ -145,7 +151,8 @@ def train(script_args, training_args, model_args, extra_rewards=()):
              "world_size": int(os.environ.get("WORLD_SIZE", "1")), "prompt": fmt.describe(tokenizer)}
     result, final_dir, elapsed = train_and_save(trainer, tokenizer, stage=STAGE, model_path=model_path,
                                                 script_args=script_args, training_args=training_args,
-                                                model_args=model_args, logger=logger, extra=extra)
+                                                model_args=model_args, logger=logger, extra=extra,
+                                                contract=contract)
     if trainer.accelerator.is_main_process:
         logger.info("saved the policy to %s (%d steps, %.1f s)", final_dir, result.global_step, elapsed)
     return trainer

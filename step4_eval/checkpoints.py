@@ -8,13 +8,12 @@ A folder named ``final`` or ``checkpoint-N`` given by its path belongs to the ru
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1zero.core.artifacts import MANIFEST_NAME, read_manifest
+from r1zero.core.artifacts import MANIFEST_NAME, read_manifest, sampled_sha256
 from r1zero.core.errors import UserError
 from r1zero.core.model_folder import check_model_folder
 from r1zero.training.checkpoints import CHECKPOINT_RE as CKPT_RE
@@ -119,23 +118,8 @@ def resolve(spec: str, run_dir: str | Path, base_model: str | None = None) -> li
 
 
 def fingerprint(ckpt: Checkpoint, sample_bytes: int = 1 << 16) -> dict:
-    """Identify a model cheaply: for a folder, each file's name, size and a few sampled blocks.
-
-    Hashing every weight byte of a 7B model costs tens of seconds per eval; sampled blocks in the middle
-    of the weight files still tell two checkpoints of one run apart.
-    """
+    """Identify a model cheaply: for a folder, each file's name, size and a few sampled blocks
+    (``r1zero.core.artifacts.sampled_sha256``)."""
     if not ckpt.local:
         return {"model": ckpt.model, "hub": True}
-    root = Path(ckpt.model)
-    digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        rel = file.relative_to(root)
-        if rel.parts[0].startswith(("optimizer", "rng_state", "scheduler", "global_step")) or file.suffix == ".pt":
-            continue  # trainer state, not the model
-        size = file.stat().st_size
-        digest.update(f"{rel}:{size}".encode())
-        with open(file, "rb") as fh:
-            for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
-                fh.seek(max(0, int(size * frac) - (sample_bytes if frac == 1.0 else 0)))
-                digest.update(fh.read(sample_bytes))
-    return {"model": ckpt.label, "sha256_sampled": digest.hexdigest()[:16]}
+    return {"model": ckpt.label, "sha256_sampled": sampled_sha256(ckpt.model, sample_bytes)[:16]}

@@ -122,6 +122,27 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def sampled_sha256(folder: str | Path, sample_bytes: int = 1 << 16) -> str:
+    """Identify a model folder cheaply: each file's name, size and five sampled blocks (trainer state left out).
+
+    Hashing every weight byte of a 7B model costs tens of seconds; sampled blocks in the middle of the weight
+    files still tell two checkpoints of one run apart.
+    """
+    root = Path(folder)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rel = file.relative_to(root)
+        if rel.parts[0].startswith(("optimizer", "rng_state", "scheduler", "global_step")) or file.suffix == ".pt":
+            continue  # trainer state, not the model
+        size = file.stat().st_size
+        digest.update(f"{rel}:{size}".encode())
+        with open(file, "rb") as fh:
+            for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
+                fh.seek(max(0, int(size * frac) - (sample_bytes if frac == 1.0 else 0)))
+                digest.update(fh.read(sample_bytes))
+    return digest.hexdigest()
+
+
 def git_commit(cwd: str | Path | None = None) -> str | None:
     """The current commit (with ``-dirty`` if the tree has changes), or None outside a checkout."""
     cwd = cwd or Path(__file__).resolve().parent.parent

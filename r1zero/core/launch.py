@@ -13,7 +13,11 @@ rules and one-line failures. Run it from the repository root. The environment pi
                            M machines: run the same command on each, with its own NODE_RANK (0 .. M-1);
                            N counts the processes of one machine, MASTER_ADDR is NODE_RANK 0's address
     RDZV_TIMEOUT=s         how long the machines wait for each other at the start (default 600)
-    DRY_RUN=1              print the accelerate command instead of running it
+    DRY_RUN=1              print the accelerate command instead of running it (it plans a layout, so it
+                           does not look for GPUs)
+
+Without CPU=1 (or an ACCEL_CONFIG with ``use_cpu: true``) the machine must have a GPU per process: where torch
+sees none, or fewer, the launch stops in one line before any process starts, naming the CPU command.
 
 Failures end in one line: the rank that died first and how (torchrun then stops the other ranks of that
 machine; ranks on other machines fail in their next collective: at once with gloo, after the
@@ -34,10 +38,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from r1zero.core.errors import EXIT_STOPPED, UserError, fail, run_cli
+from r1zero.core.hardware import visible_gpus
 
 ACCEL_DIR = Path("config/accelerate")
 DEFAULT_MASTER_PORT = 29500
 DEFAULT_RDZV_TIMEOUT = 600
+# What to run instead on a machine without GPUs: the demo configs fit a CPU
+CPU_COMMANDS = {
+    "step3_GRPO/train_trl.py": "CPU=1 CONFIG=config/demo/grpo.yaml ./step3_GRPO/launch_trl.sh 2",
+    "step2_sft/train_sft.py": "CPU=1 CONFIG=config/demo/sft.yaml ./step2_sft/launch_sft.sh 2",
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,33 @@ def accelerate_args(layout: Layout, config: Path) -> list[str]:
     elif layout.master_port:
         args += ["--main_process_port", str(layout.master_port)]
     return args
+
+
+def runs_on_cpu(config: Path, env: Mapping[str, str] = os.environ) -> bool:
+    """CPU=1, or an accelerate config whose processes run on the CPU (``use_cpu: true``, as cpu.yaml)."""
+    if env.get("CPU", "") not in ("", "0"):
+        return True
+    import yaml
+
+    try:
+        data = yaml.safe_load(config.read_text())
+    except (OSError, yaml.YAMLError):
+        return False  # accelerate reports a config it cannot read
+    return isinstance(data, dict) and data.get("use_cpu") is True
+
+
+def check_gpus(needed: int, script: str, what: str = "", count=visible_gpus) -> None:
+    """One line when this machine has no GPU, or fewer than ``needed``: raised before any process starts, so
+    no rank prints accelerate's warnings and torch's errors once each."""
+    found, why = count()
+    if found >= needed:
+        return
+    cpu = CPU_COMMANDS.get("/".join(Path(script).parts[-2:]))
+    instead = f"to train on CPU instead: {cpu}" if cpu else "set CPU=1 to run the processes on the CPU"
+    if not found:
+        raise UserError(f"no GPU found on this machine ({why}); {instead}")
+    raise UserError(f"{what or f'{needed} process(es) per machine'}: {needed} GPU(s) needed, but torch sees {found} "
+                    f"here; launch fewer processes, or {instead}")
 
 
 def check_port_free(port: int, what: str) -> None:
@@ -223,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("DRY_RUN"):
         print(shlex.join(["accelerate", "launch", *accelerate_args(layout, config), *script_and_args]))
         return
+    if not runs_on_cpu(config):
+        check_gpus(layout.procs_per_node, script_and_args[0])
     if layout.nnodes > 1 and layout.node_rank == 0:
         check_port_free(layout.master_port or DEFAULT_MASTER_PORT, "MASTER_PORT, the rendezvous of NODE_RANK 0")
     launch(layout, config, script_and_args)

@@ -1,9 +1,10 @@
 """What both training stages (step2 SFT, step3 GRPO) share, and step 4's checkpoint lookup.
 
 - ``data_io``: ``load_split`` (step 1's parquet, checked against its manifest), ``read_step1_parquet``.
-- ``checkpoints``: ``resolve_model_path``, ``list_checkpoints``, ``find_resume_checkpoint``, ``is_finished``,
-  ``FINAL_DIR``.
+- ``checkpoints``: ``resolve_model_path``, ``list_checkpoints``, ``find_resume_checkpoint``, ``is_finished``
+  (which checks the training contract), ``FINAL_DIR``.
 - ``run``: ``train_and_save`` (resume, train, write ``final/`` and its manifest).
+- ``contract``: the training contract (what decides a run's weights; a rerun under another one is refused).
 - ``reasoning_vocab``: the optional reasoning vocabulary (its size, expansion and generation phases).
 """
 

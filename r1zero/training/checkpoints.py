@@ -59,16 +59,50 @@ def find_resume_checkpoint(output_dir: str | Path, resume_from_checkpoint: str |
     return str(complete[-1]) if complete else None
 
 
-def is_finished(training_args, logger) -> bool:
+def holds_run(output_dir: str | Path) -> bool:
+    """True when ``output_dir`` holds something a rerun would build on: a complete checkpoint or ``final/``."""
+    return bool(find_resume_checkpoint(output_dir, None)) or (Path(output_dir) / FINAL_DIR / "config.json").is_file()
+
+
+def check_contract(training_args, contract: dict, *, restart: bool, logger) -> None:
+    """Refuse, in one line, a folder holding a run made under another training contract; with ``restart``, move
+    that run aside instead (to ``<output_dir>.old-<time>``) and start over. A run under the same contract is
+    left alone, so ``restart`` is safe in a job that is requeued."""
+    from r1zero.core.locks import LOCK_NAME, OWNER_NAME
+    from r1zero.training.contract import CONTRACT_NAME, describe_difference, move_aside, recorded_contract
+
+    output_dir = Path(training_args.output_dir)
+    if not holds_run(output_dir):
+        return
+    recorded = recorded_contract(output_dir)
+    why = describe_difference(recorded, contract) if recorded else f"its {CONTRACT_NAME} is missing or unreadable"
+    if why is None:
+        return
+    if not restart:
+        what = "made with other settings" if recorded else "that cannot be checked against these settings"
+        raise UserError(f"{output_dir} holds a run {what} ({why}); pass --restart true to move it aside and start "
+                        "over, or choose another output_dir")
+    if training_args.should_save:  # the process that saves checkpoints moves them; the others wait for it
+        moved = move_aside(output_dir, keep=(LOCK_NAME, OWNER_NAME))
+        logger.warning("--restart: moved the earlier run in %s (%s) to %s; delete that folder when you no longer "
+                       "need it", output_dir, why, moved)
+
+
+def is_finished(training_args, logger, contract: dict | None = None, *, restart: bool = False) -> bool:
     """True, and says so, when ``output_dir`` holds a finished run that these settings would not extend.
 
     A run is finished when ``train_and_save`` wrote ``final/`` and marked the folder's manifest complete;
     rerunning it with the same ``max_steps`` (or epochs) must change nothing, while a larger ``max_steps``
-    continues it from its last checkpoint.
+    continues it from its last checkpoint. With a ``contract`` (r1zero/training/contract.py), a finished or
+    unfinished run made under another contract is refused first (``check_contract``).
     """
     from r1zero.core.artifacts import read_manifest
 
     output_dir = Path(training_args.output_dir)
+    if contract is not None:
+        # the saving process checks (and with restart moves) first, so no rank reads a folder midway through a move
+        with training_args.main_process_first(local=training_args.save_on_each_node, desc="training contract"):
+            check_contract(training_args, contract, restart=restart, logger=logger)
     manifest = read_manifest(output_dir) or {}
     if not manifest.get("complete") or not (output_dir / FINAL_DIR / "config.json").is_file():
         return False

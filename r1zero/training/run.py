@@ -35,16 +35,19 @@ def check_report_to(training_args) -> None:
 
 
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
-                   logger, extra: dict | None = None):
+                   logger, extra: dict | None = None, contract: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
     ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
     A stop signal or a non-finite loss ends training early without either (r1zero.training.faults).
 
-    Returns (train result, final folder, seconds spent training).
+    ``contract`` (r1zero/training/contract.py) goes into ``output_dir`` before the first checkpoint, so that a
+    resume under other settings is refused, and into the manifests. Returns (train result, final folder,
+    seconds spent training).
     """
     import time
 
     from r1zero.core.artifacts import write_manifest
+    from r1zero.training.contract import record_contract
     from r1zero.training.faults import FaultGuard, finish_stopped
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
@@ -53,6 +56,7 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
         logger.info("resuming from %s", resume)
         if training_args.use_cpu and training_args.world_size > 1:
             accept_indexed_cpu_locations()
+    record_contract(training_args, contract)
     guard = FaultGuard()  # a stop signal saves and exits resumable; a non-finite loss stops before any save
     trainer.add_callback(guard)
     guard.watch_loss(trainer)
@@ -69,7 +73,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(final_dir)
         info = {"base_model": model_path, "global_step": result.global_step, "train_seconds": round(elapsed, 1),
-                "train_loss": result.training_loss, "resumed_from": resume, "complete": True, **(extra or {})}
+                "train_loss": result.training_loss, "resumed_from": resume, "complete": True, **(extra or {}),
+                **({"contract": contract} if contract is not None else {})}
         config = {"script": script_args, "training": training_args, "model": model_args}
         inputs = {"train": Path(script_args.data_dir) / "train.parquet"}
         for folder in (final_dir, Path(training_args.output_dir)):

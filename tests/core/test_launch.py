@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from r1zero.core.errors import UserError
-from r1zero.core.launch import Layout, accelerate_args, layout_from_env
+from r1zero.core.launch import Layout, accelerate_args, check_gpus, layout_from_env, runs_on_cpu
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = "tests/helpers/dist_worker.py"
@@ -96,6 +96,36 @@ def test_each_cpu_layout_runs_and_its_ranks_meet(tmp_path, procs, machines):
     seen = [json.loads((ranks_dir / f"rank{r}.json").read_text()) for r in range(world)]
     assert seen == [{"rank": r, "world_size": world, "local_rank": r % procs, "machine": r // procs,
                      "sum": world * (world + 1) / 2} for r in range(world)]
+
+
+@pytest.mark.parametrize("cmd,cpu_command", [
+    (["step3_GRPO/launch_trl.sh", "2"], "CPU=1 CONFIG=config/demo/grpo.yaml ./step3_GRPO/launch_trl.sh 2"),
+    (["step3_GRPO/launch_trl.sh", "--server", "1"], "CPU=1 CONFIG=config/demo/grpo.yaml ./step3_GRPO/launch_trl.sh 2"),
+    (["step3_GRPO/launch_trl.sh", "--serve"], "CPU=1 CONFIG=config/demo/grpo.yaml ./step3_GRPO/launch_trl.sh 2"),
+    (["step2_sft/launch_sft.sh"], "CPU=1 CONFIG=config/demo/sft.yaml ./step2_sft/launch_sft.sh 2"),
+], ids=["grpo", "grpo-server", "grpo-serve", "sft"])
+def test_no_gpu_is_one_line_naming_the_cpu_command(cmd, cpu_command):
+    """The mission's own command on a machine without GPUs (hidden here on a GPU machine too): one line, exit 2,
+    before accelerate, torchrun or a vLLM server starts."""
+    proc = _run(["bash", *cmd], CUDA_VISIBLE_DEVICES="", VLLM_PORT=str(_free_port()))
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
+    assert proc.stderr.startswith("error: no GPU found on this machine (") and proc.stderr.count("\n") == 1
+    assert proc.stderr.endswith(f"; to train on CPU instead: {cpu_command}\n")
+    # DRY_RUN plans GPU layouts on any machine
+    assert _run(["bash", *cmd], CUDA_VISIBLE_DEVICES="", DRY_RUN="1").returncode == 0
+
+
+def test_gpu_check_counts_and_cpu_configs(tmp_path):
+    with pytest.raises(UserError, match=r"^4 process\(es\) per machine: 4 GPU\(s\) needed, but torch sees 2 here; "
+                                        "launch fewer processes, or to train on CPU instead: CPU=1 CONFIG="):
+        check_gpus(4, "step2_sft/train_sft.py", count=lambda: (2, ""))
+    check_gpus(2, "step2_sft/train_sft.py", count=lambda: (2, ""))  # enough: nothing said
+    with pytest.raises(UserError, match=r"no GPU found on this machine \(why\); set CPU=1 to run the processes"):
+        check_gpus(1, "tests/helpers/dist_worker.py", count=lambda: (0, "why"))
+    own = tmp_path / "accel.yaml"  # an ACCEL_CONFIG of the user's that runs on the CPU needs no GPU either
+    own.write_text("distributed_type: MULTI_GPU\nuse_cpu: true\n")
+    assert runs_on_cpu(own, {}) and runs_on_cpu(Path("config/accelerate/ddp.yaml"), {"CPU": "1"})
+    assert not runs_on_cpu(REPO / "config/accelerate/ddp.yaml", {})
 
 
 def test_remote_vllm_server_and_server_mode_over_machines(tiny_model_dir):

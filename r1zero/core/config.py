@@ -53,7 +53,10 @@ LIBRARY_BOUNDS: dict[str, dict[str, float]] = {
     **dict.fromkeys((
         "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps", "num_generations",
         "max_completion_length", "max_length", "num_iterations", "steps_per_generation", "generation_batch_size",
-        "vllm_tensor_parallel_size", "save_total_limit"), {"ge": 1}),
+        "vllm_tensor_parallel_size"), {"ge": 1}),
+    # rotation deletes the previous checkpoint before the new one is recorded complete (r1zero.training.
+    # checkpoint_record): with 1, a kill in between would leave none to resume from
+    "save_total_limit": {"ge": 2},
     **dict.fromkeys((
         "learning_rate", "warmup_steps", "weight_decay", "max_grad_norm", "beta", "epsilon", "temperature",
         "dataloader_num_workers"), {"ge": 0}),

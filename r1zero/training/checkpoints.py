@@ -40,23 +40,46 @@ def list_checkpoints(output_dir: str | Path) -> list[Path]:
 
 
 def find_resume_checkpoint(output_dir: str | Path, resume_from_checkpoint: str | None, *,
-                           auto_resume: bool = True) -> str | None:
+                           auto_resume: bool = True, logger=None) -> str | None:
     """What to resume from: an explicit path wins; else the last complete ``checkpoint-N`` if auto_resume.
 
-    A checkpoint counts as complete when it holds ``trainer_state.json`` (written last by the Trainer),
-    so a folder left by a crash mid-save is skipped rather than crashing the resume.
+    A checkpoint is complete when its completeness record matches its files and they pass cheap checks
+    (r1zero/training/checkpoint_record.py), so a folder left by a kill or a full disk mid-save is skipped for
+    the previous complete one; with ``logger``, that is said in one line. An explicit path must be complete.
     """
+    from r1zero.training.checkpoint_record import checkpoint_problem
+
     if resume_from_checkpoint not in (None, "", "auto"):
         if str(resume_from_checkpoint).lower() in ("false", "none", "no"):
             return None
         path = Path(resume_from_checkpoint)
-        if not (path / "trainer_state.json").is_file():
-            raise UserError(f"--resume_from_checkpoint {path} is not a checkpoint folder (no trainer_state.json)")
+        if why := checkpoint_problem(path):
+            raise UserError(f"--resume_from_checkpoint {path} is not a complete checkpoint folder: {why}")
         return str(path)
     if not auto_resume and resume_from_checkpoint != "auto":
         return None
-    complete = [p for p in list_checkpoints(output_dir) if (p / "trainer_state.json").is_file()]
-    return str(complete[-1]) if complete else None
+    chosen, damaged = newest_complete(output_dir)
+    if damaged and logger is not None:
+        names = ", ".join(f"{p.name} ({why})" for p, why in damaged)
+        logger.warning("skipped incomplete or damaged %s: %s", names,
+                       f"resuming from {chosen.name}" if chosen else "no complete checkpoint, starting from step 0")
+    return str(chosen) if chosen else None
+
+
+def newest_complete(output_dir: str | Path) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """The newest complete checkpoint (or None), and the newer ones that are not, each with why."""
+    from r1zero.training.checkpoint_record import checkpoint_problem
+
+    damaged = []
+    for path in reversed(list_checkpoints(output_dir)):
+        try:
+            why = checkpoint_problem(path)
+        except OSError as exc:  # a folder being deleted by another process, an unreadable file
+            why = f"unreadable ({exc.strerror or exc})"
+        if why is None:
+            return path, damaged
+        damaged.append((path, why))
+    return None, damaged
 
 
 def holds_run(output_dir: str | Path) -> bool:

@@ -34,6 +34,18 @@ def check_report_to(training_args) -> None:
                         "pip install tensorboard, or rerun `make setup`")
 
 
+def failed_save(folder: Path, exc: Exception, logger) -> UserError:
+    """One line for an error while the Trainer wrote ``folder`` (most often a full disk or a file-size limit)."""
+    from r1zero.training.checkpoints import newest_complete
+
+    logger.debug("the save of %s failed", folder, exc_info=exc)
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    previous, _ = newest_complete(folder.parent)
+    kept = f"the last complete checkpoint, {previous.name}, is intact" if previous else "no complete checkpoint yet"
+    return UserError(f"saving {folder} failed ({type(exc).__name__}: {detail}); {kept}: free disk space (or raise "
+                     "the file-size limit) and rerun the same command to resume")
+
+
 def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_args, training_args, model_args,
                    logger, extra: dict | None = None, contract: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
@@ -47,11 +59,13 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     import time
 
     from r1zero.core.artifacts import write_manifest
+    from r1zero.training.checkpoint_record import CheckpointRecord
     from r1zero.training.contract import record_contract
     from r1zero.training.faults import FaultGuard, finish_stopped
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
-                                    auto_resume=script_args.auto_resume)
+                                    auto_resume=script_args.auto_resume,
+                                    logger=logger if training_args.should_save else None)
     if resume:
         logger.info("resuming from %s", resume)
         if training_args.use_cpu and training_args.world_size > 1:
@@ -60,9 +74,16 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     guard = FaultGuard()  # a stop signal saves and exits resumable; a non-finite loss stops before any save
     trainer.add_callback(guard)
     guard.watch_loss(trainer)
+    record = CheckpointRecord()  # after the guard: it sees the guard's decision to save
+    trainer.add_callback(record)
     start = time.perf_counter()
     with guard.handling_signals():
-        result = trainer.train(resume_from_checkpoint=resume)
+        try:
+            result = trainer.train(resume_from_checkpoint=resume)
+        except Exception as exc:
+            if record.saving is None:
+                raise
+            raise failed_save(record.saving, exc, logger) from exc
     elapsed = time.perf_counter() - start
     if guard.stopped_at is not None:
         finish_stopped(guard, trainer)  # neither final/ nor a complete manifest: the rerun resumes

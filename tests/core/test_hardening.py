@@ -148,7 +148,7 @@ FORMER_BOUNDS = {
     **dict.fromkeys((
         "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps", "num_generations",
         "max_completion_length", "max_length", "num_iterations", "steps_per_generation", "generation_batch_size",
-        "vllm_tensor_parallel_size", "save_total_limit", "vllm_server_gpus", "gpus_per_node", "limit", "num_samples",
+        "vllm_tensor_parallel_size", "vllm_server_gpus", "gpus_per_node", "limit", "num_samples",
         "max_tokens", "chunk_size", "batch_size", "grader_workers", "tensor_parallel_size", "max_model_len",
         "max_train_samples", "max_prompt_tokens", "eval_samples", "eval_max_new_tokens", "eval_batch_size",
         "max_problem_chars", "max_solution_chars", "max_sft_target_tokens", "ngram_size", "num_proc"), (1, None, True)),
@@ -161,6 +161,7 @@ FORMER_BOUNDS = {
         (0, None, False)),
     **dict.fromkeys(("top_p", "gpu_memory_utilization", "vllm_gpu_memory_utilization"), (0, 1, False)),
     "max_ungradable_fraction": (0, 1, True),
+    "save_total_limit": (2, None, True),  # raised from 1 by issue 26: rotation must leave a complete checkpoint
 }
 
 

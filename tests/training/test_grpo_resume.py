@@ -7,6 +7,7 @@ import pytest
 
 from r1zero.core.errors import UserError
 from r1zero.testing.toy_data import write_toy_dataset
+from r1zero.training.checkpoint_record import write_record
 from r1zero.training.checkpoints import find_resume_checkpoint
 
 
@@ -14,14 +15,15 @@ def _ckpt(root, step, complete=True):
     folder = root / f"checkpoint-{step}"
     folder.mkdir(parents=True)
     if complete:
-        (folder / "trainer_state.json").write_text("{}")
+        (folder / "trainer_state.json").write_text(f'{{"global_step": {step}}}')
+        write_record(folder)
     return folder
 
 
 def test_last_complete_checkpoint_wins(tmp_path):
     _ckpt(tmp_path, 9)
     ten = _ckpt(tmp_path, 10)  # numeric order, not string order ("checkpoint-9" > "checkpoint-10")
-    _ckpt(tmp_path, 11, complete=False)  # a crash mid-save leaves no trainer_state.json
+    _ckpt(tmp_path, 11, complete=False)  # a crash mid-save leaves no completeness record
     assert find_resume_checkpoint(tmp_path, None) == str(ten)
     assert find_resume_checkpoint(tmp_path, None, auto_resume=False) is None
     assert find_resume_checkpoint(tmp_path / "missing", None) is None
@@ -32,7 +34,7 @@ def test_explicit_checkpoint_and_opt_out(tmp_path):
     _ckpt(tmp_path, 10)
     assert find_resume_checkpoint(tmp_path, str(nine)) == str(nine)
     assert find_resume_checkpoint(tmp_path, "false") is None
-    with pytest.raises(UserError, match="not a checkpoint folder"):
+    with pytest.raises(UserError, match="not a complete checkpoint folder: not a folder"):
         find_resume_checkpoint(tmp_path, str(tmp_path / "checkpoint-3"))
 
 

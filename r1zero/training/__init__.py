@@ -3,6 +3,7 @@
 - ``data_io``: ``load_split`` (step 1's parquet, checked against its manifest), ``read_step1_parquet``.
 - ``checkpoints``: ``resolve_model_path``, ``list_checkpoints``, ``find_resume_checkpoint``, ``is_finished``
   (which checks the training contract), ``FINAL_DIR``.
+- ``checkpoint_record``: a checkpoint's completeness record (written on save) and resume's check of it.
 - ``run``: ``train_and_save`` (resume, train, write ``final/`` and its manifest).
 - ``contract``: the training contract (what decides a run's weights; a rerun under another one is refused).
 - ``reasoning_vocab``: the optional reasoning vocabulary (its size, expansion and generation phases).

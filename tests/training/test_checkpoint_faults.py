@@ -82,6 +82,23 @@ def test_no_complete_checkpoint_starts_over_and_says_so(tmp_path, caplog):
                                "not finish)): no complete checkpoint, starting from step 0"]
 
 
+def test_a_folder_saved_again_is_incomplete_until_recorded_again(tmp_path):
+    """Resuming from an older checkpoint saves over newer ones: their old record must not vouch for a half-new
+    folder, so it goes as soon as the Trainer decides to save there, and comes back once the save is done."""
+    from types import SimpleNamespace
+
+    from r1zero.training.checkpoint_record import CheckpointRecord
+
+    three = make_checkpoint(tmp_path, 3)
+    args = SimpleNamespace(output_dir=str(tmp_path), should_save=True)
+    state, control = SimpleNamespace(global_step=3), SimpleNamespace(should_save=True)
+    record = CheckpointRecord()
+    record.on_step_end(args, state, control)
+    assert record.saving == three and checkpoint_problem(three).startswith("no checkpoint_complete.json")
+    record.on_save(args, state, control)
+    assert record.saving is None and checkpoint_problem(three) is None
+
+
 def test_save_total_limit_below_two_is_refused_in_one_line():
     from trl import ModelConfig, SFTConfig
 

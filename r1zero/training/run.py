@@ -38,7 +38,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
                    logger, extra: dict | None = None, contract: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
     ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
-    A stop signal or a non-finite loss ends training early without either (r1zero.training.faults).
+    A stop signal or a non-finite loss ends training early without either (r1zero.training.faults); a lost rank
+    ends it in one line naming that rank (r1zero.training.peers).
 
     ``contract`` (r1zero/training/contract.py) goes into ``output_dir`` before the first checkpoint, so that a
     resume under other settings is refused, and into the manifests. Returns (train result, final folder,
@@ -49,6 +50,7 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     from r1zero.core.artifacts import write_manifest
     from r1zero.training.contract import record_contract
     from r1zero.training.faults import FaultGuard, finish_stopped
+    from r1zero.training.peers import PeerLost, PeerWatch, report_peer_lost
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume)
@@ -61,8 +63,20 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     trainer.add_callback(guard)
     guard.watch_loss(trainer)
     start = time.perf_counter()
-    with guard.handling_signals():
-        result = trainer.train(resume_from_checkpoint=resume)
+    peers = PeerWatch.start()  # names the rank that is missing when a collective fails
+    try:
+        with guard.handling_signals():
+            result = trainer.train(resume_from_checkpoint=resume)
+    except Exception as exc:
+        if peers is not None:
+            try:
+                peers.explain(exc)  # raises PeerLost when a rank has gone; returns when all are there
+            except PeerLost as lost:
+                report_peer_lost(lost)
+        raise
+    finally:
+        if peers is not None:
+            peers.close()
     elapsed = time.perf_counter() - start
     if guard.stopped_at is not None:
         finish_stopped(guard, trainer)  # neither final/ nor a complete manifest: the rerun resumes

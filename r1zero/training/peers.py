@@ -20,6 +20,7 @@ rank and the signal, with a hint that a rank on another machine may have died fi
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -32,6 +33,7 @@ from r1zero.core.errors import EXIT_PEER_LOST
 HEARTBEAT_S = 1.0
 SILENT_BEATS = 3  # a rank whose counter stands still this many beats (plus half a beat) is missing
 KEY = "r1zero/peers"
+logger = logging.getLogger(__name__)
 
 
 class PeerLost(Exception):
@@ -71,9 +73,13 @@ class PeerWatch:
         import torch.distributed as dist
 
         # a client of the store the ranks met at (torchrun's, on NODE_RANK 0): it lives as long as that machine
-        store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), is_master=False,
-                              timeout=timedelta(seconds=30))
-        return cls(store, int(os.environ["RANK"]), world)
+        try:
+            store = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), is_master=False,
+                                  timeout=timedelta(seconds=30))
+            return cls(store, int(os.environ["RANK"]), world)
+        except Exception as exc:  # training goes on; a lost rank is then reported as the error it raised
+            logger.warning("no heartbeat for this rank (the rendezvous store is unreachable: %s)", short_error(exc))
+            return None
 
     def _beat(self) -> None:
         key = f"{KEY}/beat/{self.rank}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from r1zero.core.errors import UserError
+from r1zero.core.errors import Stopped, TrainingFault, UserError
 from r1zero.training.checkpoints import FINAL_DIR, find_resume_checkpoint
 
 
@@ -67,6 +67,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     try:
         with guard.handling_signals():
             result = trainer.train(resume_from_checkpoint=resume)
+    except (UserError, Stopped, TrainingFault):
+        raise  # every rank raises these alike: no rank is missing
     except Exception as exc:
         if peers is not None:
             try:

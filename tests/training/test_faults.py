@@ -376,3 +376,28 @@ def test_a_frozen_machine_ends_the_job_after_ddp_timeout_on_gloo(tmp_path):
     line = error_line(out0)
     assert line.startswith("error: rank 0 (NODE_RANK=0) lost rank 1 on machine NODE_RANK=1 ("), line
     assert "Timed out waiting 5000ms" in line and "Traceback" not in out0, out0[-3000:]
+
+
+def test_the_heartbeat_tells_a_lost_rank_from_other_errors(monkeypatch):
+    """``explain`` names the ranks whose heartbeat stood still, and lets an error with every rank alive through."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    from r1zero.training import peers
+
+    monkeypatch.setattr(peers, "HEARTBEAT_S", 0.05)
+    monkeypatch.setenv("GROUP_RANK", "0")
+    server = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False, timeout=timedelta(seconds=10))
+    client = lambda: dist.TCPStore("127.0.0.1", server.port, is_master=False, timeout=timedelta(seconds=10))  # noqa: E731
+    me, other = peers.PeerWatch(client(), 0, 2), peers.PeerWatch(client(), 1, 2)
+    try:
+        me.explain(RuntimeError("a bug, not a lost peer"))  # rank 1 beats: returns, the caller raises the error
+        other.close()  # rank 1 dies
+        time.sleep(0.1)
+        with pytest.raises(peers.PeerLost, match=r"^rank 0 \(NODE_RANK=0\) lost rank 1 on machine NODE_RANK=0 \(") as lost:
+            me.explain(RuntimeError("[x/pair.cc:553] Connection closed by peer [127.0.0.1]:1. This is typically"))
+        assert "(a collective failed: Connection closed by peer [127.0.0.1]:1)" in str(lost.value)
+    finally:
+        me.close()
+        other.close()

@@ -56,8 +56,9 @@ def parse(argv=None):
     from trl import ModelConfig, SFTConfig
 
     from r1zero.core.config import parse_args
+    from r1zero.training.peers import init_cpu_collectives
 
-    return parse_args([SFTScriptArguments, SFTConfig, ModelConfig], argv)
+    return parse_args([SFTScriptArguments, SFTConfig, ModelConfig], argv, before_build=init_cpu_collectives)
 
 
 def build_dataset(df, fmt=None):

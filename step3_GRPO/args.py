@@ -88,5 +88,6 @@ def parse(argv=None):
     from trl import GRPOConfig, ModelConfig
 
     from r1zero.core.config import parse_args
+    from r1zero.training.peers import init_cpu_collectives
 
-    return parse_args([GRPOScriptArguments, GRPOConfig, ModelConfig], argv)
+    return parse_args([GRPOScriptArguments, GRPOConfig, ModelConfig], argv, before_build=init_cpu_collectives)

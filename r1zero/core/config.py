@@ -90,7 +90,7 @@ def check_bounds(values: dict, bounds: dict[str, dict[str, float]]) -> None:
             raise UserError(f"--{name} must be {expected}, got {value:g}")
 
 
-def _make_parser(dataclass_types):
+def _make_parser(dataclass_types, before_build=None):
     from trl import TrlParser
 
     bounds = option_bounds(dataclass_types)
@@ -109,6 +109,8 @@ def _make_parser(dataclass_types):
         def parse_known_args(self, args=None, namespace=None):
             namespace, remaining = super().parse_known_args(args, namespace)
             check_bounds(vars(namespace), bounds)
+            if before_build is not None:
+                before_build(vars(namespace))
             return namespace, remaining
 
     return OneLineParser(dataclass_types, allow_abbrev=False)
@@ -119,14 +121,15 @@ def _stringify_scalars(config: dict) -> dict:
     return {k: str(v) if isinstance(v, bool | int | float) else v for k, v in config.items()}
 
 
-def parse_args(dataclass_types: Sequence[type], argv: Sequence[str] | None = None) -> tuple:
+def parse_args(dataclass_types: Sequence[type], argv: Sequence[str] | None = None, before_build=None) -> tuple:
     """Parse ``--config file.yaml`` plus overrides into instances of ``dataclass_types``.
 
     Returns one instance per dataclass type, in order. User mistakes raise ``UserError``
-    (or exit 2 directly for argparse errors).
+    (or exit 2 directly for argparse errors). ``before_build(values)``, if given, sees the parsed options
+    (a dict) before any dataclass is built: TrainingArguments starts the process group while it is built.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _make_parser(list(dataclass_types))
+    parser = _make_parser(list(dataclass_types), before_build)
     config = {}
     if "--config" in argv:
         at = argv.index("--config")

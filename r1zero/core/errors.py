@@ -13,6 +13,9 @@ from collections.abc import Callable
 # "Stopped, resumable": EX_TEMPFAIL from sysexits.h. Training exits with it after a SIGTERM/SIGUSR1 once the
 # checkpoint of the current step is saved; slurm/stage.sbatch requeues the job on it.
 EXIT_STOPPED = 75
+# A rank of a multi-process run lost another (dead, or its machine unreachable) and stopped: EX_UNAVAILABLE.
+# Rerunning resumes from the last checkpoint (r1zero/training/peers.py).
+EXIT_PEER_LOST = 69
 
 
 class UserError(Exception):

@@ -20,8 +20,9 @@ Without CPU=1 (or an ACCEL_CONFIG with ``use_cpu: true``) the machine must have 
 sees none, or fewer, the launch stops in one line before any process starts, naming the CPU command.
 
 Failures end in one line: the rank that died first and how (torchrun then stops the other ranks of that
-machine; ranks on other machines fail in their next collective: at once with gloo, after the
-Trainer's `ddp_timeout` with NCCL), a rendezvous port already in use, or machines that did not all
+machine); on the other machines, the training rank that lost it and which rank and machine it lost (exit
+69, r1zero/training/peers.py; its collective fails at once with gloo when the peer's connection closes,
+else after the Trainer's `ddp_timeout`); a rendezvous port already in use; or machines that did not all
 arrive within RDZV_TIMEOUT. SIGTERM or SIGUSR1 to the launcher is passed on to the ranks, which finish their
 step, save a checkpoint and exit 75 ("stopped, resumable", r1zero.core.errors.EXIT_STOPPED); so does it.
 """
@@ -37,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1zero.core.errors import EXIT_STOPPED, UserError, fail, run_cli
+from r1zero.core.errors import EXIT_PEER_LOST, EXIT_STOPPED, UserError, fail, run_cli
 from r1zero.core.hardware import visible_gpus
 
 ACCEL_DIR = Path("config/accelerate")
@@ -176,6 +177,11 @@ def describe_failure(exc, layout: Layout) -> tuple[str, int]:
             return "", EXIT_STOPPED  # rank 0 said so already, naming the checkpoint
         return (f"with the other machines, on a signal; NODE_RANK 0's log names the checkpoint saved "
                 f"(exit status {EXIT_STOPPED})"), EXIT_STOPPED
+    if failure.exitcode == EXIT_PEER_LOST:  # a rank lost another and recorded one line naming it
+        message = failure.message.get("message", "") if isinstance(failure.message, dict) else str(failure.message)
+        prefix = "PeerLost: "  # torch's ErrorHandler writes "<exception type>: <message>"
+        if message.startswith(prefix):
+            return f"{message[len(prefix):]} (exit status {EXIT_PEER_LOST})", EXIT_PEER_LOST
     where = f"local rank {failure.local_rank}, pid {failure.pid}"
     if layout.nnodes > 1:
         where += f", machine NODE_RANK={layout.node_rank} ({socket.gethostname()})"
@@ -184,8 +190,8 @@ def describe_failure(exc, layout: Layout) -> tuple[str, int]:
     else:
         how, code = f"exited with status {failure.exitcode} (its output above says why)", failure.exitcode or 1
     line = f"rank {rank} ({where}) {how}; the other ranks on this machine were stopped"
-    if layout.nnodes > 1 and failure.exitcode > 0:
-        line += "; if its error is a lost connection, a rank on another machine died first"
+    if layout.nnodes > 1 and (failure.exitcode > 0 or failure.signal_name() == "SIGABRT"):  # NCCL's watchdog aborts
+        line += "; if its error is a lost connection or a collective timeout, a rank on another machine died first"
     return line, code
 
 

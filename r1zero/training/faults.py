@@ -14,8 +14,9 @@ trainer (public callback API only):
   no checkpoint holds the poisoned weights, the earlier ones stay, one line names the step (exit 1).
 
 Test-only hook: ``R1ZERO_TEST_FAULT=KIND:STEP[:RANK]`` makes the fault happen at that step (on that rank
-only, else on all): ``sigterm`` sends SIGTERM to the process at the end of the step, ``nanloss`` makes its
-loss NaN, ``nangrad`` its gradients. Tests use it to deliver faults at a known step instead of sleeping.
+only, else on all): ``sigterm`` sends SIGTERM to the process at the end of the step, ``sigkill`` SIGKILL as
+the step begins (the other ranks are then mid-step: a dead rank, r1zero/training/peers.py), ``nanloss`` makes
+its loss NaN, ``nangrad`` its gradients. Tests use it to deliver faults at a known step instead of sleeping.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from r1zero.core.errors import EXIT_STOPPED, Stopped, TrainingFault, UserError
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
 TEST_FAULT_ENV = "R1ZERO_TEST_FAULT"
-TEST_FAULT_KINDS = ("sigterm", "nanloss", "nangrad")
+TEST_FAULT_KINDS = ("sigterm", "sigkill", "nanloss", "nangrad")
 logger = logging.getLogger(__name__)
 
 
@@ -111,6 +112,10 @@ class FaultGuard(TrainerCallback):
         grads = [p.grad for p in model.parameters() if p.grad is not None]
         if grads:
             self._flag(~torch.isfinite(torch.nn.utils.get_total_norm(grads)))
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        if self._fault_now("sigkill", state.global_step + 1, args.process_index):
+            os.kill(os.getpid(), signal.SIGKILL)
 
     # -- the decision, at each step's end --------------------------------------------------------------------
     def on_step_end(self, args, state, control, **kwargs):

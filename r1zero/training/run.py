@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from r1zero.core.errors import UserError
+from r1zero.core.errors import Stopped, TrainingFault, UserError
 from r1zero.training.checkpoints import FINAL_DIR, find_resume_checkpoint
 
 
@@ -50,7 +50,8 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
                    logger, extra: dict | None = None, contract: dict | None = None):
     """Train (resuming from the last complete checkpoint), then write what both training stages leave:
     ``final/`` (model + tokenizer), ``trainer_state.json`` and a manifest in ``final/`` and ``output_dir``.
-    A stop signal or a non-finite loss ends training early without either (r1zero.training.faults).
+    A stop signal or a non-finite loss ends training early without either (r1zero.training.faults); a lost rank
+    ends it in one line naming that rank (r1zero.training.peers).
 
     ``contract`` (r1zero/training/contract.py) goes into ``output_dir`` before the first checkpoint, so that a
     resume under other settings is refused, and into the manifests. Returns (train result, final folder,
@@ -62,6 +63,7 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     from r1zero.training.checkpoint_record import CheckpointRecord
     from r1zero.training.contract import record_contract
     from r1zero.training.faults import FaultGuard, finish_stopped
+    from r1zero.training.peers import PeerLost, PeerWatch, report_peer_lost
 
     resume = find_resume_checkpoint(training_args.output_dir, training_args.resume_from_checkpoint,
                                     auto_resume=script_args.auto_resume,
@@ -77,13 +79,24 @@ def train_and_save(trainer, tokenizer, *, stage: str, model_path: str, script_ar
     record = CheckpointRecord()  # after the guard: it sees the guard's decision to save
     trainer.add_callback(record)
     start = time.perf_counter()
-    with guard.handling_signals():
-        try:
+    peers = PeerWatch.start()  # names the rank that is missing when a collective fails
+    try:
+        with guard.handling_signals():
             result = trainer.train(resume_from_checkpoint=resume)
-        except Exception as exc:
-            if record.saving is None:
-                raise
+    except (UserError, Stopped, TrainingFault):
+        raise  # every rank raises these alike: no rank is missing
+    except Exception as exc:
+        if peers is not None:
+            try:
+                peers.explain(exc)  # raises PeerLost when a rank has gone; returns when all are there
+            except PeerLost as lost:
+                report_peer_lost(lost)
+        if record.saving is not None:  # all ranks are there: the save itself failed (a full disk, say)
             raise failed_save(record.saving, exc, logger) from exc
+        raise
+    finally:
+        if peers is not None:
+            peers.close()
     elapsed = time.perf_counter() - start
     if guard.stopped_at is not None:
         finish_stopped(guard, trainer)  # neither final/ nor a complete manifest: the rerun resumes

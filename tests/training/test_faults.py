@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from r1zero.core.errors import EXIT_STOPPED, Stopped, TrainingFault, UserError, run_cli
+from r1zero.core.errors import EXIT_PEER_LOST, EXIT_STOPPED, Stopped, TrainingFault, UserError, run_cli
 from r1zero.testing.toy_data import write_toy_dataset
 from r1zero.training.faults import parse_test_fault
 
@@ -74,8 +74,9 @@ def test_one_line_and_exit_status_per_outcome(capsys):
         assert capsys.readouterr().err.strip().splitlines() == [
             "stopped: saved x" if code == EXIT_STOPPED else "error: step 3: not finite"]
     assert parse_test_fault("sigterm:3:1") == ("sigterm", 3, 1) and parse_test_fault("nanloss:2")[2] is None
+    assert parse_test_fault("sigkill:2:1") == ("sigkill", 2, 1)
     with pytest.raises(UserError, match="KIND:STEP"):
-        parse_test_fault("sigkill:3")
+        parse_test_fault("sigstop:3")
 
 
 @pytest.mark.slow
@@ -274,3 +275,129 @@ def test_non_finite_step_on_cuda(tiny_model_dir, toy_data, tmp_path, monkeypatch
         main(grpo_args(tiny_model_dir, toy_data, out) + ["--use_cpu", "false", "--bf16", "true", "--save_steps", "1",
                                                         "--max_steps", "3", "--gpu_memory_gb", "10"])
     assert [p.name for p in out.glob("checkpoint-*")] == ["checkpoint-1"]
+
+
+# -- a dead rank: the job ends in bounded time, in one line naming it (r1zero/training/peers.py) ---------------
+
+def launch_grpo_async(args, audit_dir, fault=None, **env_extra):
+    env = {**os.environ, "CPU": "1", "PYTHON": sys.executable, "RANK_AUDIT_DIR": str(audit_dir),
+           "PYTHONPATH": os.pathsep.join([str(AUDIT), str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1", "CONFIG": "config/demo/grpo.yaml", **env_extra}
+    env.pop("R1ZERO_TEST_FAULT", None)
+    if fault:
+        env["R1ZERO_TEST_FAULT"] = fault
+    return subprocess.Popen(["bash", "step3_GRPO/launch_trl.sh", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def rank_gone_at(launchers, rank, timeout=300) -> float:
+    """When the training process with RANK=``rank`` under one of ``launchers`` (Popen) ends; it must start first."""
+    import psutil
+
+    deadline, target = time.time() + timeout, None
+    while time.time() < deadline:
+        if target is None:
+            for launcher in launchers:
+                for child in psutil.Process(launcher.pid).children(recursive=True):
+                    try:
+                        if "train_trl.py" in " ".join(child.cmdline()) and child.environ().get("RANK") == str(rank):
+                            target = child
+                    except psutil.Error:
+                        pass
+        elif not target.is_running() or target.status() == psutil.STATUS_ZOMBIE:
+            return time.perf_counter()
+        assert all(p.poll() is None for p in launchers), "a launcher ended before the rank died"
+        time.sleep(0.05)
+    raise AssertionError(f"rank {rank} did not start and die within {timeout} s")
+
+
+def error_line(stderr) -> str:
+    errors = error_lines(stderr)
+    assert len(errors) == 1, stderr[-4000:]
+    return errors[0]
+
+
+@pytest.mark.slow
+def test_a_killed_grpo_rank_ends_the_job_in_one_line(tiny_model_dir, toy_data, tmp_path):
+    args = grpo_args(tiny_model_dir, toy_data, tmp_path / "grpo")[2:] + ["--save_strategy", "no", "--max_steps", "4"]
+    proc = launch_grpo_async(["2", *args], tmp_path / "audit", fault="sigkill:2:1", MASTER_PORT=str(free_port()))
+    killed = rank_gone_at([proc], 1)
+    _, stderr = proc.communicate(timeout=120)
+    took = time.perf_counter() - killed
+    assert proc.returncode == 128 + signal.SIGKILL, stderr[-4000:]
+    line = error_line(stderr)
+    assert line.startswith("error: rank 1 (local rank 1, pid ") and "was killed by SIGKILL" in line, line
+    assert took < 30, took  # torchrun stops rank 0; measured about 5 s
+    assert "Traceback" not in stderr, stderr[-4000:]
+
+
+@pytest.mark.slow
+def test_two_machines_a_killed_rank_is_named_by_the_other_in_one_line(tiny_model_dir, toy_data, tmp_path):
+    """Machine 1's only rank dies mid-step; machine 0's rank, blocked in the step's collective, names it."""
+    args = grpo_args(tiny_model_dir, toy_data, tmp_path / "grpo")[2:] + [
+        "--save_strategy", "no", "--max_steps", "4", "--ddp_timeout", "30"]
+    nodes = {"NNODES": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "RDZV_TIMEOUT": "120"}
+    procs = [launch_grpo_async(["1", *args], tmp_path / "audit", fault="sigkill:2:1", NODE_RANK=str(r), **nodes)
+             for r in (0, 1)]
+    killed = rank_gone_at(procs, 1)
+    (_, err0), (_, err1) = (p.communicate(timeout=120) for p in procs)
+    took = time.perf_counter() - killed
+    assert procs[1].returncode == 128 + signal.SIGKILL, err1[-4000:]
+    assert "error: rank 1 (local rank 0, pid " in error_line(err1) and "machine NODE_RANK=1" in error_line(err1)
+    assert procs[0].returncode == EXIT_PEER_LOST, err0[-4000:]
+    line = error_line(err0)
+    assert line.startswith("error: rank 0 (NODE_RANK=0) lost rank 1 on machine NODE_RANK=1 ("), line
+    assert "rerun the same command" in line and "Traceback" not in err0, err0[-4000:]
+    assert took < 30 + 15, took  # within ddp_timeout and the heartbeat check; gloo sees the closed connection at once
+
+
+@pytest.mark.slow
+def test_a_frozen_machine_ends_the_job_after_ddp_timeout_on_gloo(tmp_path):
+    """A machine that hangs (its connections stay open, so gloo cannot notice) is found by the collective timeout:
+    ddp_timeout reaches gloo (transformers passes it to NCCL only), and the survivor names the frozen rank."""
+    import psutil
+
+    nodes = {"NNODES": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "RDZV_TIMEOUT": "60"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CPU": "1", "OMP_NUM_THREADS": "1", **nodes}
+    procs = [subprocess.Popen([sys.executable, "-m", "r1zero.core.launch", "1", "tests/helpers/frozen_peer_worker.py",
+                               "5"], cwd=REPO, env={**env, "NODE_RANK": str(r)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for r in (0, 1)]
+    try:
+        out0, _ = procs[0].communicate(timeout=120)
+    finally:
+        for proc in procs:  # machine 1 (its rank is frozen: a stopped process waits for SIGKILL), or both on a failure
+            for child in psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else ():
+                child.kill()
+            proc.kill()
+            proc.communicate()
+    assert procs[0].returncode == EXIT_PEER_LOST, out0[-3000:]
+    waited = float(out0.split("waited ")[1].split(" s")[0])
+    assert 4.5 < waited < 15, waited  # ddp_timeout=5, not gloo's default 30 minutes, nor at once
+    line = error_line(out0)
+    assert line.startswith("error: rank 0 (NODE_RANK=0) lost rank 1 on machine NODE_RANK=1 ("), line
+    assert "Timed out waiting 5000ms" in line and "Traceback" not in out0, out0[-3000:]
+
+
+def test_the_heartbeat_tells_a_lost_rank_from_other_errors(monkeypatch):
+    """``explain`` names the ranks whose heartbeat stood still, and lets an error with every rank alive through."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    from r1zero.training import peers
+
+    monkeypatch.setattr(peers, "HEARTBEAT_S", 0.05)
+    monkeypatch.setenv("GROUP_RANK", "0")
+    server = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False, timeout=timedelta(seconds=10))
+    client = lambda: dist.TCPStore("127.0.0.1", server.port, is_master=False, timeout=timedelta(seconds=10))  # noqa: E731
+    me, other = peers.PeerWatch(client(), 0, 2), peers.PeerWatch(client(), 1, 2)
+    try:
+        me.explain(RuntimeError("a bug, not a lost peer"))  # rank 1 beats: returns, the caller raises the error
+        other.close()  # rank 1 dies
+        time.sleep(0.1)
+        with pytest.raises(peers.PeerLost, match=r"^rank 0 \(NODE_RANK=0\) lost rank 1 on machine NODE_RANK=0 \(") as lost:
+            me.explain(RuntimeError("[x/pair.cc:553] Connection closed by peer [127.0.0.1]:1. This is typically"))
+        assert "(a collective failed: Connection closed by peer [127.0.0.1]:1)" in str(lost.value)
+    finally:
+        me.close()
+        other.close()

@@ -69,14 +69,19 @@ def wait(env, job_id, timeout=400, until=("COMPLETED", "FAILED", "CANCELLED", "T
     raise AssertionError(f"job {job_id} still {job(env, job_id).get('JobState')} after {timeout} s")
 
 
-def test_two_process_sft_job_is_requeued_and_resumes(slurm, tiny_model_dir, tmp_path):
+def submit_sft(slurm, model, tmp_path, name: str, *extra) -> str:
+    """A 2-process SFT job of the demo config on toy data into tmp_path/sft, logging to tmp_path/sft-<id>.out."""
     data = write_toy_dataset(tmp_path / "data", n_train=48, n_val=4)
-    out, log = tmp_path / "sft", tmp_path / "sft-%j.out"
-    job_id = sbatch({**slurm, "CPU_PROCS": "2"}, "--job-name", "sft-test", "--output", str(log),
-                    "slurm/stage.sbatch", "sft", "--config", "config/demo/sft.yaml",
-                    "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data), "--output_dir", str(out),
-                    "--max_steps", "6", "--per_device_train_batch_size", "4", "--save_strategy", "steps",
-                    "--save_steps", "2", "--logging_steps", "1", "--report_to", "none")
+    return sbatch({**slurm, "CPU_PROCS": "2"}, "--job-name", name, "--output", str(tmp_path / "sft-%j.out"),
+                  "slurm/stage.sbatch", "sft", "--config", "config/demo/sft.yaml", "--model_name_or_path", str(model),
+                  "--data_dir", str(data), "--output_dir", str(tmp_path / "sft"), "--per_device_train_batch_size",
+                  "4", "--logging_steps", "1", "--report_to", "none", *extra)
+
+
+def test_two_process_sft_job_is_requeued_and_resumes(slurm, tiny_model_dir, tmp_path):
+    out = tmp_path / "sft"
+    job_id = submit_sft(slurm, tiny_model_dir, tmp_path, "sft-test", "--max_steps", "6", "--save_strategy", "steps",
+                        "--save_steps", "2")
     # preempt it once a checkpoint exists: SLURM stops the job and queues it again from the top
     deadline = time.time() + 300
     while not (out / "checkpoint-2" / "trainer_state.json").is_file() and time.time() < deadline:
@@ -103,18 +108,14 @@ def test_usr1_before_the_time_limit_saves_requeues_and_resumes(slurm, tiny_model
     """What --signal=B:USR1@300 does near the time limit, sent by hand: the batch shell passes USR1 to the
     step, both ranks save the step they are at (periodic saves off) and exit 75, the job is requeued and the
     second start resumes from that checkpoint to max_steps."""
-    data = write_toy_dataset(tmp_path / "data", n_train=48, n_val=4)
-    out, log = tmp_path / "sft", tmp_path / "sft-%j.out"
-    job_id = sbatch({**slurm, "CPU_PROCS": "2"}, "--job-name", "sft-usr1", "--output", str(log),
-                    "slurm/stage.sbatch", "sft", "--config", "config/demo/sft.yaml",
-                    "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data), "--output_dir", str(out),
-                    "--max_steps", "60", "--per_device_train_batch_size", "4", "--save_strategy", "no",
-                    "--logging_steps", "1", "--report_to", "none")
+    out = tmp_path / "sft"
+    job_id = submit_sft(slurm, tiny_model_dir, tmp_path, "sft-usr1", "--max_steps", "200", "--save_strategy", "no")
     text_of = lambda: (tmp_path / f"sft-{job_id}.out").read_text(errors="replace") if (tmp_path / f"sft-{job_id}.out").exists() else ""  # noqa: E731
     deadline = time.time() + 300
     while "'loss'" not in text_of() and time.time() < deadline:  # training is under way
         assert job(slurm, job_id).get("JobState") in ("PENDING", "RUNNING"), text_of()[-3000:]
         time.sleep(0.2)
+    # 200 steps leave the signal time to arrive while training runs, on a loaded machine too
     subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=slurm, check=True)
     wait(slurm, job_id, until=("PENDING",), timeout=120)
     subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=slurm, check=True)
@@ -125,9 +126,9 @@ def test_usr1_before_the_time_limit_saves_requeues_and_resumes(slurm, tiny_model
     saved = [p.name for p in out.glob("checkpoint-*")]
     assert len(saved) == 1, saved  # the one the stop saved: periodic saves are off
     step = int(saved[0].split("-")[1])
-    assert 0 < step < 60 and f"step2_sft: resuming from {out / saved[0]}" in text
+    assert 0 < step < 200 and f"step2_sft: resuming from {out / saved[0]}" in text
     state = json.loads((out / "trainer_state.json").read_text())
-    assert state["global_step"] == 60 and [h["step"] for h in state["log_history"] if "loss" in h] == list(range(1, 61))
+    assert state["global_step"] == 200 and [h["step"] for h in state["log_history"] if "loss" in h] == list(range(1, 201))
     assert (out / "final" / "model.safetensors").is_file()
 
 

@@ -69,6 +69,14 @@ def wait(env, job_id, timeout=400, until=("COMPLETED", "FAILED", "CANCELLED", "T
     raise AssertionError(f"job {job_id} still {job(env, job_id).get('JobState')} after {timeout} s")
 
 
+def start_now(env, job_id) -> None:
+    """Start a requeued job without SLURM's 2-minute hold. slurmd refuses a credential made in the same second
+    as the requeue revoked the last one ("Job credential revoked": it compares whole seconds), so the start
+    waits for the next second."""
+    time.sleep(1.1)
+    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=env, check=True)
+
+
 def submit_sft(slurm, model, tmp_path, name: str, *extra) -> str:
     """A 2-process SFT job of the demo config on toy data into tmp_path/sft, logging to tmp_path/sft-<id>.out."""
     data = write_toy_dataset(tmp_path / "data", n_train=48, n_val=4)
@@ -89,7 +97,7 @@ def test_two_process_sft_job_is_requeued_and_resumes(slurm, tiny_model_dir, tmp_
         time.sleep(0.2)
     subprocess.run(["scontrol", "requeue", job_id], env=slurm, check=True)
     wait(slurm, job_id, until=("PENDING",), timeout=60)
-    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=slurm, check=True)  # no 2-min hold
+    start_now(slurm, job_id)
     info = wait(slurm, job_id)
     text = (tmp_path / f"sft-{job_id}.out").read_text(errors="replace")
     assert info["JobState"] == "COMPLETED" and info["Restarts"] == "1", text[-3000:]
@@ -118,7 +126,7 @@ def test_usr1_before_the_time_limit_saves_requeues_and_resumes(slurm, tiny_model
     # 200 steps leave the signal time to arrive while training runs, on a loaded machine too
     subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=slurm, check=True)
     wait(slurm, job_id, until=("PENDING",), timeout=120)
-    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=slurm, check=True)
+    start_now(slurm, job_id)
     info = wait(slurm, job_id)
     text = text_of()
     assert info["JobState"] == "COMPLETED" and info["Restarts"] == "1", text[-3000:]

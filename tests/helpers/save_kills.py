@@ -97,7 +97,6 @@ def main() -> None:
         return real_train(self, *args, **kwargs)
 
     Trainer.train = train
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from r1zero.core.errors import run_cli
     from step2_sft.train_sft import main as sft_main
 

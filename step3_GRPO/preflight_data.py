@@ -38,13 +38,14 @@ class PreflightReport:
         return "\n".join(out)
 
 
-def _total_rewards(funcs, weights, prompts, completions, answers, columns=None) -> list[float]:
-    """Weighted total reward; ``columns`` are the other dataset columns TRL passes (a code set's tests)."""
-    totals = [0.0] * len(completions)
-    for fn, w in zip(funcs, weights, strict=True):
-        values = fn(prompts=prompts, completions=completions, answer=answers, **(columns or {}))
-        totals = [t + w * (v or 0.0) for t, v in zip(totals, values, strict=True)]
-    return totals
+def _rewards(funcs, prompts, completions, answers, columns=None) -> list[list]:
+    """Each reward function's values; ``columns`` are the other dataset columns TRL passes (a code set's tests)."""
+    return [fn(prompts=prompts, completions=completions, answer=answers, **(columns or {})) for fn in funcs]
+
+
+def _total(values: list[list], weights) -> list[float]:
+    """The weighted total of per-function values, per completion."""
+    return [sum(w * (v or 0.0) for v, w in zip(column, weights, strict=True)) for column in zip(*values, strict=True)]
 
 
 def check_prompts(report: PreflightReport, sample, tokenizer, fmt) -> list:
@@ -93,8 +94,9 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
                    build_response("Let me compute it step by step.", first[i]) for i in rows]
     good = [as_completion(t) for t in well_formed]
     untagged = [as_completion(f"Let me compute it step by step. The answer is {first[i]}.") for i in rows]
-    r_good = _total_rewards(funcs, weights, p8, good, gold, columns)
-    r_bad = _total_rewards(funcs, weights, p8, untagged, gold, columns)
+    by_function = _rewards(funcs, p8, good, gold, columns)
+    r_good = _total(by_function, weights)
+    r_bad = _total(_rewards(funcs, p8, untagged, gold, columns), weights)
     names = ", ".join(f"{fn.__name__} x {w:g}" for fn, w in zip(funcs, weights, strict=True))
     if not all(g > b for g, b in zip(r_good, r_bad, strict=True)):
         report.problems.append(f"the rewards ({names}) do not prefer a completion well-formed for the {fmt.name} "
@@ -103,11 +105,11 @@ def check_template(report: PreflightReport, df, tokenizer, funcs, weights, model
     else:
         report.lines.append(f"rewards ({names}) give a completion well-formed for the {fmt.name} template "
                             f"{min(r_good):g} and an untagged one {max(r_bad):g}")
-    check_unpaid(report, funcs, weights, p8, good, gold, columns, example=well_formed[0])
+    check_unpaid(report, funcs, weights, by_function, example=well_formed[0])
     if tokenizer is not None:
         trip = lambda text: tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
         round_trip = [[{"role": "assistant", "content": trip(t)}] if fmt.chat else trip(" " + t) for t in well_formed]
-        r_trip = _total_rewards(funcs, weights, p8, round_trip, gold, columns)
+        r_trip = _total(_rewards(funcs, p8, round_trip, gold, columns), weights)
         if r_trip != r_good:
             report.problems.append(f"after a tokenizer encode/decode round trip the reward changes ({r_good[0]:g} -> "
                                    f"{r_trip[0]:g}); e.g. {round_trip[0]!r}")
@@ -120,16 +122,14 @@ UNPAID_HINTS = {"accuracy_reward": "TRL's accuracy_reward reads a \\boxed{} or $
                                    "boxed) or add r1_zero"}
 
 
-def check_unpaid(report: PreflightReport, funcs, weights, prompts, good, gold, columns=None, example="") -> None:
-    """Warn about a weighted reward that pays nothing to any well-formed completion stating the gold: it adds
-    no signal where the others pay (TRL's accuracy_reward on plain answers)."""
-    for fn, w in zip(funcs, weights, strict=True):
-        if w <= 0:
-            continue
-        values = fn(prompts=prompts, completions=good, answer=gold, **(columns or {}))
-        if not any(values):
+def check_unpaid(report: PreflightReport, funcs, weights, values: list[list], example="") -> None:
+    """Warn about a weighted reward that pays nothing to any well-formed completion stating the gold (``values``:
+    each function's rewards for them): it adds no signal where the others pay (TRL's accuracy_reward on plain
+    answers)."""
+    for fn, w, paid in zip(funcs, weights, values, strict=True):
+        if w > 0 and not any(paid):
             hint = UNPAID_HINTS.get(fn.__name__, "check that it reads this template's answers")
-            report.warnings.append(f"{fn.__name__} pays 0 to all {len(good)} well-formed completions that state the "
+            report.warnings.append(f"{fn.__name__} pays 0 to all {len(paid)} well-formed completions that state the "
                                    f"gold answer (e.g. {example.strip()!r}): {hint}")
 
 
